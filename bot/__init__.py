@@ -1,0 +1,1 @@
+"""Runtime: configuration, storage, channels, alerts and the command line."""

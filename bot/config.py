@@ -1,0 +1,40 @@
+"""Settings, from the environment and an optional ``.env`` file (pydantic-settings).
+
+Every setting has an embedded default that runs the terminal chat on SQLite with the bundled
+knowledge base, so ``make run`` needs no configuration at all. ``.env.example`` documents each one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_path: Path = Field(default=Path("var/binhan.db"))
+    knowledge_dir: Path | None = None
+    secret_key: str | None = Field(default=None, min_length=32, repr=False)
+    secret_key_file: Path = Field(default=Path("var/binhan.key"))
+    production: bool = False
+    default_language: str = Field(default="vi", pattern=r"^(vi|en)$")
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    log_level: str = Field(default="WARNING", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+
+class ConfigError(Exception):
+    """A setting has a wrong value; the message names each and says what is expected."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for item in exc.errors():
+            name = str(item["loc"][0]).upper() if item["loc"] else "settings"
+            lines.append(f"{name}: {item['msg']}")
+        raise ConfigError("Configuration problem:\n  " + "\n  ".join(lines)) from None

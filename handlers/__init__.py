@@ -1,0 +1,1 @@
+"""The conversation: flow, triage, screening and the message catalogue. No channel code."""

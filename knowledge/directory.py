@@ -1,0 +1,127 @@
+"""Loading and validating the directory of services and hotlines from human-edited YAML files.
+
+Staff edit these files (or a spreadsheet imported by ``knowledge.importer``), so every problem is
+reported with the file and the entry it concerns, and all problems are reported at once: a person
+fixing the data should not have to run the validator once per mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from knowledge.models import Hotline, Service
+
+SECTIONS = {"services": Service, "hotlines": Hotline}
+
+
+class DirectoryError(Exception):
+    """The directory could not be loaded; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Directory:
+    services: list[Service] = field(default_factory=list)
+    hotlines: list[Hotline] = field(default_factory=list)
+
+    def service(self, service_id: str) -> Service | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
+
+def bundled_folder() -> Path:
+    return Path(str(resources.files("knowledge") / "data"))
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    out = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "entry"
+        out.append(f"{where}: {item['msg']}")
+    return out
+
+
+def _yaml_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.glob("*.yaml") if p.is_file())
+
+
+def _parse(path: Path, problems: list[str]) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        problems.append(f"{path}: cannot be read as YAML: {exc}")
+        return {}
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not set(data) <= set(SECTIONS):
+        problems.append(f"{path}: expected a mapping with 'services' and/or 'hotlines' lists")
+        return {}
+    return data
+
+
+def load_directory(
+    path: Path | None = None, province_codes: Iterable[int] | None = None
+) -> Directory:
+    """Load every ``*.yaml`` under ``path`` (the bundled data by default).
+
+    ``province_codes``, when given, are the valid 2025 codes: an entry naming another is refused.
+    Raises ``DirectoryError`` with every problem found.
+    """
+    folder = path or bundled_folder()
+    files = _yaml_files(folder)
+    problems: list[str] = []
+    if not files:
+        problems.append(f"{folder}: no directory files (*.yaml) found")
+    valid_provinces = set(province_codes) if province_codes is not None else None
+    directory = Directory()
+    seen: dict[str, str] = {}
+    for file in files:
+        data = _parse(file, problems)
+        for section, model in SECTIONS.items():
+            entries = data.get(section) or []
+            if not isinstance(entries, list):
+                problems.append(f"{file}: '{section}' must be a list")
+                continue
+            for position, raw in enumerate(entries):
+                label = f"{file}: {section}[{position}]"
+                if isinstance(raw, dict) and raw.get("id"):
+                    label += f" (id={raw['id']})"
+                try:
+                    entry = model.model_validate(raw)
+                except ValidationError as exc:
+                    problems.extend(f"{label}: {msg}" for msg in describe_errors(exc))
+                    continue
+                if entry.id in seen:
+                    problems.append(f"{label}: id already used in {seen[entry.id]}")
+                    continue
+                seen[entry.id] = str(file)
+                if (
+                    valid_provinces is not None
+                    and entry.province is not None
+                    and entry.province not in valid_provinces
+                ):
+                    problems.append(f"{label}: province {entry.province} is not a 2025 code")
+                    continue
+                getattr(directory, section).append(entry)
+    if problems:
+        raise DirectoryError(problems)
+    return directory
+
+
+def dump_services(services: list[Service], path: Path) -> None:
+    """Write services as a directory file that ``load_directory`` reads back unchanged."""
+    payload = {"services": [s.model_dump(mode="json", exclude_defaults=True) for s in services]}
+    path.write_text(
+        yaml.safe_dump(payload, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
