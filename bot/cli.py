@@ -111,6 +111,20 @@ def cmd_kb_import(args: argparse.Namespace) -> int:
     return 1 if report.rejected else 0
 
 
+def cmd_triage(args: argparse.Namespace) -> int:
+    from handlers.triage import triage
+
+    for text in _texts(args.text):
+        _print(triage(text).public(text))
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.console import main as console_main
+
+    return console_main(load_settings())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="binhan",
@@ -130,6 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     nearest.add_argument("--audience", choices=[a.value for a in Audience])
     nearest.add_argument("--limit", type=int, default=5)
     nearest.set_defaults(func=cmd_nearest)
+
+    console = sub.add_parser("console", help="chat with Bình An in this terminal (no token)")
+    console.set_defaults(func=cmd_console)
+
+    tri = sub.add_parser("triage", help="crisis triage of texts (JSON lines)")
+    tri.add_argument("text", nargs="+", help="text, or - to read one text per line on stdin")
+    tri.set_defaults(func=cmd_triage)
 
     kb = sub.add_parser("kb", help="the knowledge base: validate, import")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)

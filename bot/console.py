@@ -1,0 +1,116 @@
+"""The terminal channel: the whole conversation in a terminal, no token, no configuration.
+
+Choices are numbered (type the number or the words), ``/location LAT LON`` shares a location, and
+staff alerts are printed in a box of their own so nobody mistakes them for the conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from typing import Any, TextIO
+
+from bot.alerts import AlertDispatcher
+from bot.config import Settings
+from bot.crypto import load_secrets
+from bot.storage import Store
+from handlers.catalogue import default_catalogue
+from handlers.events import Command, DeleteHistory, Inbound, Location, Message, Reply, Text
+from handlers.flow import Engine, EngineConfig
+from knowledge.search import default_search
+
+BANNER = (
+    "Bình An · terminal chat. Type a message and press Enter. Numbers pick a choice.\n"
+    "/location LAT LON shares a location · /x quick exit · /quit closes this terminal.\n"
+)
+
+
+class ConsoleNotifier:
+    """Shows staff alerts in the terminal, set apart from the conversation."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    async def notify(self, alert: dict[str, Any], text: str) -> None:
+        lines = text.splitlines()
+        width = max(len(line) for line in lines) + 4
+        rule = "!" * width
+        self.out.write(f"\n{rule}\n  [STAFF ALERT]\n")
+        for line in lines:
+            self.out.write(f"  {line}\n")
+        self.out.write(f"{rule}\n\n")
+        self.out.flush()
+
+
+def parse(line: str) -> Inbound | None:
+    """A typed line as a core event; None for ``/quit``."""
+    stripped = line.strip()
+    if stripped.startswith("/"):
+        name, _, args = stripped[1:].partition(" ")
+        name = name.lower()
+        if name in ("quit", "q"):
+            return None
+        if name == "location":
+            parts = args.replace(",", " ").split()
+            try:
+                return Location(float(parts[0]), float(parts[1]))
+            except (IndexError, ValueError):
+                return Text(stripped)
+        return Command(name, args.strip())
+    return Text(line.rstrip("\n"))
+
+
+def render(reply: Reply, out: TextIO) -> None:
+    for output in reply.outputs:
+        if isinstance(output, DeleteHistory):
+            if out.isatty():
+                out.write("\033[2J\033[3J\033[H")
+            out.write("[conversation cleared]\n")
+            continue
+        assert isinstance(output, Message)
+        out.write(f"\nBình An: {output.text}\n")
+        for number, option in enumerate(output.options, start=1):
+            out.write(f"   {number}. {option.label}\n")
+        if output.ask_location:
+            out.write("   (/location LAT LON to share a location)\n")
+    out.flush()
+
+
+async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    secrets = load_secrets(settings)
+    store = await Store(settings.database_path, secrets).open()
+    catalogue = default_catalogue()
+    search = default_search()
+    engine = Engine(
+        store.unit_of_work, search, catalogue,
+        EngineConfig(idle_minutes=settings.session_idle_minutes,
+                     default_language=settings.default_language),
+    )
+    dispatcher = AlertDispatcher(store, ConsoleNotifier(out), catalogue, search.gazetteer)
+    key = secrets.hash_id("console", getpass.getuser())
+    out.write(BANNER)
+    out.flush()
+    try:
+        while True:
+            if out.isatty():
+                out.write("> ")
+                out.flush()
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                break
+            event = parse(line)
+            if event is None:
+                break
+            render(await engine.handle(key, "console", event), out)
+            await dispatcher.deliver_due()
+    finally:
+        await store.close()
+    return 0
+
+
+def main(settings: Settings) -> int:
+    try:
+        return asyncio.run(run_console(settings, sys.stdin, sys.stdout))
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,155 @@
+## Bình An message catalogue, English. Same keys as vi.ftl (tests check).
+
+greeting = Hello, this is Bình An. I am an automated assistant (not a person, not an emergency service) that helps you find safe support.
+    First: are you in danger right now? And is it safe to chat on this phone?
+opt-danger = I am in danger now
+opt-support = I am safe and need support
+opt-other = I am asking for someone else
+opt-unsafe = It is not safe to chat
+opt-exit = Quick exit
+opt-lang = Tiếng Việt
+opt-skip = Skip
+opt-yes = Yes
+opt-no = No
+
+unsafe-bye = Please stay safe. If you need help urgently, call the numbers below. You can come back any time.
+emergency-intro = If you are in danger, call now:
+hotline-line = { $number }: { $name }{ $extra }
+hotline-24-7 = 24/7
+staff-on-duty = A staff member on duty has been told and will contact you here as soon as possible.
+staff-off-duty = Nobody is on duty right now. Your message has been recorded for staff to see when someone is on duty. Meanwhile, please call the 24/7 numbers above.
+danger-ask-location = If it is safe, share your location or type where you are (commune or ward, old district, province) so we can find the nearest help.
+danger-share-consent = May the staff member on duty see this location so they can help you?
+location-shared = Thank you. Only the staff member who takes your case will see this location.
+location-kept-private = Your location will not be shared; it is only used to find places near you.
+
+age-question = How old are you?
+opt-under18 = Under 18
+opt-adult = 18 or older
+opt-age-skip = I'd rather not say
+child-note = You can call 111 for free, at any time. Abuse of a child is reported to the 111 hotline.
+
+need-question = What kind of help do you need?
+need-shelter = A safe place to stay
+need-counselling = Counselling
+need-legal = Legal help
+need-medical = Medical help
+need-child = Help for a child
+need-trafficking = Returned from trafficking
+need-foreign_marriage = Marriage with a foreigner (nationality, civil status, children's birth registration)
+need-livelihood = Work, livelihood, loans
+need-info = Just information
+
+where-question = Where are you? You can share your location, or type your commune or ward, old district or province (old or new names, with or without accents).
+opt-no-place = I'd rather not say
+where-pick = Several places share that name. Which one is yours?
+opt-none-of-these = None of these
+where-retry = I could not find that place. Try the province or city, for example: Nghệ An, Bắc Giang, Sài Gòn.
+where-provinces = Please choose your province or city:
+where-outside = That location does not seem to be in Vietnam. Here are Vietnam's national numbers.
+
+results-intro = Places that may help you ({ $place }):
+results-intro-national = Places that may help you:
+results-none-near = We have no verified address near you yet. You can ask the commune People's Committee, the provincial Department of Health, or call 1900 969 680.
+card-distance = about { $km } km away
+card-province = in your province
+card-national = nationwide
+card-phone = Phone: { $phones }
+card-no-phone = No verified phone number yet: a staff member can refer you.
+card-address = Address: { $address }
+card-confidential = The address is kept confidential to protect the people there: call the intake number.
+card-hours = Hours: { $hours }
+card-24-7 = Open 24/7
+card-unverified = This information is not verified: please call ahead to check.
+card-offers = Offers: { $offers }
+offer-emergency_shelter = emergency shelter
+offer-counselling = counselling
+offer-psychotherapy = psychotherapy
+offer-medical_care = medical care
+offer-legal_aid = legal aid
+offer-vocational_training = vocational training
+offer-livelihood = livelihood and loans
+offer-civil_registration = civil status and nationality
+offer-travel_allowance = travel allowance
+offer-child_protection = child protection
+trusted-address-notice = Please note: a trusted address must inform the commune People's Committee when it takes someone in (Law on Domestic Violence Prevention 2022, Article 36).
+hotlines-close = National numbers:
+
+next-question = What would you like to do next?
+opt-talk = Talk to a staff member
+opt-screen = A few safety questions
+opt-another-place = Search another place
+opt-done = Done
+
+contact-consent = Would you like a social worker to contact you? Only the staff member who takes your case will see what you share.
+contact-way = What is a safe way to contact you?
+opt-way-chat = Message me here
+opt-way-call = Phone call
+contact-phone = Please type a safe phone number to call you. It is encrypted and only the staff member who takes your case will see it.
+contact-phone-retry = That number does not look right. Please type digits only, for example 0912 345 678, or choose Skip.
+contact-time = When is it safe to contact you?
+opt-time-now = Right now
+opt-time-morning = Morning
+opt-time-afternoon = Afternoon
+opt-time-evening = Evening
+opt-time-any = Any time
+contact-code = If you like, set a code word so the staff member can confirm it is you. Type it, or choose Skip.
+contact-done = Thank you. Your case code is { $code }.
+contact-declined = That is fine. You can come back any time.
+
+screen-intro = These questions help staff know who should be contacted sooner. You can skip any of them.
+screen-q-weapon = Has the person ever used or threatened you with a weapon?
+screen-q-threat_kill = Has the person threatened to kill you or your children?
+screen-q-might_kill = Do you think the person might try to kill you?
+screen-q-gun_access = Does the person have a gun, or could they easily get one?
+screen-q-strangled = Has the person ever tried to choke or strangle you?
+screen-q-jealous_control = Is the person violently or constantly jealous, or do they control most of your daily activities?
+screen-q-separated = Have you left or separated from the person recently?
+screen-q-unemployed = Is the person unemployed?
+screen-q-suicide_threat = Has the person ever threatened or tried to take their own life?
+screen-q-child_not_theirs = Do you have a child that the person believes is not theirs?
+screen-q-stalking = Does the person follow or spy on you, or leave threatening messages?
+opt-ans-yes = Yes
+opt-ans-no = No
+opt-ans-unsure = Not sure
+opt-skip-screen = Skip these questions
+screen-open = Is there anything else that worries you about your safety? You can type a few lines, or choose Skip. Only the staff member who takes your case will read it.
+screen-thanks = Thank you for answering.
+screen-urgent = From what you shared, we will make sure a staff member reaches you sooner.
+screen-medical = Choking can cause injuries inside that you cannot see. Please see a doctor soon, or call 115.
+
+relay-danger = Thank you for helping. Is the person in danger right now?
+opt-relay-yes = Yes, in danger now
+opt-relay-no = No, but they need support
+opt-relay-unsure = I don't know
+relay-consent = Has the person agreed that you share their situation?
+opt-consent-yes = Yes, they agreed
+opt-consent-no = Not yet
+opt-consent-unsafe = It is not safe to ask
+relay-no-consent = We will only give information and will not open a case. You can pass the numbers and places below to the person when it is safe.
+relay-urgent = If the person is in danger, call 113 now.
+
+help = You can tap the buttons, type where you are, or type:
+    /x or "exit": quick exit, deletes the conversation
+    /start: start over
+    /privacy: privacy
+    /lang: change language (Tiếng Việt)
+    In danger, call 113.
+privacy = Bình An is an automated assistant, not a person and not an emergency service.
+    We do not store names, usernames, account phone numbers, photos or voice messages. The session is wiped after { $minutes } minutes without a message, or at once when you use quick exit.
+    If you agree to be contacted, only the staff member who takes your case sees what is needed (encrypted); cases are erased after their retention period. Your exact location is shared only if you agree, in an emergency.
+    Deleting messages on your device is best-effort: some apps do not allow it all, so delete them yourself if you need to.
+lang-switched = Switched to English.
+media-unsupported = Sorry, I can only read text and locations. Photos, voice messages and stickers are not kept. Could you type a few words?
+not-understood = I did not quite understand. Please choose one of the buttons below, or type a few words.
+not-understood-human = Sorry I did not understand. Would you like to talk to a staff member?
+too-long = Your message was long, so I read only the beginning.
+goodbye = Thank you. Please stay safe. You can come back any time by typing /start.
+
+alert-title = { $tier } alert · { $code }
+alert-body = Province: { $province } · Channel: { $channel } · Time: { $time }
+    Reasons: { $reasons }
+alert-tier-urgent = URGENT
+alert-tier-routine = routine
+alert-no-province = unknown
+alert-no-reasons = contact request

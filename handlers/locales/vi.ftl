@@ -1,0 +1,156 @@
+## Bình An message catalogue, Vietnamese. Reviewed wording only: crisis content is never generated.
+## Keep every key in en.ftl too (tests check). Warm, plain, never blaming.
+
+greeting = Xin chào, đây là Bình An. Mình là chương trình tự động (không phải người thật, không phải dịch vụ cấp cứu), giúp bạn tìm nơi hỗ trợ an toàn.
+    Trước hết: bạn có đang gặp nguy hiểm ngay lúc này không? Và nhắn tin trên điện thoại này có an toàn không?
+opt-danger = Tôi đang gặp nguy hiểm
+opt-support = Tôi an toàn, cần hỗ trợ
+opt-other = Tôi hỏi giúp người khác
+opt-unsafe = Không an toàn để nhắn tin
+opt-exit = Thoát nhanh
+opt-lang = English
+opt-skip = Bỏ qua
+opt-yes = Có
+opt-no = Không
+
+unsafe-bye = Hãy giữ an toàn. Khi cần gấp, hãy gọi các số dưới đây. Bạn có thể quay lại bất cứ lúc nào.
+emergency-intro = Nếu bạn đang gặp nguy hiểm, hãy gọi ngay:
+hotline-line = { $number }: { $name }{ $extra }
+hotline-24-7 = 24/7
+staff-on-duty = Một nhân viên trực đã được báo và sẽ liên hệ với bạn qua kênh này sớm nhất có thể.
+staff-off-duty = Hiện không có nhân viên trực. Tin của bạn đã được ghi lại để nhân viên xem khi có người trực. Trong lúc chờ, hãy gọi các số 24/7 ở trên.
+danger-ask-location = Nếu an toàn, hãy chia sẻ vị trí hoặc gõ tên nơi bạn đang ở (xã/phường, huyện cũ, tỉnh) để tìm nơi giúp đỡ gần nhất.
+danger-share-consent = Bạn có đồng ý để nhân viên trực biết vị trí này để tìm cách giúp bạn không?
+location-shared = Cảm ơn bạn. Chỉ nhân viên nhận trường hợp của bạn mới thấy vị trí này.
+location-kept-private = Vị trí của bạn sẽ không được chia sẻ, chỉ dùng để tìm nơi gần bạn.
+
+age-question = Bạn bao nhiêu tuổi?
+opt-under18 = Dưới 18 tuổi
+opt-adult = Từ 18 tuổi trở lên
+opt-age-skip = Không muốn nói
+child-note = Bạn có thể gọi 111 miễn phí, bất cứ lúc nào. Việc xâm hại trẻ em sẽ được báo cho tổng đài 111.
+
+need-question = Bạn cần hỗ trợ gì?
+need-shelter = Chỗ ở an toàn
+need-counselling = Tư vấn, tâm lý
+need-legal = Hỗ trợ pháp lý
+need-medical = Y tế
+need-child = Giúp cho trẻ em
+need-trafficking = Trở về sau khi bị mua bán
+need-foreign_marriage = Kết hôn với người nước ngoài (quốc tịch, hộ tịch, khai sinh cho con)
+need-livelihood = Việc làm, sinh kế, vay vốn
+need-info = Chỉ cần thông tin
+
+where-question = Bạn đang ở đâu? Bạn có thể chia sẻ vị trí, hoặc gõ tên xã/phường, huyện cũ hay tỉnh (tên cũ hay mới, có dấu hay không dấu đều được).
+opt-no-place = Không muốn nói
+where-pick = Có vài nơi trùng tên. Bạn ở nơi nào?
+opt-none-of-these = Không phải các nơi này
+where-retry = Mình chưa tìm được nơi này. Bạn thử gõ tên tỉnh hoặc thành phố, ví dụ: Nghệ An, Bắc Giang, Sài Gòn.
+where-provinces = Bạn chọn tỉnh, thành phố của mình nhé:
+where-outside = Vị trí này có vẻ không ở Việt Nam. Dưới đây là các số điện thoại quốc gia của Việt Nam.
+
+results-intro = Những nơi có thể giúp bạn ({ $place }):
+results-intro-national = Những nơi có thể giúp bạn:
+results-none-near = Chúng tôi chưa có địa chỉ đã xác minh gần bạn. Bạn có thể hỏi Ủy ban nhân dân xã/phường, Sở Y tế tỉnh, hoặc gọi 1900 969 680.
+card-distance = cách khoảng { $km } km
+card-province = trong tỉnh của bạn
+card-national = toàn quốc
+card-phone = Điện thoại: { $phones }
+card-no-phone = Chưa có số điện thoại đã xác minh: nhân viên có thể giới thiệu bạn.
+card-address = Địa chỉ: { $address }
+card-confidential = Địa chỉ được giữ bí mật để bảo vệ người ở đó: hãy gọi số tiếp nhận.
+card-hours = Giờ làm việc: { $hours }
+card-24-7 = Hoạt động 24/7
+card-unverified = Thông tin này chưa được xác minh: hãy gọi trước để kiểm tra.
+card-offers = Hỗ trợ: { $offers }
+offer-emergency_shelter = chỗ ở khẩn cấp
+offer-counselling = tư vấn
+offer-psychotherapy = trị liệu tâm lý
+offer-medical_care = chăm sóc y tế
+offer-legal_aid = trợ giúp pháp lý
+offer-vocational_training = học nghề
+offer-livelihood = sinh kế, vay vốn
+offer-civil_registration = hộ tịch, quốc tịch
+offer-travel_allowance = hỗ trợ đi lại
+offer-child_protection = bảo vệ trẻ em
+trusted-address-notice = Lưu ý: địa chỉ tin cậy phải báo Ủy ban nhân dân xã khi tiếp nhận người đến lánh nạn (Luật Phòng, chống bạo lực gia đình 2022, Điều 36).
+hotlines-close = Các số điện thoại quốc gia:
+
+next-question = Bạn muốn làm gì tiếp?
+opt-talk = Nói chuyện với nhân viên
+opt-screen = Vài câu hỏi về an toàn
+opt-another-place = Tìm ở nơi khác
+opt-done = Xong
+
+contact-consent = Bạn có muốn một nhân viên công tác xã hội liên hệ với bạn không? Chỉ nhân viên nhận trường hợp của bạn mới thấy thông tin bạn cung cấp.
+contact-way = Cách nào an toàn để liên hệ với bạn?
+opt-way-chat = Nhắn tin ở đây
+opt-way-call = Gọi điện thoại
+contact-phone = Hãy gõ số điện thoại an toàn để gọi cho bạn. Số này được mã hóa và chỉ nhân viên nhận trường hợp mới thấy.
+contact-phone-retry = Số này có vẻ chưa đúng. Bạn gõ lại chỉ gồm chữ số, ví dụ 0912 345 678, hoặc chọn Bỏ qua nhé.
+contact-time = Lúc nào liên hệ là an toàn cho bạn?
+opt-time-now = Ngay bây giờ
+opt-time-morning = Buổi sáng
+opt-time-afternoon = Buổi chiều
+opt-time-evening = Buổi tối
+opt-time-any = Lúc nào cũng được
+contact-code = Nếu muốn, hãy đặt một mật khẩu để nhân viên xác nhận đúng là bạn. Gõ mật khẩu, hoặc chọn Bỏ qua.
+contact-done = Cảm ơn bạn. Mã trường hợp của bạn là { $code }.
+contact-declined = Không sao. Bạn có thể quay lại bất cứ lúc nào.
+
+screen-intro = Những câu hỏi sau giúp nhân viên biết ai cần được liên hệ nhanh hơn. Bạn có thể bỏ qua bất cứ câu nào.
+screen-q-weapon = Người đó đã từng dùng hoặc dọa dùng vũ khí với bạn chưa?
+screen-q-threat_kill = Người đó đã từng dọa giết bạn hoặc con bạn chưa?
+screen-q-might_kill = Bạn có nghĩ người đó có thể tìm cách giết bạn không?
+screen-q-gun_access = Người đó có súng, hoặc dễ dàng có súng không?
+screen-q-strangled = Người đó đã từng bóp cổ hoặc làm bạn nghẹt thở chưa?
+screen-q-jealous_control = Người đó có ghen tuông dữ dội, hoặc kiểm soát hầu hết việc hằng ngày của bạn không?
+screen-q-separated = Gần đây bạn đã rời đi hoặc chia tay người đó chưa?
+screen-q-unemployed = Người đó có đang thất nghiệp không?
+screen-q-suicide_threat = Người đó đã từng dọa hoặc cố tự tử chưa?
+screen-q-child_not_theirs = Bạn có con mà người đó nghĩ không phải con của họ không?
+screen-q-stalking = Người đó có theo dõi, rình rập hoặc gửi tin nhắn đe dọa bạn không?
+opt-ans-yes = Có
+opt-ans-no = Không
+opt-ans-unsure = Không chắc
+opt-skip-screen = Bỏ qua các câu hỏi
+screen-open = Còn điều gì khác làm bạn lo lắng về sự an toàn của mình không? Bạn có thể gõ vài dòng, hoặc chọn Bỏ qua. Chỉ nhân viên nhận trường hợp mới đọc.
+screen-thanks = Cảm ơn bạn đã trả lời.
+screen-urgent = Từ những gì bạn chia sẻ, chúng tôi sẽ ưu tiên để nhân viên liên hệ với bạn sớm hơn.
+screen-medical = Bị bóp cổ có thể gây tổn thương bên trong dù không thấy vết. Bạn nên đi khám sớm, hoặc gọi 115.
+
+relay-danger = Cảm ơn bạn đã giúp đỡ. Người đó có đang gặp nguy hiểm ngay lúc này không?
+opt-relay-yes = Có, đang nguy hiểm
+opt-relay-no = Không, nhưng cần hỗ trợ
+opt-relay-unsure = Tôi không biết
+relay-consent = Người đó đã đồng ý để bạn chia sẻ tình hình của họ chưa?
+opt-consent-yes = Đã đồng ý
+opt-consent-no = Chưa
+opt-consent-unsafe = Không an toàn để hỏi
+relay-no-consent = Chúng tôi sẽ chỉ đưa thông tin, không mở hồ sơ. Bạn có thể chuyển các số và địa chỉ dưới đây cho người đó khi an toàn.
+relay-urgent = Nếu người đó đang gặp nguy hiểm, hãy gọi 113 ngay.
+
+help = Bạn có thể chọn các nút, gõ tên nơi bạn ở, hoặc gõ:
+    /x hoặc "thoát": thoát nhanh và xóa cuộc trò chuyện
+    /start: bắt đầu lại
+    /privacy: quyền riêng tư
+    /lang: đổi ngôn ngữ (English)
+    Khi nguy hiểm, hãy gọi 113.
+privacy = Bình An là chương trình tự động, không phải con người và không phải dịch vụ cấp cứu.
+    Chúng tôi không lưu tên, tên tài khoản, số điện thoại tài khoản, ảnh hay tin nhắn thoại. Phiên trò chuyện bị xóa sau { $minutes } phút không hoạt động, hoặc ngay khi bạn thoát nhanh.
+    Nếu bạn đồng ý để nhân viên liên hệ, chỉ nhân viên nhận trường hợp mới thấy thông tin cần thiết (được mã hóa); hồ sơ được xóa sau thời hạn lưu trữ. Vị trí chính xác chỉ được chia sẻ khi bạn đồng ý trong trường hợp khẩn cấp.
+    Xóa tin nhắn trên máy bạn là cố gắng tốt nhất: có ứng dụng không cho xóa hết, hãy tự xóa nếu cần.
+lang-switched = Đã chuyển sang tiếng Việt.
+media-unsupported = Xin lỗi, mình chỉ đọc được chữ và vị trí. Ảnh, tin thoại hay nhãn dán không được lưu lại. Bạn gõ vài chữ giúp mình nhé.
+not-understood = Mình chưa hiểu ý bạn. Bạn chọn một trong các nút bên dưới, hoặc gõ ngắn gọn nhé.
+not-understood-human = Xin lỗi vì mình chưa hiểu. Bạn có muốn nói chuyện với một nhân viên không?
+too-long = Tin nhắn dài nên mình chỉ đọc phần đầu.
+goodbye = Cảm ơn bạn. Hãy giữ an toàn. Bạn có thể quay lại bất cứ lúc nào bằng cách gõ /start.
+
+alert-title = Cảnh báo { $tier } · { $code }
+alert-body = Tỉnh: { $province } · Kênh: { $channel } · Lúc: { $time }
+    Lý do: { $reasons }
+alert-tier-urgent = KHẨN CẤP
+alert-tier-routine = thường
+alert-no-province = chưa rõ
+alert-no-reasons = yêu cầu liên hệ

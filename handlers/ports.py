@@ -1,0 +1,58 @@
+"""The small repository interfaces the conversation needs; storage implements them.
+
+The core never sees SQL: it asks a unit of work for sessions, cases and the on-call roster and
+commits once, after the whole event is handled, so a case and its alert are written together and
+state is saved before any reply leaves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass
+class CaseDraft:
+    tier: str  # "urgent" | "routine"
+    channel: str
+    conversation: str  # the keyed hash of the conversation, never a raw channel id
+    province: int | None = None
+    needs: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    relayed: bool = False
+    consent: bool = False
+    details: dict[str, Any] = field(default_factory=dict)  # encrypted at rest
+
+
+class Sessions(Protocol):
+    async def load(self, key: str) -> tuple[dict[str, Any], dt.datetime] | None: ...
+    async def save(self, key: str, state: dict[str, Any], now: dt.datetime) -> None: ...
+    async def delete(self, key: str) -> None: ...
+
+
+class Cases(Protocol):
+    async def open(self, draft: CaseDraft, now: dt.datetime) -> str:
+        """Write the case and its first alert in the current transaction; return its code."""
+        ...
+
+    async def raise_urgent(self, code: str, reasons: list[str], now: dt.datetime) -> None: ...
+
+    async def update(
+        self, code: str, now: dt.datetime, province: int | None = None,
+        details: dict[str, Any] | None = None, needs: list[str] | None = None,
+    ) -> None: ...
+
+
+class OnCall(Protocol):
+    async def anyone_on_call(self, now: dt.datetime) -> bool: ...
+
+
+class UnitOfWork(Protocol):
+    sessions: Sessions
+    cases: Cases
+    oncall: OnCall
+
+    async def __aenter__(self) -> UnitOfWork: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+    async def commit(self) -> None: ...
