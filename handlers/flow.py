@@ -51,7 +51,6 @@ KEYWORDS = {
     "bat dau lai": "start", "menu": "start",
 }
 PHONE = re.compile(r"^\+?[0-9][0-9 .\-]{7,16}[0-9]$")
-CASE_NEEDS = [n for n in Need]
 
 
 class State(BaseModel):
@@ -588,8 +587,10 @@ class _Turn:
         if isinstance(event, Choice) and event.option == "no-place":
             await self._place_answer(event, urgent=False)
             return
-        await self._place_answer(event, urgent=False) if isinstance(event, (Text, Location)) \
-            else await self._reprompt("not-understood")
+        if isinstance(event, (Text, Location)):
+            await self._place_answer(event, urgent=False)
+        else:
+            await self._reprompt("not-understood")
 
     async def _after_place(self) -> None:
         if self.s.case_code is not None:

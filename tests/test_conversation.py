@@ -28,6 +28,13 @@ def chat(store, clock) -> Chat:
     return Chat(make_engine(store, clock))
 
 
+async def to_needs(chat: Chat) -> None:
+    """The common start: greeted, safe and needing support, an adult; now at "what do you need?"."""
+    await chat.send("hi")
+    await chat.tap("support")
+    await chat.tap("adult")
+
+
 async def pending_alerts(store, clock) -> list[dict]:
     return [payload for _, payload in await Outbox(store).due(clock.now)]
 
@@ -39,9 +46,7 @@ async def test_first_message_asks_about_safety_with_quick_exit(chat: Chat) -> No
 
 
 async def test_support_path_to_results_and_contact_request(chat: Chat, store, clock) -> None:
-    await chat.send("chao")
-    await chat.tap("support")
-    await chat.tap("adult")
+    await to_needs(chat)
     await chat.tap("need:shelter")
     assert any(m.ask_location for m in chat.messages())
     await chat.send("em o ha noi")
@@ -86,9 +91,7 @@ async def test_danger_gives_numbers_first_then_opens_urgent_case(chat, store, cl
 
 
 async def test_danger_words_in_the_place_question_are_an_emergency(chat, store, clock) -> None:
-    await chat.send("chao")
-    await chat.tap("support")
-    await chat.tap("adult")
+    await to_needs(chat)
     await chat.tap("need:legal")
     await chat.send("nó đang đánh tôi")
     assert chat.messages()[0].text.startswith("Nếu bạn đang gặp nguy hiểm")
@@ -134,9 +137,7 @@ async def test_quick_exit_from_every_state(chat, store, exit_event, taps) -> Non
 async def test_restart_mid_conversation_resumes(tmp_path: Path, clock) -> None:
     store = await open_store(tmp_path / "x.db")
     chat = Chat(make_engine(store, clock))
-    await chat.send("hi")
-    await chat.tap("support")
-    await chat.tap("adult")
+    await to_needs(chat)
     await store.close()
     store = await open_store(tmp_path / "x.db")  # a new process, same file
     chat = Chat(make_engine(store, clock))
@@ -191,9 +192,7 @@ async def test_relay_without_consent_opens_no_case(chat, store, clock) -> None:
 
 
 async def test_place_retry_then_province_choices_never_loop(chat) -> None:
-    await chat.send("hi")
-    await chat.tap("support")
-    await chat.tap("adult")
+    await to_needs(chat)
     await chat.tap("need:counselling")
     await chat.send("ở chỗ kia kìa")
     assert "chưa tìm được" in chat.text()
@@ -206,9 +205,7 @@ async def test_place_retry_then_province_choices_never_loop(chat) -> None:
 
 
 async def test_ambiguous_place_gets_a_clarifying_choice(chat) -> None:
-    await chat.send("hi")
-    await chat.tap("support")
-    await chat.tap("adult")
+    await to_needs(chat)
     await chat.tap("need:shelter")
     await chat.send("dn")
     assert chat.options()[:2] == ["pick:0", "pick:1"]
@@ -217,9 +214,7 @@ async def test_ambiguous_place_gets_a_clarifying_choice(chat) -> None:
 
 
 async def test_location_in_the_sea_is_handled_kindly(chat) -> None:
-    await chat.send("hi")
-    await chat.tap("support")
-    await chat.tap("adult")
+    await to_needs(chat)
     await chat.tap("need:shelter")
     await chat.send(Location(12.5, 115.5))
     assert "không ở Việt Nam" in chat.text()
@@ -239,9 +234,7 @@ async def test_under_18_always_sees_111(chat) -> None:
 
 
 async def test_screen_high_danger_raises_case_to_urgent(chat, store, clock) -> None:
-    await chat.send("hi")
-    await chat.tap("support")
-    await chat.tap("adult")
+    await to_needs(chat)
     await chat.tap("need:counselling")
     await chat.send("ha tinh")
     await chat.tap("talk")
@@ -268,9 +261,7 @@ async def test_screen_high_danger_raises_case_to_urgent(chat, store, clock) -> N
 
 
 async def test_screen_is_skippable_and_strangulation_suggests_a_doctor(chat, store, clock) -> None:
-    await chat.send("hi")
-    await chat.tap("support")
-    await chat.tap("adult")
+    await to_needs(chat)
     await chat.tap("need:medical")
     await chat.send("can tho")
     await chat.tap("screen")
