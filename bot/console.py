@@ -102,6 +102,7 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
             event = parse(line)
             if event is None:
                 break
+            await engine.expire_idle()
             render(await engine.handle(key, "console", event), out)
             await dispatcher.deliver_due()
     finally:

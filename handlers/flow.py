@@ -114,6 +114,15 @@ class Engine:
             await uow.commit()
         return Reply(outputs)
 
+    async def expire_idle(self) -> int:
+        """Wipe every session idle for longer than the configured time; channels run this on a
+        schedule so an abandoned conversation does not wait for its owner to come back."""
+        cutoff = self._clock() - dt.timedelta(minutes=self.config.idle_minutes)
+        async with self._uow() as uow:
+            wiped = await uow.sessions.purge_idle(cutoff)
+            await uow.commit()
+        return wiped
+
     def _restore(
         self, loaded: tuple[dict[str, Any], dt.datetime] | None, now: dt.datetime
     ) -> State:

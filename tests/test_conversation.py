@@ -154,6 +154,19 @@ async def test_idle_session_is_wiped(chat, clock) -> None:
     assert "danger" in chat.options()
 
 
+async def test_idle_sessions_are_purged_from_the_store(store, clock) -> None:
+    engine = make_engine(store, clock)
+    idle, active = Chat(engine, key="test:idle"), Chat(engine, key="test:active")
+    await idle.send("hi")
+    clock.advance(minutes=20)
+    await active.send("hi")
+    clock.advance(minutes=11)
+    assert await engine.expire_idle() == 1
+    async with store.unit_of_work() as uow:
+        assert await uow.sessions.load("test:idle") is None
+        assert await uow.sessions.load("test:active") is not None
+
+
 async def test_relay_with_consent_records_relayed_case(chat, store, clock) -> None:
     await chat.send("hi")
     await chat.tap("other")
