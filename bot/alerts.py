@@ -54,13 +54,12 @@ class AlertDispatcher:
     async def deliver_due(self) -> int:
         """Send every alert that is due; return how many were confirmed."""
         delivered = 0
-        for alert_id, alert in await self.outbox.due(self._clock()):
+        for alert_id, alert, attempts in await self.outbox.due(self._clock()):
             try:
                 await self.notifier.notify(alert, alert_text(alert, self.catalogue,
                                                              self.gazetteer))
             except Exception as exc:  # a failed delivery is retried, never lost
-                attempts = await self.outbox.attempts(alert_id) + 1
-                delay = min(300, 2 ** min(attempts, 8))
+                delay = min(300, 2 ** min(attempts + 1, 8))
                 log.warning("alert delivery failed (%s), retry in %ss", type(exc).__name__, delay)
                 await self.outbox.failed(alert_id, self._clock() + dt.timedelta(seconds=delay))
                 continue

@@ -279,14 +279,18 @@ class Outbox:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def due(self, now: dt.datetime, limit: int = 50) -> list[tuple[int, dict[str, Any]]]:
+    async def due(
+        self, now: dt.datetime, limit: int = 50
+    ) -> list[tuple[int, dict[str, Any], int]]:
+        """Undelivered alerts whose time has come, urgent first: (id, payload, attempts so far)."""
         async with self.store._lock, self.store.db.execute(
-            "SELECT id, payload FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ? "
+            "SELECT id, payload, attempts FROM outbox "
+            "WHERE delivered_at IS NULL AND next_attempt_at <= ? "
             "ORDER BY (json_extract(payload, '$.tier') = 'urgent') DESC, id LIMIT ?",
             (ts(now), limit),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [(row[0], json.loads(row[1])) for row in rows]
+        return [(row[0], json.loads(row[1]), row[2]) for row in rows]
 
     async def delivered(self, alert_id: int, now: dt.datetime) -> None:
         async with self.store._lock:
@@ -301,10 +305,3 @@ class Outbox:
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
                 (ts(retry_at), alert_id),
             )
-
-    async def attempts(self, alert_id: int) -> int:
-        async with self.store.db.execute(
-            "SELECT attempts FROM outbox WHERE id = ?", (alert_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0

@@ -519,9 +519,8 @@ class _Turn:
             await self._after_place()
             return
         if isinstance(event, Choice) and event.option in ("no-place", "skip"):
-            self._results(SearchResult(hits=self.e.search.near_place(
-                self.e.search.resolver.resolve(""), self._need(), self._audience(),
-                self.e.config.result_limit).hits))
+            self.s.province = None
+            self._results_from_province()
             await self._after_place()
             return
         if isinstance(event, Text):
@@ -756,11 +755,8 @@ class _Turn:
         return Audience(self.s.audience) if self.s.audience else None
 
     def _results_from_province(self) -> None:
-        gz = self.e.search.gazetteer
-        province = gz.provinces.get(self.s.province) if self.s.province else None
-        place = self.e.search.resolver.resolve(province.name if province else "")
-        self._results(self.e.search.near_place(place, self._need(), self._audience(),
-                                               self.e.config.result_limit))
+        self._results(self.e.search.near_province(self.s.province, self._need(),
+                                                  self._audience(), self.e.config.result_limit))
 
     def _results(self, result: SearchResult) -> None:
         if result.outside_vietnam:

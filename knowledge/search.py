@@ -109,6 +109,19 @@ class ServiceSearch:
         commune, _ = located
         return self._search(lat, lon, commune.province, need, audience, limit)
 
+    def near_province(
+        self,
+        province: int | None,
+        need: Need | None = None,
+        audience: Audience | None = None,
+        limit: int = 5,
+    ) -> SearchResult:
+        """From a province's centroid (a province chosen from a list, or none at all)."""
+        known = self.gazetteer.provinces.get(province) if province is not None else None
+        if known is None:
+            return SearchResult(hits=self._fill([], need, audience, limit))
+        return self._search(known.lat, known.lon, known.code, need, audience, limit)
+
     def near_place(
         self,
         place: Resolution,
@@ -117,7 +130,7 @@ class ServiceSearch:
         limit: int = 5,
     ) -> SearchResult:
         if place.province is None or place.lat is None or place.lon is None:
-            return SearchResult(hits=self._fill([], need, audience, limit))
+            return self.near_province(None, need, audience, limit)
         return self._search(place.lat, place.lon, place.province.code, need, audience, limit)
 
     def _search(

@@ -36,7 +36,7 @@ async def to_needs(chat: Chat) -> None:
 
 
 async def pending_alerts(store, clock) -> list[dict]:
-    return [payload for _, payload in await Outbox(store).due(clock.now)]
+    return [payload for _, payload, _ in await Outbox(store).due(clock.now)]
 
 
 async def test_first_message_asks_about_safety_with_quick_exit(chat: Chat) -> None:
