@@ -125,6 +125,12 @@ def cmd_console(args: argparse.Namespace) -> int:
     return console_main(load_settings())
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.runner import main as run_main
+
+    return run_main(load_settings())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="binhan",
@@ -144,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     nearest.add_argument("--audience", choices=[a.value for a in Audience])
     nearest.add_argument("--limit", type=int, default=5)
     nearest.set_defaults(func=cmd_nearest)
+
+    run = sub.add_parser("run", help="serve every configured channel (Telegram now)")
+    run.set_defaults(func=cmd_run)
 
     console = sub.add_parser("console", help="chat with Bình An in this terminal (no token)")
     console.set_defaults(func=cmd_console)

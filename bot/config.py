@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +24,22 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     log_level: str = Field(default="WARNING", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
+    telegram_bot_token: str | None = Field(default=None, repr=False)
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = Field(
+        default=None, min_length=8, max_length=256, pattern=r"^[A-Za-z0-9_-]+$", repr=False
+    )
+    telegram_webhook_listen: str = Field(default="127.0.0.1:8443", pattern=r"^[^:]+:[0-9]{1,5}$")
+    telegram_per_chat_interval: float = Field(default=1.0, ge=0, le=60)
+    telegram_per_second: int = Field(default=30, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.telegram_webhook_url and not self.telegram_webhook_secret:
+            raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET")
+        return self
+
 
 class ConfigError(Exception):
     """A setting has a wrong value; the message names each and says what is expected."""
@@ -35,6 +51,6 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for item in exc.errors():
-            name = str(item["loc"][0]).upper() if item["loc"] else "settings"
+            name = str(item["loc"][0]).upper() if item["loc"] else "Settings"
             lines.append(f"{name}: {item['msg']}")
         raise ConfigError("Configuration problem:\n  " + "\n  ".join(lines)) from None

@@ -103,7 +103,9 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
             if event is None:
                 break
             await engine.expire_idle()
-            render(await engine.handle(key, "console", event), out)
+            reply = await engine.handle(key, "console", event)
+            if reply is not None:
+                render(reply, out)
             await dispatcher.deliver_due()
     finally:
         await store.close()

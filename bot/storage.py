@@ -51,6 +51,29 @@ CREATE TABLE IF NOT EXISTS outbox (
     delivered_at REAL,
     UNIQUE (case_code, event)
 );
+CREATE TABLE IF NOT EXISTS processed_events (
+    event_id TEXT PRIMARY KEY,     -- channel + update id: an update handled twice changes nothing
+    processed_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ledger (
+    conversation TEXT NOT NULL,    -- keyed hash
+    message_id INTEGER NOT NULL,   -- a message in the person's private chat, theirs or ours
+    sent_at REAL NOT NULL,
+    PRIMARY KEY (conversation, message_id)
+);
+CREATE TABLE IF NOT EXISTS outgoing (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    conversation TEXT NOT NULL,    -- keyed hash; the raw chat id is inside the encrypted payload
+    priority INTEGER NOT NULL,     -- 0 staff alerts and urgent replies, 1 routine
+    payload BLOB NOT NULL,         -- encrypted JSON: chat id, API method and parameters
+    created_at REAL NOT NULL,
+    next_attempt_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    done_at REAL,
+    failed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS outgoing_pending ON outgoing (done_at, priority, id);
 CREATE TABLE IF NOT EXISTS oncall (
     staff TEXT PRIMARY KEY,        -- keyed hash of the staff member's id
     since REAL NOT NULL
@@ -111,6 +134,9 @@ class SqliteUnitOfWork:
         self.sessions = SessionRepository(store)
         self.cases = CaseRepository(store)
         self.oncall = OnCallRepository(store)
+        self.processed = ProcessedEvents(store)
+        self.ledger = Ledger(store)
+        self.outgoing = OutgoingRepository(store)
         self._committed = False
 
     async def __aenter__(self) -> SqliteUnitOfWork:
@@ -271,6 +297,119 @@ class OnCallRepository:
             )
         else:
             await self.store.db.execute("DELETE FROM oncall WHERE staff = ?", (staff,))
+
+
+class ProcessedEvents:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def first_time(self, event_id: str, now: dt.datetime) -> bool:
+        """Record an event id; False when it was already processed (a retry or a redelivery)."""
+        cursor = await self.store.db.execute(
+            "INSERT OR IGNORE INTO processed_events (event_id, processed_at) VALUES (?, ?)",
+            (event_id, ts(now)),
+        )
+        return cursor.rowcount == 1
+
+    async def seen(self, event_id: str) -> bool:
+        async with self.store.db.execute(
+            "SELECT 1 FROM processed_events WHERE event_id = ?", (event_id,)
+        ) as cursor:
+            return await cursor.fetchone() is not None
+
+
+class Ledger:
+    """Message ids in a person's private chat, so quick exit can delete both sides."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(self, conversation: str, message_ids: list[int], now: dt.datetime) -> None:
+        await self.store.db.executemany(
+            "INSERT OR IGNORE INTO ledger (conversation, message_id, sent_at) VALUES (?, ?, ?)",
+            [(conversation, mid, ts(now)) for mid in message_ids],
+        )
+
+    async def take(self, conversation: str, since: dt.datetime) -> list[int]:
+        """The ids newer than ``since``; the whole ledger of the conversation is forgotten."""
+        async with self.store.db.execute(
+            "SELECT message_id FROM ledger WHERE conversation = ? AND sent_at >= ? "
+            "ORDER BY message_id", (conversation, ts(since)),
+        ) as cursor:
+            ids = [row[0] for row in await cursor.fetchall()]
+        await self.store.db.execute("DELETE FROM ledger WHERE conversation = ?", (conversation,))
+        return ids
+
+
+class OutgoingRepository:
+    """Messages to send, queued in the same transaction as the state that produced them."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def queue(
+        self, channel: str, conversation: str, priority: int, payload: dict[str, Any],
+        now: dt.datetime,
+    ) -> None:
+        await self.store.db.execute(
+            "INSERT INTO outgoing (channel, conversation, priority, payload, created_at, "
+            "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (channel, conversation, priority, self.store.seal(payload), ts(now), ts(now)),
+        )
+
+    async def drop_pending(self, conversation: str) -> None:
+        """Quick exit: what was not sent yet is not sent at all."""
+        await self.store.db.execute(
+            "DELETE FROM outgoing WHERE conversation = ? AND done_at IS NULL", (conversation,)
+        )
+
+
+class OutgoingQueue:
+    """The sender's side of ``outgoing``: read what is due, mark what was sent or refused."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def pending(
+        self, channel: str, now: dt.datetime, limit: int = 200
+    ) -> list[tuple[int, str, int, dict[str, Any]]]:
+        """Due rows, highest priority first, then oldest: (id, conversation, priority, payload)."""
+        async with self.store._lock, self.store.db.execute(
+            "SELECT id, conversation, priority, payload FROM outgoing "
+            "WHERE done_at IS NULL AND channel = ? AND next_attempt_at <= ? "
+            "ORDER BY priority, id LIMIT ?", (channel, ts(now), limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [(r[0], r[1], r[2], self.store.open_sealed(r[3])) for r in rows]
+
+    async def done(
+        self, row_id: int, now: dt.datetime, conversation: str | None = None,
+        sent_ids: list[int] | None = None, failed: bool = False,
+    ) -> None:
+        """Mark a row finished; the ids of messages it put in a private chat join the ledger."""
+        async with self.store._lock:
+            await self.store.db.execute("BEGIN IMMEDIATE")
+            await self.store.db.execute(
+                "UPDATE outgoing SET done_at = ?, failed = ?, attempts = attempts + 1 "
+                "WHERE id = ?", (ts(now), int(failed), row_id),
+            )
+            if conversation and sent_ids:
+                await Ledger(self.store).add(conversation, sent_ids, now)
+            await self.store.db.execute("COMMIT")
+
+    async def retry_at(self, row_id: int, when: dt.datetime) -> None:
+        async with self.store._lock:
+            await self.store.db.execute(
+                "UPDATE outgoing SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
+                (ts(when), row_id),
+            )
+
+    async def count_pending(self, channel: str) -> int:
+        async with self.store._lock, self.store.db.execute(
+            "SELECT COUNT(*) FROM outgoing WHERE done_at IS NULL AND channel = ?", (channel,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
 
 
 class Outbox:

@@ -76,6 +76,7 @@ class Message:
     phones: tuple[PhoneLink, ...] = ()
     venue: Venue | None = None
     ask_location: bool = False
+    location_label: str = ""  # the words for a "share my location" button, where there is one
     urgent: bool = False  # a reply on the urgent path: channels send it before routine traffic
 
 

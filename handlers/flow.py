@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,10 +99,25 @@ class Engine:
         self.config = config or EngineConfig()
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
-    async def handle(self, key: str, channel: str, event: Inbound) -> Reply:
-        """Handle one event for one conversation; state and cases are committed before return."""
+    async def handle(
+        self,
+        key: str,
+        channel: str,
+        event: Inbound,
+        *,
+        event_id: str | None = None,
+        on_reply: Callable[[Any, Reply], Awaitable[None]] | None = None,
+    ) -> Reply | None:
+        """Handle one event for one conversation; state and cases are committed before return.
+
+        ``event_id`` makes handling exactly-once: an id seen before returns None and changes
+        nothing. ``on_reply`` runs inside the same transaction (a channel queues its sends there),
+        so state, cases, alerts and outgoing messages are committed together or not at all.
+        """
         now = self._clock()
         async with self._uow() as uow:
+            if event_id is not None and not await uow.processed.first_time(event_id, now):
+                return None
             loaded = await uow.sessions.load(key)
             state = self._restore(loaded, now)
             turn = _Turn(self, uow, key, channel, state, now)
@@ -111,8 +126,11 @@ class Engine:
                 await uow.sessions.delete(key)
             else:
                 await uow.sessions.save(key, state.model_dump(mode="json"), now)
+            reply = Reply(outputs)
+            if on_reply is not None:
+                await on_reply(uow, reply)
             await uow.commit()
-        return Reply(outputs)
+        return reply
 
     async def expire_idle(self) -> int:
         """Wipe every session idle for longer than the configured time; channels run this on a
@@ -169,9 +187,10 @@ class _Turn:
         if exit_option:
             opts.append(Option("exit", self.t("opt-exit")))
         self.s.offered = [o.id for o in opts]
+        label = self.t("opt-share-location") if ask_location else ""
         self.out.append(
             Message(text or self.t(key), tuple(opts), ask_location=ask_location,
-                    urgent=self.s.urgent)
+                    location_label=label, urgent=self.s.urgent)
         )
 
     def hotlines(self, intro: str, emergency_only: bool = False) -> None:

@@ -49,7 +49,12 @@ class OnCall(Protocol):
     async def anyone_on_call(self, now: dt.datetime) -> bool: ...
 
 
+class ProcessedEvents(Protocol):
+    async def first_time(self, event_id: str, now: dt.datetime) -> bool: ...
+
+
 class UnitOfWork(Protocol):
+    processed: ProcessedEvents
     sessions: Sessions
     cases: Cases
     oncall: OnCall

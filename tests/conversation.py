@@ -39,7 +39,9 @@ class Chat:
     async def send(self, event: Inbound | str) -> Reply:
         if isinstance(event, str):
             event = Text(event)
-        self.last = await self.engine.handle(self.key, self.channel, event)
+        reply = await self.engine.handle(self.key, self.channel, event)
+        assert reply is not None  # no event id given: never deduplicated
+        self.last = reply
         return self.last
 
     async def tap(self, option: str) -> Reply:

@@ -11,6 +11,8 @@ opt-lang = Tiếng Việt
 opt-skip = Skip
 opt-yes = Yes
 opt-no = No
+opt-share-location = 📍 Share my location
+private-only = Bình An only talks in private chats. Please message the bot directly. In danger, call 113.
 
 unsafe-bye = Please stay safe. If you need help urgently, call the numbers below. You can come back any time.
 emergency-intro = If you are in danger, call now:

@@ -12,6 +12,8 @@ opt-lang = English
 opt-skip = Bỏ qua
 opt-yes = Có
 opt-no = Không
+opt-share-location = 📍 Chia sẻ vị trí
+private-only = Bình An chỉ trò chuyện riêng. Hãy nhắn tin trực tiếp cho bot. Khi nguy hiểm, hãy gọi 113.
 
 unsafe-bye = Hãy giữ an toàn. Khi cần gấp, hãy gọi các số dưới đây. Bạn có thể quay lại bất cứ lúc nào.
 emergency-intro = Nếu bạn đang gặp nguy hiểm, hãy gọi ngay:
