@@ -124,6 +124,9 @@ class FakeTelegram:
         chat.next_id += 1
         return message
 
+    def next_update_id(self) -> int:
+        return next(self._update_ids)
+
     async def push(self, update: dict[str, Any]) -> None:
         async with self._new_update:
             self.updates.append(update)

@@ -120,7 +120,7 @@ async def test_webhook_secret_is_checked(fake, tmp_path: Path) -> None:
         await server.start()
         url = f"http://127.0.0.1:{server.port}/telegram"
         fake.chat(CHAT)
-        update = {"update_id": 77, "message": {
+        update = {"update_id": fake.next_update_id(), "message": {
             "message_id": 1, "date": 1, "chat": {"id": CHAT, "type": "private"},
             "from": {"id": CHAT, "is_bot": False, "first_name": "Lan"}, "text": "xin chao"}}
         try:
@@ -129,7 +129,7 @@ async def test_webhook_secret_is_checked(fake, tmp_path: Path) -> None:
                     async with http.post(url, json=update, headers=headers) as response:
                         assert response.status == 403
                 async with bot.store.unit_of_work() as uow:
-                    assert not await uow.processed.seen("telegram:77")
+                    assert not await uow.processed.seen(f"telegram:{update['update_id']}")
                 assert fake.bot_messages(CHAT) == []
                 headers = {"X-Telegram-Bot-Api-Secret-Token": "right-secret"}
                 async with http.post(url, data=b"not json", headers=headers) as response:
@@ -148,6 +148,13 @@ async def test_unsupported_content_and_group_strangers(fake, tmp_path: Path) -> 
                                                      "width": 1, "height": 1}])
         await bot.settled(update)
         assert "chỉ đọc được chữ" in bot.texts()
+        before = len(fake.bot_messages(CHAT))
+        changed = {**update["message"], "edit_date": 2, "text": "sửa lại"}
+        edited = {"update_id": fake.next_update_id(), "edited_message": changed}
+        await fake.push(edited)
+        await bot.settled(edited)
+        assert len(fake.bot_messages(CHAT)) > before
+        assert "chỉ đọc được chữ" in fake.bot_messages(CHAT)[-2]["text"]
         group = -100123
         update = await fake.user_sends(group, kind="group", text="cuu toi")
         await bot.settled(update)
