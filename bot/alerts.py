@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from bot.storage import Outbox, Store
+from bot.storage import Outbox, SqliteUnitOfWork, Store
 from handlers.catalogue import Catalogue
 from knowledge.gazetteer import Gazetteer
 
@@ -21,8 +21,11 @@ log = logging.getLogger(__name__)
 
 
 class Notifier(Protocol):
-    async def notify(self, alert: dict[str, Any], text: str) -> None:
-        """Deliver one alert; raise on failure so it is retried."""
+    async def notify(self, uow: SqliteUnitOfWork, alert: dict[str, Any], text: str) -> None:
+        """Deliver (or queue, inside ``uow``) one alert; raise on failure so it is retried.
+
+        Whatever it writes through ``uow`` commits together with the alert's "delivered" mark,
+        so a queued alert is never queued twice."""
         ...
 
 
@@ -45,6 +48,7 @@ class AlertDispatcher:
         self, store: Store, notifier: Notifier, catalogue: Catalogue, gazetteer: Gazetteer,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
+        self.store = store
         self.outbox = Outbox(store)
         self.notifier = notifier
         self.catalogue = catalogue
@@ -55,14 +59,16 @@ class AlertDispatcher:
         """Send every alert that is due; return how many were confirmed."""
         delivered = 0
         for alert_id, alert, attempts in await self.outbox.due(self._clock()):
+            text = alert_text(alert, self.catalogue, self.gazetteer)
             try:
-                await self.notifier.notify(alert, alert_text(alert, self.catalogue,
-                                                             self.gazetteer))
+                async with self.store.unit_of_work() as uow:
+                    await self.notifier.notify(uow, alert, text)
+                    await uow.outbox.delivered(alert_id, self._clock())
+                    await uow.commit()
             except Exception as exc:  # a failed delivery is retried, never lost
                 delay = min(300, 2 ** min(attempts + 1, 8))
                 log.warning("alert delivery failed (%s), retry in %ss", type(exc).__name__, delay)
                 await self.outbox.failed(alert_id, self._clock() + dt.timedelta(seconds=delay))
                 continue
-            await self.outbox.delivered(alert_id, self._clock())
             delivered += 1
         return delivered

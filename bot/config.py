@@ -31,6 +31,10 @@ class Settings(BaseSettings):
         default=None, min_length=8, max_length=256, pattern=r"^[A-Za-z0-9_-]+$", repr=False
     )
     telegram_webhook_listen: str = Field(default="127.0.0.1:8443", pattern=r"^[^:]+:[0-9]{1,5}$")
+    staff_chat_id: int | None = None
+    escalate_after_seconds: int = Field(default=180, ge=10, le=24 * 3600)
+    escalate_repeat_seconds: int = Field(default=180, ge=10, le=24 * 3600)
+    invite_hours: int = Field(default=72, ge=1, le=24 * 30)
     telegram_per_chat_interval: float = Field(default=1.0, ge=0, le=60)
     telegram_per_second: int = Field(default=30, ge=1, le=1000)
 

@@ -16,7 +16,16 @@ from bot.config import Settings
 from bot.crypto import load_secrets
 from bot.storage import Store
 from handlers.catalogue import default_catalogue
-from handlers.events import Command, DeleteHistory, Inbound, Location, Message, Reply, Text
+from handlers.events import (
+    Command,
+    DeleteHistory,
+    Inbound,
+    Location,
+    Message,
+    Reply,
+    Text,
+    ToStaff,
+)
 from handlers.flow import Engine, EngineConfig
 from knowledge.search import default_search
 
@@ -32,7 +41,7 @@ class ConsoleNotifier:
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
-    async def notify(self, alert: dict[str, Any], text: str) -> None:
+    async def notify(self, uow: object, alert: dict[str, Any], text: str) -> None:
         lines = text.splitlines()
         width = max(len(line) for line in lines) + 4
         rule = "!" * width
@@ -63,6 +72,8 @@ def parse(line: str) -> Inbound | None:
 
 def render(reply: Reply, out: TextIO) -> None:
     for output in reply.outputs:
+        if isinstance(output, ToStaff):
+            continue  # no staff in the terminal chat
         if isinstance(output, DeleteHistory):
             if out.isatty():
                 out.write("\033[2J\033[3J\033[H")

@@ -130,12 +130,18 @@ class PacedSender:
             return
         except Refused as exc:
             self.stats.refused += 1
-            log.info("%s refused a %s call (%s)", self.channel, payload["method"], exc)
+            log.warning("%s refused a %s call (%s)", self.channel, payload["method"], exc)
+            if payload.get("must_deliver"):
+                # A staff alert is never dropped: retry slowly until an operator fixes the cause.
+                await self.queue.retry_at(row_id, dt.datetime.now(dt.UTC)
+                                          + dt.timedelta(seconds=60))
+                return
             await self.queue.done(row_id, dt.datetime.now(dt.UTC), failed=True)
             return
         self.stats.sent += 1
         ledger = conversation if payload.get("ledger") else None
-        await self.queue.done(row_id, dt.datetime.now(dt.UTC), ledger, ids)
+        await self.queue.done(row_id, dt.datetime.now(dt.UTC), ledger, ids,
+                              remember=payload.get("remember"))
 
     async def run(self) -> None:
         """Send forever (until cancelled)."""

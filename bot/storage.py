@@ -37,8 +37,51 @@ CREATE TABLE IF NOT EXISTS cases (
     relayed INTEGER NOT NULL DEFAULT 0,
     consent INTEGER NOT NULL DEFAULT 0,
     details BLOB,                  -- encrypted JSON: contact, code word, location, worries
+    address BLOB,                  -- encrypted JSON: how to reach the person (channel, chat id)
+    volunteer INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT,               -- staff key
+    claimed_at REAL,
+    outcome TEXT,
+    closed_at REAL,
+    handoff INTEGER NOT NULL DEFAULT 0,
+    alert_message_id INTEGER,
+    urgent_since REAL,             -- escalation timers count from here
+    escalation_level INTEGER NOT NULL DEFAULT 0,
+    next_escalation_at REAL,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cases_escalation ON cases (next_escalation_at);
+CREATE TABLE IF NOT EXISTS staff (
+    key TEXT PRIMARY KEY,          -- keyed hash of the Telegram user id
+    user_id BLOB NOT NULL,         -- encrypted: needed to write to them privately
+    role TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS staff_messages (
+    staff TEXT NOT NULL,
+    message_id INTEGER NOT NULL,   -- a case's private message to a staff member
+    case_code TEXT NOT NULL,
+    PRIMARY KEY (staff, message_id)
+);
+CREATE TABLE IF NOT EXISTS invites (
+    code_hash TEXT PRIMARY KEY,
+    created_by TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    used_at REAL
+);
+CREATE TABLE IF NOT EXISTS volunteers (
+    conversation TEXT PRIMARY KEY,
+    since REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    actor TEXT NOT NULL,           -- staff name and key, or "system"
+    action TEXT NOT NULL,
+    case_code TEXT,
+    detail TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -135,6 +178,10 @@ class SqliteUnitOfWork:
         self.cases = CaseRepository(store)
         self.oncall = OnCallRepository(store)
         self.processed = ProcessedEvents(store)
+        self.staff = StaffRepository(store)
+        self.volunteers = VolunteerRepository(store)
+        self.audit = AuditLog(store)
+        self.outbox = OutboxRepository(store)
         self.ledger = Ledger(store)
         self.outgoing = OutgoingRepository(store)
         self._committed = False
@@ -208,12 +255,14 @@ class CaseRepository:
         code = await self._new_code()
         await self.store.db.execute(
             "INSERT INTO cases (code, tier, province, channel, conversation, needs, reasons, "
-            "relayed, consent, details, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "relayed, consent, details, address, volunteer, urgent_since, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 code, draft.tier, draft.province, draft.channel, draft.conversation,
                 json.dumps(draft.needs), json.dumps(draft.reasons), int(draft.relayed),
-                int(draft.consent), self.store.seal(draft.details), ts(now), ts(now),
+                int(draft.consent), self.store.seal(draft.details),
+                self.store.seal(draft.address) if draft.address else None, int(draft.volunteer),
+                ts(now) if draft.tier == "urgent" else None, ts(now), ts(now),
             ),
         )
         await self._alert(code, "opened", now)
@@ -222,14 +271,15 @@ class CaseRepository:
     async def _alert(self, code: str, event: str, now: dt.datetime) -> None:
         """Queue the alert in the same transaction (outbox); one row per case event, ever."""
         async with self.store.db.execute(
-            "SELECT tier, province, channel, reasons, relayed FROM cases WHERE code = ?", (code,)
+            "SELECT tier, province, channel, reasons, relayed, volunteer FROM cases WHERE code = ?",
+            (code,),
         ) as cursor:
             row = await cursor.fetchone()
         assert row is not None
         payload = {
             "code": code, "tier": row[0], "province": row[1], "channel": row[2],
-            "reasons": json.loads(row[3]), "relayed": bool(row[4]), "time": now.isoformat(),
-            "event": event,
+            "reasons": json.loads(row[3]), "relayed": bool(row[4]), "volunteer": bool(row[5]),
+            "time": now.isoformat(), "event": event,
         }
         await self.store.db.execute(
             "INSERT OR IGNORE INTO outbox (case_code, event, payload, created_at, next_attempt_at)"
@@ -241,8 +291,9 @@ class CaseRepository:
         async with self.store.db.execute("SELECT tier FROM cases WHERE code = ?", (code,)) as c:
             row = await c.fetchone()
         await self.store.db.execute(
-            "UPDATE cases SET tier = 'urgent', reasons = ?, updated_at = ? WHERE code = ?",
-            (json.dumps(sorted(set(reasons))), ts(now), code),
+            "UPDATE cases SET tier = 'urgent', reasons = ?, updated_at = ?, "
+            "urgent_since = COALESCE(urgent_since, ?) WHERE code = ?",
+            (json.dumps(sorted(set(reasons))), ts(now), ts(now), code),
         )
         if row is not None and row[0] != "urgent":
             await self._alert(code, "raised_urgent", now)
@@ -266,20 +317,100 @@ class CaseRepository:
             (province, self.store.seal(merged), json.dumps(all_needs), ts(now), code),
         )
 
-    async def get(self, code: str) -> dict[str, Any] | None:
-        async with self.store.db.execute(
-            "SELECT code, tier, status, province, channel, needs, reasons, relayed, consent, "
-            "details FROM cases WHERE code = ?", (code,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
-            return None
+    _COLUMNS = (
+        "code, tier, status, province, channel, needs, reasons, relayed, consent, details, "
+        "address, volunteer, claimed_by, outcome, handoff, alert_message_id, conversation, "
+        "created_at, escalation_level"
+    )
+
+    def _row(self, row: Any) -> dict[str, Any]:
         return {
             "code": row[0], "tier": row[1], "status": row[2], "province": row[3],
             "channel": row[4], "needs": json.loads(row[5]), "reasons": json.loads(row[6]),
             "relayed": bool(row[7]), "consent": bool(row[8]),
             "details": self.store.open_sealed(row[9]) if row[9] else {},
+            "address": self.store.open_sealed(row[10]) if row[10] else None,
+            "volunteer": bool(row[11]), "claimed_by": row[12], "outcome": row[13],
+            "handoff": bool(row[14]), "alert_message_id": row[15], "conversation": row[16],
+            "created_at": dt.datetime.fromtimestamp(row[17], dt.UTC),
+            "escalation_level": row[18],
         }
+
+    async def get(self, code: str) -> dict[str, Any] | None:
+        async with self.store.db.execute(
+            f"SELECT {self._COLUMNS} FROM cases WHERE code = ?", (code.upper(),)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else self._row(row)
+
+    async def open_cases(self) -> list[dict[str, Any]]:
+        async with self.store.db.execute(
+            f"SELECT {self._COLUMNS} FROM cases WHERE status != 'closed' "
+            "ORDER BY tier = 'urgent' DESC, created_at"
+        ) as cursor:
+            return [self._row(r) for r in await cursor.fetchall()]
+
+    async def relayed_by(self, conversation: str) -> list[tuple[str, str]]:
+        """(code, status) of the cases a conversation relayed: what a volunteer may see."""
+        async with self.store.db.execute(
+            "SELECT code, status FROM cases WHERE conversation = ? AND relayed = 1 "
+            "ORDER BY created_at", (conversation,)
+        ) as cursor:
+            return [(r[0], r[1]) for r in await cursor.fetchall()]
+
+    async def claim(self, code: str, staff: str, now: dt.datetime) -> bool:
+        """The first claim wins; later ones change nothing and return False."""
+        cursor = await self.store.db.execute(
+            "UPDATE cases SET status = 'claimed', claimed_by = ?, claimed_at = ?, "
+            "next_escalation_at = NULL, updated_at = ? WHERE code = ? AND status = 'new'",
+            (staff, ts(now), ts(now), code),
+        )
+        return cursor.rowcount == 1
+
+    async def set_status(self, code: str, status: str, now: dt.datetime,
+                         outcome: str | None = None, handoff: bool | None = None) -> None:
+        await self.store.db.execute(
+            "UPDATE cases SET status = ?, outcome = COALESCE(?, outcome), "
+            "handoff = COALESCE(?, handoff), closed_at = CASE WHEN ? = 'closed' THEN ? "
+            "ELSE closed_at END, updated_at = ? WHERE code = ?",
+            (status, outcome, None if handoff is None else int(handoff), status, ts(now),
+             ts(now), code),
+        )
+
+    async def active_handoff(self, conversation: str) -> str | None:
+        async with self.store.db.execute(
+            "SELECT code FROM cases WHERE conversation = ? AND handoff = 1 "
+            "AND status != 'closed' ORDER BY updated_at DESC LIMIT 1", (conversation,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+    async def end_handoff(self, code: str, now: dt.datetime) -> None:
+        await self.store.db.execute(
+            "UPDATE cases SET handoff = 0, updated_at = ? WHERE code = ?", (ts(now), code)
+        )
+
+    async def due_escalations(
+        self, now: dt.datetime, after: dt.timedelta
+    ) -> list[tuple[str, int]]:
+        """Urgent unclaimed cases whose escalation time has come: (code, level reached so far)."""
+        async with self.store.db.execute(
+            "SELECT code, escalation_level FROM cases WHERE tier = 'urgent' AND status = 'new' "
+            "AND COALESCE(next_escalation_at, urgent_since + ?) <= ? ORDER BY urgent_since",
+            (after.total_seconds(), ts(now)),
+        ) as cursor:
+            return [(r[0], r[1]) for r in await cursor.fetchall()]
+
+    async def escalated(self, code: str, level: int, next_at: dt.datetime) -> None:
+        await self.store.db.execute(
+            "UPDATE cases SET escalation_level = ?, next_escalation_at = ? WHERE code = ?",
+            (level, ts(next_at), code),
+        )
+
+    async def set_alert_message(self, code: str, message_id: int) -> None:
+        await self.store.db.execute(
+            "UPDATE cases SET alert_message_id = ? WHERE code = ?", (message_id, code)
+        )
 
 
 class OnCallRepository:
@@ -297,6 +428,140 @@ class OnCallRepository:
             )
         else:
             await self.store.db.execute("DELETE FROM oncall WHERE staff = ?", (staff,))
+
+
+class StaffRepository:
+    """Staff members registered by an admin; their raw Telegram id is kept encrypted."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(self, key: str, user_id: int, role: str, name: str,
+                  now: dt.datetime) -> None:
+        await self.store.db.execute(
+            "INSERT OR REPLACE INTO staff (key, user_id, role, name, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (key, self.store.seal({"id": user_id}), role, name, ts(now)),
+        )
+
+    async def remove(self, key: str) -> bool:
+        cursor = await self.store.db.execute("DELETE FROM staff WHERE key = ?", (key,))
+        await self.store.db.execute("DELETE FROM oncall WHERE staff = ?", (key,))
+        return cursor.rowcount == 1
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        async with self.store.db.execute(
+            "SELECT key, user_id, role, name FROM staff WHERE key = ?", (key,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else self._row(row)
+
+    def _row(self, row: Any) -> dict[str, Any]:
+        return {"key": row[0], "user_id": self.store.open_sealed(row[1])["id"],
+                "role": row[2], "name": row[3]}
+
+    async def all(self) -> list[dict[str, Any]]:
+        async with self.store.db.execute(
+            "SELECT key, user_id, role, name FROM staff ORDER BY role, name"
+        ) as cursor:
+            return [self._row(r) for r in await cursor.fetchall()]
+
+    async def on_call(self) -> list[dict[str, Any]]:
+        async with self.store.db.execute(
+            "SELECT s.key, s.user_id, s.role, s.name FROM staff s JOIN oncall o "
+            "ON o.staff = s.key ORDER BY o.since"
+        ) as cursor:
+            return [self._row(r) for r in await cursor.fetchall()]
+
+    async def remember_message(self, staff: str, message_id: int, code: str) -> None:
+        await self.store.db.execute(
+            "INSERT OR REPLACE INTO staff_messages (staff, message_id, case_code) "
+            "VALUES (?, ?, ?)", (staff, message_id, code),
+        )
+
+    async def case_of_message(self, staff: str, message_id: int) -> str | None:
+        async with self.store.db.execute(
+            "SELECT case_code FROM staff_messages WHERE staff = ? AND message_id = ?",
+            (staff, message_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+
+class VolunteerRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def create_invite(self, code_hash: str, created_by: str, expires: dt.datetime) -> None:
+        await self.store.db.execute(
+            "INSERT INTO invites (code_hash, created_by, expires_at) VALUES (?, ?, ?)",
+            (code_hash, created_by, ts(expires)),
+        )
+
+    async def redeem(self, code_hash: str, conversation: str, now: dt.datetime) -> str:
+        """'ok', 'used', 'expired' or 'unknown'. A used or expired code changes nothing."""
+        async with self.store.db.execute(
+            "SELECT expires_at, used_at FROM invites WHERE code_hash = ?", (code_hash,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return "unknown"
+        if row[1] is not None:
+            return "used"
+        if row[0] < ts(now):
+            return "expired"
+        await self.store.db.execute(
+            "UPDATE invites SET used_at = ? WHERE code_hash = ?", (ts(now), code_hash)
+        )
+        await self.store.db.execute(
+            "INSERT OR REPLACE INTO volunteers (conversation, since) VALUES (?, ?)",
+            (conversation, ts(now)),
+        )
+        return "ok"
+
+    async def is_volunteer(self, conversation: str) -> bool:
+        async with self.store.db.execute(
+            "SELECT 1 FROM volunteers WHERE conversation = ?", (conversation,)
+        ) as cursor:
+            return await cursor.fetchone() is not None
+
+
+class AuditLog:
+    """Every staff action: who, what, when (and which case). Never the person's words."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def record(self, actor: str, action: str, now: dt.datetime,
+                     case_code: str | None = None, detail: str = "") -> None:
+        await self.store.db.execute(
+            "INSERT INTO audit (at, actor, action, case_code, detail) VALUES (?, ?, ?, ?, ?)",
+            (ts(now), actor, action, case_code, detail),
+        )
+
+    async def entries(self, case_code: str | None = None) -> list[dict[str, Any]]:
+        query = "SELECT at, actor, action, case_code, detail FROM audit"
+        args: tuple[Any, ...] = ()
+        if case_code:
+            query += " WHERE case_code = ?"
+            args = (case_code.upper(),)
+        async with self.store.db.execute(query + " ORDER BY id", args) as cursor:
+            rows = await cursor.fetchall()
+        return [{"at": dt.datetime.fromtimestamp(r[0], dt.UTC).isoformat(), "actor": r[1],
+                 "action": r[2], "case": r[3], "detail": r[4]} for r in rows]
+
+
+class OutboxRepository:
+    """Alerts inside a unit of work, so a notifier's sends and 'delivered' commit together."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def delivered(self, alert_id: int, now: dt.datetime) -> None:
+        await self.store.db.execute(
+            "UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
+            (ts(now), alert_id),
+        )
 
 
 class ProcessedEvents:
@@ -385,8 +650,11 @@ class OutgoingQueue:
     async def done(
         self, row_id: int, now: dt.datetime, conversation: str | None = None,
         sent_ids: list[int] | None = None, failed: bool = False,
+        remember: dict[str, str] | None = None,
     ) -> None:
-        """Mark a row finished; the ids of messages it put in a private chat join the ledger."""
+        """Mark a row finished. The ids of messages it put in a person's chat join the ledger;
+        an alert's id is kept (to edit it on claim), and so is a case message to a staff member
+        (so a reply to it reaches the case)."""
         async with self.store._lock:
             await self.store.db.execute("BEGIN IMMEDIATE")
             await self.store.db.execute(
@@ -395,6 +663,13 @@ class OutgoingQueue:
             )
             if conversation and sent_ids:
                 await Ledger(self.store).add(conversation, sent_ids, now)
+            if sent_ids and remember:
+                if "alert_case" in remember:
+                    await CaseRepository(self.store).set_alert_message(
+                        remember["alert_case"], sent_ids[0])
+                if "staff" in remember:
+                    await StaffRepository(self.store).remember_message(
+                        remember["staff"], sent_ids[0], remember["case"])
             await self.store.db.execute("COMMIT")
 
     async def retry_at(self, row_id: int, when: dt.datetime) -> None:
@@ -430,13 +705,6 @@ class Outbox:
         ) as cursor:
             rows = await cursor.fetchall()
         return [(row[0], json.loads(row[1]), row[2]) for row in rows]
-
-    async def delivered(self, alert_id: int, now: dt.datetime) -> None:
-        async with self.store._lock:
-            await self.store.db.execute(
-                "UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
-                (ts(now), alert_id),
-            )
 
     async def failed(self, alert_id: int, retry_at: dt.datetime) -> None:
         async with self.store._lock:

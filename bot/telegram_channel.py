@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
@@ -24,10 +25,11 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.crypto import Secrets
 from bot.sender import PacedSender, Pacing, Refused, RetryLater
+from bot.staff import STAFF_COMMANDS, VOLUNTEER_COMMANDS, DeskConfig, StaffDesk
 from bot.storage import OutgoingQueue, SqliteUnitOfWork, Store
-from bot.telegram_render import to_calls, to_event
+from bot.telegram_render import TEXT_LIMIT, encode_option, to_calls, to_event
 from handlers.catalogue import Catalogue
-from handlers.events import DeleteHistory, Message, Reply
+from handlers.events import Choice, Command, DeleteHistory, Inbound, Message, Reply, Text, ToStaff
 from handlers.flow import Engine
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,11 @@ class TelegramTransport:
                     title=params["title"], address=params["address"], protect_content=True,
                 )
                 return [sent.message_id]
+            if method == "editMessageText":
+                await self.bot.edit_message_text(
+                    chat_id=chat, message_id=params["message_id"], text=params["text"]
+                )
+                return []
             if method == "deleteMessages":
                 await self.bot.delete_messages(chat_id=chat, message_ids=params["message_ids"])
                 return []
@@ -92,6 +99,9 @@ class TelegramChannel:
         catalogue: Catalogue,
         pacing: Pacing | None = None,
         polling: bool = True,
+        staff_chat_id: int | None = None,
+        desk_config: DeskConfig | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         builder = Application.builder().token(token).base_url(api_url)
         if not polling:
@@ -106,6 +116,9 @@ class TelegramChannel:
         self.sender = PacedSender(
             OutgoingQueue(store), CHANNEL, TelegramTransport(self.application), pacing
         )
+        self.staff_chat_id = staff_chat_id
+        self.desk = StaffDesk(store, secrets, catalogue, engine.search.gazetteer, self,
+                              desk_config, clock)
 
     # -- inbound ---------------------------------------------------------------------------
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -116,15 +129,26 @@ class TelegramChannel:
         if chat is None:
             return
         event_id = f"{CHANNEL}:{update.update_id}"
+        user = update.effective_user
+        event = to_event(update)
+        if isinstance(event, Choice) and event.option.startswith("claim:") and user is not None:
+            await self._claim(update, user.id, event.option[6:], event_id)
+            return
         if update.callback_query is not None:
             # If answering fails the spinner stops by itself; the choice is still handled.
             with contextlib.suppress(NetworkError):
                 await update.callback_query.answer()
+        if self.staff_chat_id is not None and chat.id == self.staff_chat_id:
+            if isinstance(event, Command) and user is not None:
+                await self._staff_command(user.id, event, event_id, to_chat=chat.id)
+            return  # talk among staff in their group is not for the bot
         if chat.type != "private":
             await self._private_only(chat.id, event_id)
             return
-        event = to_event(update)
         if event is None:
+            return
+        if user is not None and await self._staff_side(update, user.id, event, event_id):
+            self.sender.wake()
             return
         key = self.secrets.hash_id(CHANNEL, chat.id)
         incoming = update.message.message_id if update.message is not None else None
@@ -135,8 +159,116 @@ class TelegramChannel:
                 await uow.ledger.add(key, [incoming], now)
             await self._queue_reply(uow, key, chat.id, reply, now)
 
-        await self.engine.handle(key, CHANNEL, event, event_id=event_id, on_reply=queue)
+        await self.engine.handle(key, CHANNEL, event, event_id=event_id, on_reply=queue,
+                                 address={"channel": CHANNEL, "chat": chat.id})
         self.sender.wake()
+
+    # -- staff and volunteers ----------------------------------------------------------------
+    async def _claim(self, update: Update, user_id: int, code: str, event_id: str) -> None:
+        async def act(uow: SqliteUnitOfWork) -> str:
+            return await self.desk.claim(uow, user_id, code)
+
+        answer = await self.desk.run(event_id, act)
+        if update.callback_query is not None:
+            with contextlib.suppress(NetworkError):
+                await update.callback_query.answer(text=answer or None, show_alert=bool(answer))
+        self.sender.wake()
+
+    async def _staff_command(self, user_id: int, event: Command, event_id: str,
+                             to_chat: int) -> None:
+        async def act(uow: SqliteUnitOfWork) -> None:
+            answer = await self.desk.command(uow, user_id, event.name, event.args)
+            if answer:
+                await self._queue_plain(uow, to_chat, answer)
+
+        await self.desk.run(event_id, act)
+        self.sender.wake()
+
+    async def _staff_side(self, update: Update, user_id: int, event: Inbound,
+                          event_id: str) -> bool:
+        """Staff commands, staff replies to a case message, and volunteer commands in a
+        private chat. False when the update is for the conversation instead."""
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        key = self.secrets.hash_id(CHANNEL, chat_id)
+        if isinstance(event, Command) and event.name in VOLUNTEER_COMMANDS:
+            async def volunteer(uow: SqliteUnitOfWork) -> None:
+                if event.name == "volunteer":
+                    answer = await self.desk.redeem(uow, key, event.args)
+                else:
+                    answer = await self.desk.my_cases(uow, key)
+                await self._queue_plain(uow, chat_id, answer, conversation=key)
+
+            await self.desk.run(event_id, volunteer)
+            return True
+        is_command = isinstance(event, Command) and event.name in STAFF_COMMANDS
+        is_staff = await self.desk.is_staff(user_id)
+        if is_command or (is_staff and isinstance(event, Command) and event.name == "help"):
+            await self._staff_command(user_id, event, event_id, to_chat=chat_id)  # type: ignore[arg-type]
+            return True
+        replied = update.message.reply_to_message if update.message is not None else None
+        if is_staff and replied is not None and isinstance(event, Text):
+            async def answer(uow: SqliteUnitOfWork) -> None:
+                result = await self.desk.reply_to_message(uow, user_id, replied.message_id,
+                                                          event.text)
+                if result:
+                    await self._queue_plain(uow, chat_id, result)
+
+            await self.desk.run(event_id, answer)
+            return True
+        return False
+
+    async def _queue_plain(self, uow: SqliteUnitOfWork, chat_id: int, text: str,
+                           conversation: str | None = None, priority: int = 0,
+                           **extra: Any) -> None:
+        await uow.outgoing.queue(
+            CHANNEL, conversation or self.secrets.hash_id("telegram-staff", chat_id), priority,
+            {"chat": chat_id, "method": "sendMessage", "params": {"text": text[:TEXT_LIMIT]},
+             **extra}, dt.datetime.now(dt.UTC),
+        )
+
+    # StaffPost: where the desk's words go.
+    async def to_staff(self, uow: SqliteUnitOfWork, user_id: int, text: str,
+                       remember_case: str | None = None, staff_key: str = "") -> None:
+        remember = {"staff": staff_key, "case": remember_case} if remember_case else None
+        await self._queue_plain(uow, user_id, text, remember=remember)
+
+    async def to_group(self, uow: SqliteUnitOfWork, text: str,
+                       claim_case: str | None = None) -> None:
+        if self.staff_chat_id is None:
+            raise RuntimeError("STAFF_CHAT_ID is not set: alerts wait until it is")
+        params: dict[str, Any] = {"text": text}
+        extra: dict[str, Any] = {"must_deliver": True}
+        if claim_case:
+            button = {"text": self.catalogue.text("vi", "staff-claim-button"),
+                      "callback_data": encode_option(f"claim:{claim_case}")}
+            params["reply_markup"] = {"inline_keyboard": [[button]]}
+            extra["remember"] = {"alert_case": claim_case}
+        await uow.outgoing.queue(
+            CHANNEL, self.secrets.hash_id("telegram-staff", self.staff_chat_id), 0,
+            {"chat": self.staff_chat_id, "method": "sendMessage", "params": params, **extra},
+            dt.datetime.now(dt.UTC),
+        )
+
+    async def edit_alert(self, uow: SqliteUnitOfWork, message_id: int, text: str) -> None:
+        if self.staff_chat_id is None:
+            return
+        await uow.outgoing.queue(
+            CHANNEL, self.secrets.hash_id("telegram-staff", self.staff_chat_id), 0,
+            {"chat": self.staff_chat_id, "method": "editMessageText",
+             "params": {"message_id": message_id, "text": text}}, dt.datetime.now(dt.UTC),
+        )
+
+    async def to_person(self, uow: SqliteUnitOfWork, case: dict[str, Any], text: str,
+                        urgent: bool) -> bool:
+        address = case.get("address") or {}
+        if address.get("channel") != CHANNEL:
+            return False
+        await uow.outgoing.queue(
+            CHANNEL, case["conversation"], 0 if urgent else 1,
+            {"chat": address["chat"], "method": "sendMessage", "params": {"text": text},
+             "ledger": True}, dt.datetime.now(dt.UTC),
+        )
+        return True
 
     async def _private_only(self, chat_id: int, event_id: str) -> None:
         """Group messages from strangers: one short answer, nothing stored about them."""
@@ -155,6 +287,9 @@ class TelegramChannel:
         self, uow: SqliteUnitOfWork, key: str, chat_id: int, reply: Reply, now: dt.datetime
     ) -> None:
         for output in reply.outputs:
+            if isinstance(output, ToStaff):
+                await self.desk.from_person(uow, output.case, output.text, output.notice)
+                continue
             if isinstance(output, DeleteHistory):
                 await uow.outgoing.drop_pending(key)
                 ids = await uow.ledger.take(key, now - DELETE_WINDOW)

@@ -85,7 +85,18 @@ class DeleteHistory:
     """Ask the channel to delete what it can of the visible conversation (quick exit)."""
 
 
-Outbound = Message | DeleteHistory
+@dataclass(frozen=True)
+class ToStaff:
+    """For the staff member talking with the person (handoff): the person's words, or a notice
+    (a catalogue key) such as "the person left". Channels deliver it to staff, never to the
+    person."""
+
+    case: str
+    text: str = ""
+    notice: str = ""
+
+
+Outbound = Message | DeleteHistory | ToStaff
 
 
 @dataclass
@@ -95,3 +106,7 @@ class Reply:
     @property
     def messages(self) -> list[Message]:
         return [o for o in self.outputs if isinstance(o, Message)]
+
+    @property
+    def to_staff(self) -> list[ToStaff]:
+        return [o for o in self.outputs if isinstance(o, ToStaff)]

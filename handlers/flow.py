@@ -32,6 +32,7 @@ from handlers.events import (
     PhoneLink,
     Reply,
     Text,
+    ToStaff,
     Venue,
 )
 from handlers.ports import CaseDraft, UnitOfWork
@@ -107,12 +108,15 @@ class Engine:
         *,
         event_id: str | None = None,
         on_reply: Callable[[Any, Reply], Awaitable[None]] | None = None,
+        address: dict[str, Any] | None = None,
     ) -> Reply | None:
         """Handle one event for one conversation; state and cases are committed before return.
 
         ``event_id`` makes handling exactly-once: an id seen before returns None and changes
         nothing. ``on_reply`` runs inside the same transaction (a channel queues its sends there),
         so state, cases, alerts and outgoing messages are committed together or not at all.
+        ``address`` is how the channel can reach this person later (kept encrypted in a case, so
+        a staff member can answer).
         """
         now = self._clock()
         async with self._uow() as uow:
@@ -120,7 +124,7 @@ class Engine:
                 return None
             loaded = await uow.sessions.load(key)
             state = self._restore(loaded, now)
-            turn = _Turn(self, uow, key, channel, state, now)
+            turn = _Turn(self, uow, key, channel, state, now, address)
             outputs = await turn.run(event)
             if turn.wiped:
                 await uow.sessions.delete(key)
@@ -162,15 +166,16 @@ class _Turn:
 
     def __init__(
         self, engine: Engine, uow: UnitOfWork, key: str, channel: str, state: State,
-        now: dt.datetime,
+        now: dt.datetime, address: dict[str, Any] | None = None,
     ) -> None:
+        self.address = address
         self.e = engine
         self.uow = uow
         self.key = key
         self.channel = channel
         self.s = state
         self.now = now
-        self.out: list[Message | DeleteHistory] = []
+        self.out: list[Message | DeleteHistory | ToStaff] = []
         self.wiped = False
 
     # -- helpers ---------------------------------------------------------------------------
@@ -212,10 +217,17 @@ class _Turn:
         self.wiped = True
 
     # -- entry -----------------------------------------------------------------------------
-    async def run(self, event: Inbound) -> list[Message | DeleteHistory]:
+    async def run(self, event: Inbound) -> list[Message | DeleteHistory | ToStaff]:
+        handoff = await self.uow.cases.active_handoff(self.key)
         if self._is_exit(event):
             self.wipe()
-            return [DeleteHistory()]
+            if handoff is None:
+                return [DeleteHistory()]
+            await self.uow.cases.end_handoff(handoff, self.now)
+            return [DeleteHistory(), ToStaff(handoff, notice="staff-person-left")]
+        if handoff is not None and isinstance(event, Text) and event.text.strip():
+            await self._to_staff(handoff, event.text[:MAX_INPUT])
+            return self.out
         if isinstance(event, Text):
             text = event.text.replace("\x00", "")
             if len(text) > MAX_INPUT:
@@ -427,13 +439,25 @@ class _Turn:
             self.s.step = "next"
         await self._prompt()
 
+    async def _to_staff(self, code: str, text: str) -> None:
+        """During a handoff the person's words go to their staff member, after the crisis
+        check: danger still gets the emergency numbers first and makes the case urgent."""
+        verdict = triage(text)
+        if verdict.urgent:
+            self.s.urgent = True
+            self.hotlines("emergency-intro", emergency_only=True)
+            self.s.reasons = sorted(set(self.s.reasons) | {r.value for r in verdict.reasons})
+            await self.uow.cases.raise_urgent(code, self.s.reasons, self.now)
+        self.out.append(ToStaff(code, text))
+
     async def _ensure_case(self, tier: str, details: dict[str, Any] | None = None) -> None:
         if self.s.case_code is None:
+            volunteer = self.s.relay and await self.uow.volunteers.is_volunteer(self.key)
             draft = CaseDraft(
                 tier=tier, channel=self.channel, conversation=self.key, province=self.s.province,
                 needs=[self.s.need] if self.s.need else [], reasons=list(self.s.reasons),
                 relayed=self.s.relay, consent=self.s.relay_consent == "yes" or not self.s.relay,
-                details=details or {},
+                details=details or {}, address=self.address, volunteer=volunteer,
             )
             self.s.case_code = await self.uow.cases.open(draft, self.now)
         else:

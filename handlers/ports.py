@@ -23,6 +23,8 @@ class CaseDraft:
     relayed: bool = False
     consent: bool = False
     details: dict[str, Any] = field(default_factory=dict)  # encrypted at rest
+    address: dict[str, Any] | None = None  # how to reach the person; encrypted at rest
+    volunteer: bool = False  # relayed by a verified volunteer
 
 
 class Sessions(Protocol):
@@ -44,6 +46,16 @@ class Cases(Protocol):
         details: dict[str, Any] | None = None, needs: list[str] | None = None,
     ) -> None: ...
 
+    async def active_handoff(self, conversation: str) -> str | None:
+        """The case whose staff member is talking with this conversation, if any."""
+        ...
+
+    async def end_handoff(self, code: str, now: dt.datetime) -> None: ...
+
+
+class Volunteers(Protocol):
+    async def is_volunteer(self, conversation: str) -> bool: ...
+
 
 class OnCall(Protocol):
     async def anyone_on_call(self, now: dt.datetime) -> bool: ...
@@ -58,6 +70,7 @@ class UnitOfWork(Protocol):
     sessions: Sessions
     cases: Cases
     oncall: OnCall
+    volunteers: Volunteers
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

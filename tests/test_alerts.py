@@ -17,7 +17,7 @@ class FlakyNotifier:
         self.failures = failures
         self.sent: list[tuple[dict, str]] = []
 
-    async def notify(self, alert: dict, text: str) -> None:
+    async def notify(self, uow: object, alert: dict, text: str) -> None:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("network down")

@@ -9,10 +9,13 @@ import pytest
 from handlers.catalogue import LANGUAGES, MAX_TEXT, default_catalogue
 
 SAMPLE_ARGS = {"number": "1900 969 680", "name": "X" * 80, "extra": " (24/7)", "km": "12",
-               "phones": "0291 3610 237", "address": "A" * 200, "hours": "8-17", "offers": "o",
+               "phones": "0291 3610 237", "address": "A" * 200, "offers": "o",
                "place": "Bắc Giang → Bắc Ninh", "code": "K7Q2", "minutes": 30, "tier": "URGENT",
                "province": "Hà Nội", "channel": "telegram", "time": "2026-11-23 08:00",
-               "reasons": "violence_now"}
+               "reasons": "violence_now", "text": "T" * 1000, "status": "new", "names": "A, B",
+               "usage": "/close CODE OUTCOME", "outcome": "referred", "relayed": "",
+               "contact": "chat, evening", "code_word": "hoa sen", "location": "21.0, 105.8",
+               "worries": "W" * 500, "needs": "shelter", "claimer": "Hoa", "hours": 72}
 
 
 def test_every_key_in_both_languages() -> None:

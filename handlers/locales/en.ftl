@@ -155,3 +155,65 @@ alert-tier-urgent = URGENT
 alert-tier-routine = routine
 alert-no-province = unknown
 alert-no-reasons = contact request
+
+## Staff side
+alert-volunteer = Relayed by a verified volunteer
+alert-relayed = Relayed by someone else
+staff-claim-button = Claim
+staff-claimed-by = Claimed by { $name }.
+staff-claim-ok = You have claimed case { $code }. The details were sent to you privately.
+staff-already-claimed = Case { $code } was already claimed by { $name }.
+staff-not-staff = Sorry, this command is only for registered staff. Nothing was changed.
+staff-unknown-case = No case { $code } was found.
+staff-case-details = Case { $code } · { $tier } · { $status }
+    Province: { $province } · Channel: { $channel }
+    Needs: { $needs }
+    Reasons: { $reasons }
+    { $relayed }
+    Contact: { $contact }
+    Code word: { $code_word }
+    Location: { $location }
+    Worries: { $worries }
+    Reply to this message (or /reply { $code } text) to write to the person through the bot; /end { $code } to finish.
+staff-none = none
+staff-escalation = Nobody has claimed URGENT case { $code } ({ $province }) for { $minutes } minutes. Please claim it in the staff group now.
+staff-cases-none = No open cases.
+staff-cases-line = { $code } · { $tier } · { $status } · { $province } · { $claimer }
+staff-closed = Case { $code } closed (outcome: { $outcome }).
+staff-raised = Case { $code } is now urgent.
+staff-oncall-on = You are on call.
+staff-oncall-off = You are off call.
+staff-oncall-list = On call: { $names }
+staff-oncall-nobody = Nobody is on call right now.
+staff-invite = Volunteer invite code (one use, expires in { $hours } hours): { $code }
+    The volunteer types in the bot: /volunteer { $code }
+staff-not-claimer = Only the staff member who claimed case { $code } can write to the person.
+staff-case-closed = Case { $code } is closed.
+staff-sent = Sent to the person.
+staff-ended = The conversation in case { $code } has ended.
+staff-usage = Usage: { $usage }
+staff-from-person = { $code } · the person writes: { $text }
+staff-person-left = { $code } · the person left the conversation.
+staff-unreachable = The person in case { $code } cannot be reached on their channel.
+staff-help = Staff commands:
+    /cases: open cases
+    /case CODE: details (sent privately)
+    /close CODE OUTCOME: close a case
+    /urgent CODE: raise to urgent
+    /oncall on|off, /oncall: go on or off call, and who is on
+    /invite: a volunteer invite code
+    /reply CODE text, /end CODE: talk with the person through the bot
+person-from-staff = Staff member: { $text }
+person-handoff-ended = The staff member has ended the conversation. You can come back any time by typing /start. In danger, call 113.
+volunteer-ok = Thank you. You are now a verified volunteer: the requests you relay will be marked so. Type /mycases to see their status.
+volunteer-used = This code has already been used. Please ask staff for a new one.
+volunteer-expired = This code has expired. Please ask staff for a new one.
+volunteer-unknown = This code is not right. Please check it.
+volunteer-only = This command is for verified volunteers.
+volunteer-cases = The cases you relayed:
+volunteer-none = You have not relayed any case yet.
+volunteer-case-line = { $code }: { $status }
+status-new = new, not yet claimed
+status-claimed = claimed by a staff member
+status-in_contact = a staff member is in contact
+status-closed = closed

@@ -156,3 +156,65 @@ alert-tier-urgent = KHẨN CẤP
 alert-tier-routine = thường
 alert-no-province = chưa rõ
 alert-no-reasons = yêu cầu liên hệ
+
+## Staff side (staff and volunteers; staff see Vietnamese by default)
+alert-volunteer = Chuyển tiếp bởi tình nguyện viên đã xác minh
+alert-relayed = Chuyển tiếp bởi người khác
+staff-claim-button = Nhận xử lý
+staff-claimed-by = Đã được { $name } nhận.
+staff-claim-ok = Bạn đã nhận trường hợp { $code }. Chi tiết đã được gửi riêng cho bạn.
+staff-already-claimed = Trường hợp { $code } đã được { $name } nhận.
+staff-not-staff = Xin lỗi, lệnh này chỉ dành cho nhân viên đã đăng ký. Không có gì thay đổi.
+staff-unknown-case = Không tìm thấy trường hợp { $code }.
+staff-case-details = Trường hợp { $code } · { $tier } · { $status }
+    Tỉnh: { $province } · Kênh: { $channel }
+    Nhu cầu: { $needs }
+    Lý do: { $reasons }
+    { $relayed }
+    Liên hệ: { $contact }
+    Mật khẩu: { $code_word }
+    Vị trí: { $location }
+    Điều lo lắng: { $worries }
+    Trả lời tin nhắn này (hoặc /reply { $code } nội dung) để nhắn cho người đó qua bot; /end { $code } để kết thúc.
+staff-none = không có
+staff-escalation = Chưa ai nhận trường hợp KHẨN CẤP { $code } ({ $province }), đã { $minutes } phút. Hãy nhận ngay trong nhóm nhân viên.
+staff-cases-none = Không có trường hợp nào đang mở.
+staff-cases-line = { $code } · { $tier } · { $status } · { $province } · { $claimer }
+staff-closed = Đã đóng trường hợp { $code } (kết quả: { $outcome }).
+staff-raised = Trường hợp { $code } đã được nâng lên khẩn cấp.
+staff-oncall-on = Bạn đang trực.
+staff-oncall-off = Bạn đã thôi trực.
+staff-oncall-list = Đang trực: { $names }
+staff-oncall-nobody = Hiện không ai đang trực.
+staff-invite = Mã mời tình nguyện viên (dùng một lần, hết hạn sau { $hours } giờ): { $code }
+    Người nhận gõ trong bot: /volunteer { $code }
+staff-not-claimer = Chỉ người đã nhận trường hợp { $code } mới nhắn được cho người đó.
+staff-case-closed = Trường hợp { $code } đã đóng.
+staff-sent = Đã gửi cho người đó.
+staff-ended = Đã kết thúc trò chuyện trong trường hợp { $code }.
+staff-usage = Cách dùng: { $usage }
+staff-from-person = { $code } · người đó viết: { $text }
+staff-person-left = { $code } · người đó đã rời cuộc trò chuyện.
+staff-unreachable = Không thể nhắn cho người trong trường hợp { $code } qua kênh của họ.
+staff-help = Lệnh cho nhân viên:
+    /cases: các trường hợp đang mở
+    /case MÃ: chi tiết (gửi riêng)
+    /close MÃ KẾT_QUẢ: đóng trường hợp
+    /urgent MÃ: nâng lên khẩn cấp
+    /oncall on|off, /oncall: trực và ai đang trực
+    /invite: mã mời tình nguyện viên
+    /reply MÃ nội dung, /end MÃ: nói chuyện với người đó qua bot
+person-from-staff = Nhân viên: { $text }
+person-handoff-ended = Nhân viên đã kết thúc cuộc trò chuyện. Bạn có thể quay lại bất cứ lúc nào bằng cách gõ /start. Khi nguy hiểm, hãy gọi 113.
+volunteer-ok = Cảm ơn bạn. Bạn đã là tình nguyện viên đã xác minh: các yêu cầu bạn chuyển sẽ được đánh dấu. Gõ /mycases để xem tình trạng.
+volunteer-used = Mã này đã được dùng rồi. Bạn xin nhân viên mã mới nhé.
+volunteer-expired = Mã này đã hết hạn. Bạn xin nhân viên mã mới nhé.
+volunteer-unknown = Mã này chưa đúng. Bạn kiểm tra lại giúp mình nhé.
+volunteer-only = Lệnh này dành cho tình nguyện viên đã xác minh.
+volunteer-cases = Các trường hợp bạn đã chuyển:
+volunteer-none = Bạn chưa chuyển trường hợp nào.
+volunteer-case-line = { $code }: { $status }
+status-new = mới, chưa ai nhận
+status-claimed = đã có nhân viên nhận
+status-in_contact = nhân viên đang liên hệ
+status-closed = đã đóng
