@@ -131,6 +131,62 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_main(load_settings())
 
 
+async def _with_store(action):  # type: ignore[no-untyped-def]
+    from bot.crypto import load_secrets
+    from bot.storage import Store
+
+    settings = load_settings()
+    secrets = load_secrets(settings)
+    store = await Store(settings.database_path, secrets).open()
+    try:
+        return await action(store, secrets)
+    finally:
+        await store.close()
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    import asyncio
+    import datetime as dt
+
+    async def run(store, secrets) -> int:  # type: ignore[no-untyped-def]
+        now = dt.datetime.now(dt.UTC)
+        async with store.unit_of_work() as uow:
+            if args.staff_command == "add":
+                key = secrets.hash_id("staff", args.user_id)
+                name = args.name or f"staff-{str(args.user_id)[-4:]}"
+                await uow.staff.add(key, args.user_id, args.role, name, now)
+                await uow.audit.record("admin (cli)", f"staff_add:{args.role}", now,
+                                       detail=name)
+                print(f"added {name} as {args.role}")
+            elif args.staff_command == "remove":
+                removed = await uow.staff.remove(secrets.hash_id("staff", args.user_id))
+                if not removed:
+                    print("no such staff member", file=sys.stderr)
+                    return 1
+                await uow.audit.record("admin (cli)", "staff_remove", now)
+                print("removed")
+            else:
+                for member in await uow.staff.all():
+                    _print({"id": member["user_id"], "role": member["role"],
+                            "name": member["name"]})
+            await uow.commit()
+        return 0
+
+    return asyncio.run(_with_store(run))
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    import asyncio
+
+    async def run(store, secrets) -> int:  # type: ignore[no-untyped-def]
+        async with store.unit_of_work() as uow:
+            for entry in await uow.audit.entries(args.case):
+                _print(entry)
+        return 0
+
+    return asyncio.run(_with_store(run))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="binhan",
@@ -153,6 +209,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="serve every configured channel (Telegram now)")
     run.set_defaults(func=cmd_run)
+
+    staff = sub.add_parser("staff", help="register staff: add, list, remove")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_sub.add_parser("add", help="register a Telegram user as staff")
+    add.add_argument("user_id", type=int, help="the staff member's Telegram user id")
+    add.add_argument("--role", choices=["staff", "supervisor", "admin"], default="staff")
+    add.add_argument("--name", help="how colleagues see them in alerts and the audit log")
+    add.set_defaults(func=cmd_staff)
+    staff_sub.add_parser("list", help="registered staff (JSON lines)").set_defaults(
+        func=cmd_staff)
+    remove = staff_sub.add_parser("remove", help="unregister a staff member")
+    remove.add_argument("user_id", type=int)
+    remove.set_defaults(func=cmd_staff)
+
+    audit = sub.add_parser("audit", help="the audit log of staff actions (JSON lines)")
+    audit.add_argument("--case", help="only this case code")
+    audit.set_defaults(func=cmd_audit)
 
     console = sub.add_parser("console", help="chat with Bình An in this terminal (no token)")
     console.set_defaults(func=cmd_console)

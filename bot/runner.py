@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlparse
 
+from bot.alerts import AlertDispatcher
 from bot.config import Settings
 from bot.crypto import load_secrets
 from bot.sender import Pacing
+from bot.staff import DeskConfig
 from bot.storage import Store
 from bot.telegram_channel import TelegramChannel
 from bot.webhook import WebhookServer, telegram_route
@@ -36,13 +40,14 @@ def configured_channels(settings: Settings) -> list[str]:
     return ["telegram"] if settings.telegram_bot_token else []
 
 
-async def sweep(engine: Engine, every: float = SWEEP_SECONDS) -> None:
+async def every(seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
+    """Run a job forever on a period; a failure is logged (type only) and retried."""
     while True:
         try:
-            await engine.expire_idle()
+            await job()
         except Exception as exc:
-            log.error("idle sweep failed: %s", type(exc).__name__)
-        await asyncio.sleep(every)
+            log.error("%s failed: %s", name, type(exc).__name__)
+        await asyncio.sleep(seconds)
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
@@ -59,10 +64,30 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     telegram = TelegramChannel(
         settings.telegram_bot_token, settings.telegram_api_url, engine, store, secrets, catalogue,
         Pacing(settings.telegram_per_chat_interval, settings.telegram_per_second),
-        polling=not webhook,
+        polling=not webhook, staff_chat_id=settings.staff_chat_id,
+        desk_config=DeskConfig(
+            escalate_after=dt.timedelta(seconds=settings.escalate_after_seconds),
+            escalate_repeat=dt.timedelta(seconds=settings.escalate_repeat_seconds),
+            invite_lifetime=dt.timedelta(hours=settings.invite_hours),
+        ),
     )
+    dispatcher = AlertDispatcher(store, telegram.desk, catalogue, engine.search.gazetteer)
+
+    async def alerts() -> None:
+        if await dispatcher.deliver_due():
+            telegram.sender.wake()
+
+    async def escalations() -> None:
+        if await telegram.desk.escalate_due():
+            telegram.sender.wake()
+
     server = None
-    tasks = [asyncio.create_task(sweep(engine)), asyncio.create_task(telegram.sender.run())]
+    tasks = [
+        asyncio.create_task(every(SWEEP_SECONDS, engine.expire_idle, "idle sweep")),
+        asyncio.create_task(telegram.sender.run()),
+        asyncio.create_task(every(0.5, alerts, "alert dispatch")),
+        asyncio.create_task(every(5.0, escalations, "escalation")),
+    ]
     try:
         if webhook:
             host, port = settings.telegram_webhook_listen.rsplit(":", 1)

@@ -76,6 +76,7 @@ class PacedSender:
         self._recent: deque[float] = deque()
         self._paused_until = 0.0
         self._wake = asyncio.Event()
+        self._stepping = asyncio.Lock()  # one step at a time, or a row could be sent twice
 
     def wake(self) -> None:
         self._wake.set()
@@ -91,6 +92,10 @@ class PacedSender:
 
     async def step(self) -> float:
         """Send what may be sent now; return how long to wait before the next step."""
+        async with self._stepping:
+            return await self._step()
+
+    async def _step(self) -> float:
         rows = await self.queue.pending(self.channel, dt.datetime.now(dt.UTC))
         if not rows:
             return self.pacing.idle_poll

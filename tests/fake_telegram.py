@@ -132,17 +132,19 @@ class FakeTelegram:
             self.updates.append(update)
             self._new_update.notify_all()
 
-    async def user_sends(self, chat_id: int, kind: str = "private", **content: Any) -> dict:
+    async def user_sends(self, chat_id: int, kind: str = "private", sender: int | None = None,
+                         **content: Any) -> dict:
         chat = self.chat(chat_id, kind)
-        message = self._new_message(chat, self._user(chat_id), **content)
+        message = self._new_message(chat, self._user(sender or chat_id), **content)
         update = {"update_id": next(self._update_ids), "message": message}
         await self.push(update)
         return update
 
-    async def user_taps(self, chat_id: int, message_id: int, data: str) -> dict:
+    async def user_taps(self, chat_id: int, message_id: int, data: str,
+                        sender: int | None = None) -> dict:
         chat = self.chat(chat_id)
         update = {"update_id": next(self._update_ids), "callback_query": {
-            "id": str(next(self._update_ids)), "from": self._user(chat_id),
+            "id": str(next(self._update_ids)), "from": self._user(sender or chat_id),
             "chat_instance": "ci", "data": data, "message": chat.messages[message_id]}}
         await self.push(update)
         return update
@@ -239,6 +241,25 @@ class FakeTelegram:
                  "title": params["title"], "address": params["address"]}
         extra = {"has_protected_content": True} if _flag(params.get("protect_content")) else {}
         return self._new_message(chat, BOT_USER, venue=venue, location=venue["location"], **extra)
+
+    async def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._target(params)
+        message = chat.messages.get(int(params.get("message_id", 0)))
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        text = str(params.get("text", ""))
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if text == message.get("text"):
+            raise ApiError(400, "Bad Request: message is not modified")
+        self._check_markup(params.get("reply_markup"))
+        message["text"] = text
+        message["edit_date"] = int(time.time())
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        else:
+            message.pop("reply_markup", None)
+        return message
 
     async def api_deleteMessages(self, params: dict[str, Any]) -> bool:
         chat = self._target(params)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.alerts import AlertDispatcher
 from bot.crypto import Secrets
 from bot.sender import Pacing
 from bot.storage import Store
@@ -32,7 +34,10 @@ async def until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
 
 class RunningBot:
     def __init__(self, fake: FakeTelegram, db: Path, pacing: Pacing | None = None,
-                 polling: bool = True) -> None:
+                 polling: bool = True, staff_chat_id: int | None = None,
+                 clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.staff_chat_id = staff_chat_id
+        self.clock = clock
         self.fake = fake
         self.db = db
         self.pacing = pacing or Pacing(per_chat_interval=0.0, per_second=1000, idle_poll=0.05)
@@ -41,9 +46,13 @@ class RunningBot:
 
     async def __aenter__(self) -> RunningBot:
         self.store = await Store(self.db, self.secrets).open()
-        engine = Engine(self.store.unit_of_work, default_search(), default_catalogue())
+        engine = Engine(self.store.unit_of_work, default_search(), default_catalogue(),
+                        clock=self.clock)
         self.channel = TelegramChannel(TOKEN, self.fake.url, engine, self.store, self.secrets,
-                                       default_catalogue(), self.pacing, polling=self.polling)
+                                       default_catalogue(), self.pacing, polling=self.polling,
+                                       staff_chat_id=self.staff_chat_id, clock=self.clock)
+        self.dispatcher = AlertDispatcher(self.store, self.channel.desk, default_catalogue(),
+                                          default_search().gazetteer, self.clock)
         await self.channel.start()
         self.sender = asyncio.create_task(self.channel.sender.run())
         return self
@@ -85,6 +94,18 @@ class RunningBot:
                 await self.settled(update)
                 return update
         raise AssertionError(f"no button {option!r} on screen")
+
+    async def dispatch(self) -> int:
+        """Deliver due alerts (as the runner's loop does) and wait until they are sent."""
+        count = await self.dispatcher.deliver_due()
+        self.channel.sender.wake()
+        await self.channel.sender.drain()
+        return count
+
+    async def escalate(self) -> int:
+        count = await self.channel.desk.escalate_due()
+        await self.channel.sender.drain()
+        return count
 
     def texts(self, chat: int = CHAT) -> str:
         return "\n".join(m.get("text", "") for m in self.fake.bot_messages(chat))
