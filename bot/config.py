@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.roster import parse_schedule
 
 
 class Settings(BaseSettings):
@@ -32,6 +34,13 @@ class Settings(BaseSettings):
     )
     telegram_webhook_listen: str = Field(default="127.0.0.1:8443", pattern=r"^[^:]+:[0-9]{1,5}$")
     staff_chat_id: int | None = None
+    oncall_schedule: str | None = None
+
+    @field_validator("oncall_schedule")
+    @classmethod
+    def _schedule(cls, value: str | None) -> str | None:
+        parse_schedule(value)  # raises ValueError naming the wrong entry
+        return value
     escalate_after_seconds: int = Field(default=180, ge=10, le=24 * 3600)
     escalate_repeat_seconds: int = Field(default=180, ge=10, le=24 * 3600)
     invite_hours: int = Field(default=72, ge=1, le=24 * 30)

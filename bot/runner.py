@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 from bot.alerts import AlertDispatcher
 from bot.config import Settings
 from bot.crypto import load_secrets
+from bot.roster import parse_schedule
 from bot.sender import Pacing
 from bot.staff import DeskConfig
 from bot.storage import Store
@@ -52,7 +53,8 @@ async def every(seconds: float, job: Callable[[], Awaitable[object]], name: str)
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     secrets = load_secrets(settings)
-    store = await Store(settings.database_path, secrets).open()
+    store = await Store(settings.database_path, secrets,
+                        parse_schedule(settings.oncall_schedule)).open()
     catalogue = default_catalogue()
     engine = Engine(
         store.unit_of_work, default_search(), catalogue,

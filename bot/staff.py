@@ -223,7 +223,7 @@ class StaffDesk:
             await uow.oncall.set(member["key"], word == "on", now)
             await uow.audit.record(self._actor(member), f"oncall_{word}", now)
             return self.t("staff-oncall-on" if word == "on" else "staff-oncall-off")
-        names = [m["name"] for m in await uow.staff.on_call()]
+        names = [m["name"] for m in await uow.staff.on_call(now)]
         if not names:
             return self.t("staff-oncall-nobody")
         return self.t("staff-oncall-list", names=", ".join(names))
@@ -329,7 +329,7 @@ class StaffDesk:
             for code, level in await uow.cases.due_escalations(now, self.config.escalate_after):
                 case = await uow.cases.get(code)
                 assert case is not None
-                people = {m["key"]: m for m in await uow.staff.on_call()}
+                people = {m["key"]: m for m in await uow.staff.on_call(now)}
                 if level >= 1 or not people:
                     for member in await uow.staff.all():
                         if member["role"] in ("supervisor", "admin"):

@@ -17,6 +17,7 @@ from typing import Any
 import aiosqlite
 
 from bot.crypto import Secrets
+from bot.roster import Shift, scheduled_now
 from handlers.ports import CaseDraft
 
 SCHEMA = """
@@ -131,9 +132,10 @@ def ts(moment: dt.datetime) -> float:
 
 
 class Store:
-    def __init__(self, path: Path, secrets_: Secrets) -> None:
+    def __init__(self, path: Path, secrets_: Secrets, schedule: list[Shift] | None = None) -> None:
         self.path = path
         self.secrets = secrets_
+        self.schedule = schedule or []  # the weekly on-call schedule (bot.roster)
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
@@ -418,8 +420,7 @@ class OnCallRepository:
         self.store = store
 
     async def anyone_on_call(self, now: dt.datetime) -> bool:
-        async with self.store.db.execute("SELECT 1 FROM oncall LIMIT 1") as cursor:
-            return await cursor.fetchone() is not None
+        return bool(await StaffRepository(self.store).on_call(now))
 
     async def set(self, staff: str, on: bool, now: dt.datetime) -> None:
         if on:
@@ -466,12 +467,19 @@ class StaffRepository:
         ) as cursor:
             return [self._row(r) for r in await cursor.fetchall()]
 
-    async def on_call(self) -> list[dict[str, Any]]:
+    async def on_call(self, now: dt.datetime) -> list[dict[str, Any]]:
+        """Staff who said /oncall on, and registered staff the weekly schedule has on now."""
         async with self.store.db.execute(
             "SELECT s.key, s.user_id, s.role, s.name FROM staff s JOIN oncall o "
             "ON o.staff = s.key ORDER BY o.since"
         ) as cursor:
-            return [self._row(r) for r in await cursor.fetchall()]
+            members = [self._row(r) for r in await cursor.fetchall()]
+        scheduled = scheduled_now(self.store.schedule, now)
+        if scheduled:
+            keys = {m["key"] for m in members}
+            members += [m for m in await self.all()
+                        if m["user_id"] in scheduled and m["key"] not in keys]
+        return members
 
     async def remember_message(self, staff: str, message_id: int, code: str) -> None:
         await self.store.db.execute(

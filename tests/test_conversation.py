@@ -109,7 +109,8 @@ async def test_urgent_text_with_place_goes_straight_to_results(chat, store, cloc
 
 
 async def test_on_call_staff_changes_what_the_person_is_told(chat, store, clock) -> None:
-    async with store.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:  # a registered staff member goes on call
+        await uow.staff.add("staff:1", 7001, "staff", "Hoa", clock.now)
         await uow.oncall.set("staff:1", True, clock.now)
         await uow.commit()
     await chat.send("hi")
