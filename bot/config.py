@@ -33,6 +33,23 @@ class Settings(BaseSettings):
         default=None, min_length=8, max_length=256, pattern=r"^[A-Za-z0-9_-]+$", repr=False
     )
     telegram_webhook_listen: str = Field(default="127.0.0.1:8443", pattern=r"^[^:]+:[0-9]{1,5}$")
+
+    zalo_oa_app_id: str | None = None
+    zalo_oa_app_secret: str | None = Field(default=None, repr=False)
+    zalo_oa_secret_key: str | None = Field(default=None, repr=False)
+    zalo_oa_access_token: str | None = Field(default=None, repr=False)
+    zalo_oa_refresh_token: str | None = Field(default=None, repr=False)
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
+    zalo_oa_webhook_path: str = Field(default="/zalo/oa", pattern=r"^/")
+    zalo_oa_window_hours: float = Field(default=48, gt=0, le=24 * 7)
+
+    zalo_bot_token: str | None = Field(default=None, repr=False)
+    zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com/bot"
+    zalo_bot_webhook_url: str | None = None
+    zalo_bot_webhook_secret: str | None = Field(default=None, min_length=8, max_length=256,
+                                                repr=False)
+    zalo_bot_webhook_path: str = Field(default="/zalo/bot", pattern=r"^/")
     staff_chat_id: int | None = None
     oncall_schedule: str | None = None
 
@@ -48,9 +65,16 @@ class Settings(BaseSettings):
     telegram_per_second: int = Field(default=30, ge=1, le=1000)
 
     @model_validator(mode="after")
-    def _webhook_needs_secret(self) -> Settings:
+    def _complete(self) -> Settings:
         if self.telegram_webhook_url and not self.telegram_webhook_secret:
             raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET")
+        if self.zalo_bot_webhook_url and not self.zalo_bot_webhook_secret:
+            raise ValueError("ZALO_BOT_WEBHOOK_URL needs ZALO_BOT_WEBHOOK_SECRET")
+        oa = [self.zalo_oa_app_id, self.zalo_oa_app_secret, self.zalo_oa_secret_key,
+              self.zalo_oa_access_token, self.zalo_oa_refresh_token]
+        if any(oa) and not all(oa):
+            raise ValueError("Zalo OA needs ZALO_OA_APP_ID, ZALO_OA_APP_SECRET, "
+                             "ZALO_OA_SECRET_KEY, ZALO_OA_ACCESS_TOKEN and ZALO_OA_REFRESH_TOKEN")
         return self
 
 

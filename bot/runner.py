@@ -15,6 +15,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlparse
 
+import httpx
+
 from bot.alerts import AlertDispatcher
 from bot.config import Settings
 from bot.crypto import load_secrets
@@ -24,6 +26,8 @@ from bot.staff import DeskConfig
 from bot.storage import Store
 from bot.telegram_channel import TelegramChannel
 from bot.webhook import WebhookServer, telegram_route
+from bot.zalo_bot import ZaloBotChannel, ZaloBotClient
+from bot.zalo_oa import ZaloOAChannel, ZaloOAClient
 from handlers.catalogue import default_catalogue
 from handlers.flow import Engine, EngineConfig
 from knowledge.search import default_search
@@ -32,13 +36,20 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
 
 NO_CHANNEL = (
-    "No channel is configured. Set TELEGRAM_BOT_TOKEN (see .env.example) to serve Telegram,\n"
-    "or try Bình An in this terminal with `binhan console`."
+    "No channel is configured. Set TELEGRAM_BOT_TOKEN, the ZALO_OA_* settings or\n"
+    "ZALO_BOT_TOKEN (see .env.example), or try Bình An in this terminal with `binhan console`."
 )
 
 
 def configured_channels(settings: Settings) -> list[str]:
-    return ["telegram"] if settings.telegram_bot_token else []
+    channels = []
+    if settings.telegram_bot_token:
+        channels.append("telegram")
+    if settings.zalo_oa_app_id:
+        channels.append("zalo_oa")
+    if settings.zalo_bot_token:
+        channels.append("zalo_bot")
+    return channels
 
 
 async def every(seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
@@ -61,45 +72,97 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         EngineConfig(idle_minutes=settings.session_idle_minutes,
                      default_language=settings.default_language),
     )
-    assert settings.telegram_bot_token is not None
-    webhook = settings.telegram_webhook_url
-    telegram = TelegramChannel(
-        settings.telegram_bot_token, settings.telegram_api_url, engine, store, secrets, catalogue,
-        Pacing(settings.telegram_per_chat_interval, settings.telegram_per_second),
-        polling=not webhook, staff_chat_id=settings.staff_chat_id,
-        desk_config=DeskConfig(
-            escalate_after=dt.timedelta(seconds=settings.escalate_after_seconds),
-            escalate_repeat=dt.timedelta(seconds=settings.escalate_repeat_seconds),
-            invite_lifetime=dt.timedelta(hours=settings.invite_hours),
-        ),
-    )
-    dispatcher = AlertDispatcher(store, telegram.desk, catalogue, engine.search.gazetteer)
+    http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, read=45.0))
+    host, port = settings.telegram_webhook_listen.rsplit(":", 1)
+    server = WebhookServer(host, int(port))
+    routes = 0
+    tasks = [asyncio.create_task(every(SWEEP_SECONDS, engine.expire_idle, "idle sweep"))]
+    starters: list[Callable[[], Awaitable[None]]] = []
+    stoppers: list[Callable[[], Awaitable[None]]] = []
+    desk = None
+    telegram = None
 
-    async def alerts() -> None:
-        if await dispatcher.deliver_due():
-            telegram.sender.wake()
-
-    async def escalations() -> None:
-        if await telegram.desk.escalate_due():
-            telegram.sender.wake()
-
-    server = None
-    tasks = [
-        asyncio.create_task(every(SWEEP_SECONDS, engine.expire_idle, "idle sweep")),
-        asyncio.create_task(telegram.sender.run()),
-        asyncio.create_task(every(0.5, alerts, "alert dispatch")),
-        asyncio.create_task(every(5.0, escalations, "escalation")),
-    ]
-    try:
+    if settings.telegram_bot_token:
+        webhook = settings.telegram_webhook_url
+        telegram = TelegramChannel(
+            settings.telegram_bot_token, settings.telegram_api_url, engine, store, secrets,
+            catalogue, Pacing(settings.telegram_per_chat_interval, settings.telegram_per_second),
+            polling=not webhook, staff_chat_id=settings.staff_chat_id,
+            desk_config=DeskConfig(
+                escalate_after=dt.timedelta(seconds=settings.escalate_after_seconds),
+                escalate_repeat=dt.timedelta(seconds=settings.escalate_repeat_seconds),
+                invite_lifetime=dt.timedelta(hours=settings.invite_hours),
+            ),
+        )
+        desk = telegram.desk
         if webhook:
-            host, port = settings.telegram_webhook_listen.rsplit(":", 1)
-            server = WebhookServer(host, int(port))
             server.add(urlparse(webhook).path or "/",
                        telegram_route(telegram, settings.telegram_webhook_secret or ""))
+            routes += 1
+        tg = telegram
+        starters.append(lambda: tg.start(webhook, settings.telegram_webhook_secret))
+        stoppers.append(tg.stop)
+        tasks.append(asyncio.create_task(tg.sender.run()))
+        dispatcher = AlertDispatcher(store, desk, catalogue, engine.search.gazetteer)
+
+        async def alerts() -> None:
+            if await dispatcher.deliver_due():
+                tg.sender.wake()
+
+        async def escalations() -> None:
+            if await tg.desk.escalate_due():
+                tg.sender.wake()
+
+        tasks.append(asyncio.create_task(every(0.5, alerts, "alert dispatch")))
+        tasks.append(asyncio.create_task(every(5.0, escalations, "escalation")))
+
+    if settings.zalo_oa_app_id:
+        async def operator_alert(reason: str) -> None:
+            log.error("OPERATOR: Zalo OA token refresh failed (%s); renew the tokens", reason)
+
+        client = ZaloOAClient(
+            http, store, settings.zalo_oa_api_url, settings.zalo_oa_oauth_url,
+            settings.zalo_oa_app_id, settings.zalo_oa_app_secret or "",
+            settings.zalo_oa_access_token or "", settings.zalo_oa_refresh_token or "",
+            operator_alert,
+        )
+        oa = ZaloOAChannel(client, engine, store, secrets, settings.zalo_oa_secret_key or "",
+                           dt.timedelta(hours=settings.zalo_oa_window_hours), desk)
+        server.add(settings.zalo_oa_webhook_path, oa.webhook)
+        routes += 1
+        tasks.append(asyncio.create_task(oa.sender.run()))
+        stoppers.append(oa.idle)
+        if telegram is not None:
+            telegram.person_routes["zalo_oa"] = oa.to_person
+
+    if settings.zalo_bot_token:
+        zbot = ZaloBotChannel(ZaloBotClient(http, settings.zalo_bot_api_url,
+                                            settings.zalo_bot_token),
+                              engine, store, secrets, settings.zalo_bot_webhook_secret, desk)
+        if settings.zalo_bot_webhook_url:
+            server.add(settings.zalo_bot_webhook_path, zbot.webhook)
+            routes += 1
+            client_bot = zbot.client
+
+            async def register_webhook() -> None:
+                await client_bot.call("setWebhook", {"url": settings.zalo_bot_webhook_url,
+                                                     "secret_token":
+                                                     settings.zalo_bot_webhook_secret})
+
+            starters.append(register_webhook)
+        else:
+            tasks.append(asyncio.create_task(zbot.poll()))
+        tasks.append(asyncio.create_task(zbot.sender.run()))
+        if telegram is not None:
+            telegram.person_routes["zalo_bot"] = zbot.to_person
+
+    try:
+        if routes:
             await server.start()
-        await telegram.start(webhook, settings.telegram_webhook_secret)
-        print("Bình An is running (Telegram, %s). Ctrl-C stops it." %
-              ("webhook" if webhook else "polling"), file=sys.stderr)
+        for start in starters:
+            await start()
+        print(f"Bình An is running ({', '.join(configured_channels(settings))}). "
+              "Ctrl-C stops it.", file=sys.stderr)
         await stop.wait()
     finally:
         for task in tasks:
@@ -107,9 +170,10 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await telegram.stop()
-        if server is not None:
-            await server.stop()
+        for stopper in stoppers:
+            await stopper()
+        await server.stop()
+        await http.aclose()
         await store.close()
 
 

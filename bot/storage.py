@@ -118,6 +118,15 @@ CREATE TABLE IF NOT EXISTS outgoing (
     failed INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS outgoing_pending ON outgoing (done_at, priority, id);
+CREATE TABLE IF NOT EXISTS channel_secrets (
+    name TEXT PRIMARY KEY,         -- e.g. "zalo_oa_tokens"
+    blob BLOB NOT NULL,            -- encrypted JSON
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS last_inbound (
+    conversation TEXT PRIMARY KEY, -- keyed hash
+    at REAL NOT NULL               -- when the person last wrote (Zalo's interaction window)
+);
 CREATE TABLE IF NOT EXISTS oncall (
     staff TEXT PRIMARY KEY,        -- keyed hash of the staff member's id
     since REAL NOT NULL
@@ -184,6 +193,7 @@ class SqliteUnitOfWork:
         self.volunteers = VolunteerRepository(store)
         self.audit = AuditLog(store)
         self.outbox = OutboxRepository(store)
+        self.contact_window = ContactWindow(store)
         self.ledger = Ledger(store)
         self.outgoing = OutgoingRepository(store)
         self._committed = False
@@ -570,6 +580,52 @@ class OutboxRepository:
             "UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
             (ts(now), alert_id),
         )
+
+
+class ContactWindow:
+    """When each person last wrote: Zalo OA may only answer within a window after that."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def touch(self, conversation: str, now: dt.datetime) -> None:
+        await self.store.db.execute(
+            "INSERT OR REPLACE INTO last_inbound (conversation, at) VALUES (?, ?)",
+            (conversation, ts(now)),
+        )
+
+    async def last(self, conversation: str) -> dt.datetime | None:
+        async with self.store.db.execute(
+            "SELECT at FROM last_inbound WHERE conversation = ?", (conversation,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return dt.datetime.fromtimestamp(row[0], dt.UTC) if row else None
+
+
+class ChannelSecrets:
+    """Secrets a channel must keep across restarts (Zalo OA's rotating tokens), encrypted.
+
+    Used outside a conversation's unit of work; each write is its own transaction, so a new
+    single-use refresh token is durable before anything uses the access token that came with it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def get(self, name: str) -> dict[str, Any] | None:
+        async with self.store._lock, self.store.db.execute(
+            "SELECT blob FROM channel_secrets WHERE name = ?", (name,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return self.store.open_sealed(row[0]) if row else None
+
+    async def put(self, name: str, data: dict[str, Any], now: dt.datetime) -> None:
+        async with self.store._lock:
+            await self.store.db.execute("BEGIN IMMEDIATE")
+            await self.store.db.execute(
+                "INSERT OR REPLACE INTO channel_secrets (name, blob, updated_at) VALUES (?, ?, ?)",
+                (name, self.store.seal(data), ts(now)),
+            )
+            await self.store.db.execute("COMMIT")
 
 
 class ProcessedEvents:

@@ -16,7 +16,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -117,6 +117,9 @@ class TelegramChannel:
             OutgoingQueue(store), CHANNEL, TelegramTransport(self.application), pacing
         )
         self.staff_chat_id = staff_chat_id
+        # Where staff words to a person go, by the person's channel (Zalo channels add theirs).
+        self.person_routes: dict[str, Callable[..., Awaitable[bool]]] = {
+            CHANNEL: self._to_telegram_person}
         self.desk = StaffDesk(store, secrets, catalogue, engine.search.gazetteer, self,
                               desk_config, clock)
 
@@ -260,9 +263,13 @@ class TelegramChannel:
 
     async def to_person(self, uow: SqliteUnitOfWork, case: dict[str, Any], text: str,
                         urgent: bool) -> bool:
-        address = case.get("address") or {}
-        if address.get("channel") != CHANNEL:
-            return False
+        """Staff words to a person, on whichever channel the person used (False: unreachable)."""
+        route = self.person_routes.get((case.get("address") or {}).get("channel", ""))
+        return await route(uow, case, text, urgent) if route is not None else False
+
+    async def _to_telegram_person(self, uow: SqliteUnitOfWork, case: dict[str, Any], text: str,
+                                  urgent: bool) -> bool:
+        address = case["address"]
         await uow.outgoing.queue(
             CHANNEL, case["conversation"], 0 if urgent else 1,
             {"chat": address["chat"], "method": "sendMessage", "params": {"text": text},

@@ -1,0 +1,198 @@
+"""The Zalo Bot platform as a channel (Telegram-like API, no buttons).
+
+``POST <base><TOKEN>/<method>`` with JSON bodies; ``getUpdates`` returns one update and answers
+error 408 when there is nothing yet; webhooks carry ``X-Bot-Api-Secret-Token`` and their body may
+or may not be wrapped in ``{"ok", "result"}``. Choices are numbered text menus; messages are cut at
+2,000 characters; an update is deduplicated on event name + message id. Field names vary between
+sources, so parsing is tolerant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from aiohttp import web
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+
+from bot.crypto import Secrets
+from bot.sender import PacedSender, Pacing, Refused, RetryLater
+from bot.staff import StaffDesk
+from bot.storage import OutgoingQueue, SqliteUnitOfWork, Store
+from bot.zalo_common import chunks, numbered, queue_reply
+from handlers.events import Inbound, Media, Message, Reply, Text
+from handlers.flow import Engine
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo_bot"
+MEDIA_EVENTS = {"message.image.received": "photo", "message.sticker.received": "sticker",
+                "message.unsupported.received": "unsupported"}
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class _Chat(_Loose):
+    id: str = Field(validation_alias=AliasChoices("id", "chat_id"))
+    chat_type: str | None = Field(default=None, validation_alias=AliasChoices("chat_type", "type"))
+
+
+class _Message(_Loose):
+    message_id: str = Field(validation_alias=AliasChoices("message_id", "msg_id", "id"))
+    chat: _Chat
+    text: str | None = None
+
+
+class BotUpdate(_Loose):
+    event_name: str = Field(validation_alias=AliasChoices("event_name", "event"))
+    message: _Message
+
+
+def parse_update(data: Any) -> BotUpdate | None:
+    """An update from a poll or a webhook body, wrapped in ``{"ok", "result"}`` or not."""
+    if isinstance(data, dict) and "result" in data and "event_name" not in data:
+        data = data["result"]
+    try:
+        return BotUpdate.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def to_event(update: BotUpdate) -> Inbound | None:
+    if update.event_name == "message.text.received" and update.message.text is not None:
+        return Text(update.message.text)
+    if update.event_name in MEDIA_EVENTS:
+        return Media(MEDIA_EVENTS[update.event_name])
+    return None
+
+
+def payloads(message: Message, chat: str) -> list[dict[str, Any]]:
+    text = numbered(message)
+    if message.venue is not None:
+        text += f"\nhttps://maps.google.com/?q={message.venue.lat:.6f},{message.venue.lon:.6f}"
+    return [{"chat": chat, "method": "sendMessage", "params": {"text": part}}
+            for part in chunks(text)]
+
+
+class ZaloBotClient:
+    def __init__(self, http: httpx.AsyncClient, api_url: str, token: str) -> None:
+        self.http = http
+        self.base = f"{api_url}{token}/"
+
+    async def call(self, method: str, body: dict[str, Any],
+                   timeout: float | None = None) -> dict[str, Any]:
+        response = await self.http.post(self.base + method, json=body,
+                                         timeout=timeout or httpx.USE_CLIENT_DEFAULT)
+        data = response.json()
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        return data
+
+    async def get_update(self, timeout: int = 30) -> BotUpdate | None:
+        data = await self.call("getUpdates", {"timeout": str(timeout)}, timeout=timeout + 10)
+        if not data.get("ok"):
+            return None  # 408: nothing yet
+        return parse_update(data.get("result"))
+
+
+class ZaloBotTransport:
+    def __init__(self, client: ZaloBotClient) -> None:
+        self.client = client
+
+    async def call(self, chat: Any, method: str, params: dict[str, Any]) -> list[int]:
+        try:
+            data = await self.client.call(method, {"chat_id": chat, **params})
+        except (httpx.HTTPError, ValueError):
+            raise RetryLater(2.0) from None
+        if data.get("ok"):
+            return []
+        code = int(data.get("error_code", 0) or 0)
+        if code == 429:
+            retry = (data.get("parameters") or {}).get("retry_after", 5)
+            raise RetryLater(float(retry))
+        if code >= 500:
+            raise RetryLater(5.0)
+        raise Refused(f"zalo bot error {code}")
+
+
+class ZaloBotChannel:
+    def __init__(
+        self, client: ZaloBotClient, engine: Engine, store: Store, secrets: Secrets,
+        webhook_secret: str | None = None, desk: StaffDesk | None = None,
+        pacing: Pacing | None = None, clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.client = client
+        self.engine = engine
+        self.store = store
+        self.secrets = secrets
+        self.webhook_secret = webhook_secret
+        self.desk = desk
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.sender = PacedSender(OutgoingQueue(store), CHANNEL, ZaloBotTransport(client), pacing)
+
+    async def process(self, update: BotUpdate) -> None:
+        inbound = to_event(update)
+        if inbound is None:
+            return
+        chat = update.message.chat.id
+        key = self.secrets.hash_id(CHANNEL, chat)
+        event_id = f"{CHANNEL}:{update.event_name}:{update.message.message_id}"
+        now = self._clock()
+
+        async def queue(uow: SqliteUnitOfWork, reply: Reply) -> None:
+            await queue_reply(uow, CHANNEL, key, reply, lambda m: payloads(m, chat),
+                              self.desk, now)
+
+        await self.engine.handle(key, CHANNEL, inbound, event_id=event_id, on_reply=queue,
+                                 address={"channel": CHANNEL, "chat": chat})
+        self.sender.wake()
+
+    async def poll(self) -> None:
+        """Long-poll forever: one update per call; 408 means nothing yet."""
+        while True:
+            try:
+                update = await self.client.get_update()
+                if update is not None:
+                    await self.process(update)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.error("zalo bot poll failed: %s", type(exc).__name__)
+                await asyncio.sleep(2)
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get("X-Bot-Api-Secret-Token", "")
+        if not self.webhook_secret or not hmac.compare_digest(given.encode(),
+                                                              self.webhook_secret.encode()):
+            return web.Response(status=403)
+        try:
+            update = parse_update(json.loads(await request.read()))
+        except ValueError:
+            update = None
+        if update is None:
+            return web.Response(status=400)
+        try:
+            await self.process(update)
+        except Exception as exc:
+            log.error("zalo bot webhook update failed: %s", type(exc).__name__)
+            return web.Response(status=500)
+        return web.Response(status=200)
+
+    async def to_person(self, uow: SqliteUnitOfWork, case: dict[str, Any], text: str,
+                        urgent: bool) -> bool:
+        chat = (case.get("address") or {}).get("chat")
+        if chat is None:
+            return False
+        for payload in payloads(Message(text), chat):
+            await uow.outgoing.queue(CHANNEL, case["conversation"], 0 if urgent else 1,
+                                     payload, self._clock())
+        self.sender.wake()
+        return True

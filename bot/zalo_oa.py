@@ -1,0 +1,325 @@
+"""Zalo Official Account (Open API v3) as a channel: webhook in, ``/v3.0/oa/message/cs`` out.
+
+- The webhook checks ``X-ZEvent-Signature`` (``mac=`` + hex sha256 of app_id + raw body +
+  timestamp + the OA secret key) in constant time; a wrong or missing one gets 401 and changes
+  nothing. A good one is acknowledged at once and processed afterwards (Zalo wants an answer
+  within about 2 s); duplicates (same ``msg_id``) are processed once.
+- Tokens: the access token lives about 25 h and the refresh token is single-use and rotates, so a
+  refresh stores the new pair (encrypted) before the new access token is used; refresh happens
+  ahead of expiry and on errors -216/-220 (then the send is retried once). A failed refresh is
+  reported to the operator.
+- Answers are allowed only within the interaction window after the person last wrote: a staff
+  message outside it is not attempted, and the staff member is told.
+- Parsing is tolerant (pydantic models ignoring what they do not know; coordinates as strings or
+  numbers, under ``attachments[0].payload.coordinates`` or ``message.location``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.crypto import Secrets
+from bot.sender import PacedSender, Pacing, Refused, RetryLater
+from bot.staff import StaffDesk
+from bot.storage import ChannelSecrets, OutgoingQueue, SqliteUnitOfWork, Store
+from bot.zalo_common import chunks, numbered, queue_reply
+from handlers.events import Command, Inbound, Location, Media, Message, Reply, Text
+from handlers.flow import Engine
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo_oa"
+TOKENS = "zalo_oa_tokens"
+MAX_BUTTONS = 5
+REFRESH_AHEAD = dt.timedelta(minutes=30)
+EXPIRED = (-216, -220)
+OUTSIDE_WINDOW = (-230, -232, -213, -244)
+MEDIA_EVENTS = {"user_send_image": "photo", "user_send_gif": "animation",
+                "user_send_sticker": "sticker", "user_send_audio": "voice",
+                "user_send_video": "video", "user_send_file": "document",
+                "user_send_link": "link", "user_send_business_card": "contact"}
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class _Sender(_Loose):
+    id: str
+
+
+class _Coordinates(_Loose):
+    latitude: float
+    longitude: float
+
+
+class _Payload(_Loose):
+    coordinates: _Coordinates | None = None
+
+
+class _Attachment(_Loose):
+    payload: _Payload | None = None
+
+
+class _Msg(_Loose):
+    msg_id: str | None = None
+    text: str | None = None
+    attachments: list[_Attachment] = []
+    location: _Coordinates | None = None
+
+
+class OAEvent(_Loose):
+    app_id: str | int | None = None
+    event_name: str
+    sender: _Sender | None = None
+    message: _Msg | None = None
+    timestamp: str | int | None = None
+
+    def coordinates(self) -> tuple[float, float] | None:
+        if self.message is None:
+            return None
+        for attachment in self.message.attachments:
+            if attachment.payload is not None and attachment.payload.coordinates is not None:
+                c = attachment.payload.coordinates
+                return c.latitude, c.longitude
+        if self.message.location is not None:
+            return self.message.location.latitude, self.message.location.longitude
+        return None
+
+
+def signature_ok(raw: bytes, header: str, oa_secret: str) -> bool:
+    """Check ``mac=<hex sha256(app_id + raw body + timestamp + OA secret)>``."""
+    try:
+        data = json.loads(raw)
+        app_id = str(data["app_id"])
+        timestamp = str(data["timestamp"])
+    except (ValueError, KeyError, TypeError):
+        return False
+    expected = hashlib.sha256(app_id.encode() + raw + timestamp.encode()
+                              + oa_secret.encode()).hexdigest()
+    given = header.removeprefix("mac=").strip()
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def to_event(event: OAEvent) -> Inbound | None:
+    name = event.event_name
+    if name == "user_send_text" and event.message is not None and event.message.text is not None:
+        return Text(event.message.text)
+    if name == "user_send_location":
+        point = event.coordinates()
+        return Location(*point) if point is not None else Media("location")
+    if name == "follow":
+        return Command("start")
+    if name == "unfollow":
+        return Command("x")
+    if name in MEDIA_EVENTS:
+        return Media(MEDIA_EVENTS[name])
+    return None  # oa_send_* echoes of our own messages, and anything else
+
+
+def payloads(message: Message) -> list[dict[str, Any]]:
+    """The ``message`` objects of ``/v3.0/oa/message/cs`` for one core message."""
+    text = message.text
+    if message.venue is not None:
+        v = message.venue
+        text += f"\nhttps://maps.google.com/?q={v.lat:.6f},{v.lon:.6f}"
+    buttons: list[dict[str, Any]] = []
+    if message.options and len(message.options) <= MAX_BUTTONS:
+        buttons = [{"type": "oa.query.show", "title": o.label[:100], "payload": o.id}
+                   for o in message.options]
+    elif message.options:
+        text = numbered(message)
+    elif message.phones:
+        buttons = [{"type": "oa.open.phone", "title": p.label[:100],
+                    "payload": {"phone_code": p.number.replace(" ", "")}}
+                   for p in message.phones[:MAX_BUTTONS]]
+    parts = chunks(text)
+    out = [{"message": {"text": part}} for part in parts]
+    if buttons and out:
+        out[-1] = {"message": {"attachment": {"type": "template", "payload": {
+            "template_type": "button", "text": parts[-1], "buttons": buttons}}}}
+    return out
+
+
+class ZaloOAClient:
+    """A small httpx client of the OA API; the PyPI ones are thin or broken (channels.md)."""
+
+    def __init__(
+        self, http: httpx.AsyncClient, store: Store, api_url: str, oauth_url: str, app_id: str,
+        app_secret: str, access_token: str, refresh_token: str,
+        on_refresh_failure: Callable[[str], Awaitable[None]] | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.http = http
+        self.secrets = ChannelSecrets(store)
+        self.api_url = api_url.rstrip("/")
+        self.oauth_url = oauth_url.rstrip("/")
+        self.app_id = app_id
+        self.app_secret = app_secret
+        self._initial = {"access_token": access_token, "refresh_token": refresh_token,
+                         "expires_at": None}
+        self._on_refresh_failure = on_refresh_failure
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._lock = asyncio.Lock()
+
+    async def tokens(self) -> dict[str, Any]:
+        return await self.secrets.get(TOKENS) or dict(self._initial)
+
+    async def refresh(self, used: str | None = None) -> dict[str, Any]:
+        """Rotate the pair. ``used`` is the access token that failed: if another task already
+        rotated it, its fresh pair is used instead of spending the refresh token twice."""
+        async with self._lock:
+            current = await self.tokens()
+            if used is not None and current["access_token"] != used:
+                return current
+            try:
+                response = await self.http.post(
+                    f"{self.oauth_url}/v4/oa/access_token",
+                    headers={"secret_key": self.app_secret},
+                    data={"app_id": self.app_id, "grant_type": "refresh_token",
+                          "refresh_token": current["refresh_token"]},
+                )
+                body = response.json()
+                fresh = {
+                    "access_token": str(body["access_token"]),
+                    "refresh_token": str(body["refresh_token"]),
+                    "expires_at": (self._clock() + dt.timedelta(
+                        seconds=int(body.get("expires_in", 90000)))).isoformat(),
+                }
+            except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+                log.error("zalo OA token refresh failed: %s", type(exc).__name__)
+                if self._on_refresh_failure is not None:
+                    await self._on_refresh_failure(type(exc).__name__)
+                raise RetryLater(60) from None
+            await self.secrets.put(TOKENS, fresh, self._clock())  # durable before first use
+            return fresh
+
+    async def _usable(self) -> dict[str, Any]:
+        tokens = await self.tokens()
+        expires = tokens.get("expires_at")
+        if expires and dt.datetime.fromisoformat(expires) - REFRESH_AHEAD <= self._clock():
+            tokens = await self.refresh(tokens["access_token"])
+        return tokens
+
+    async def send(self, user_id: str, message: dict[str, Any]) -> None:
+        tokens = await self._usable()
+        for attempt in (1, 2):
+            try:
+                response = await self.http.post(
+                    f"{self.api_url}/v3.0/oa/message/cs",
+                    headers={"access_token": tokens["access_token"]},
+                    json={"recipient": {"user_id": user_id}, "message": message},
+                )
+                body = response.json()
+            except (httpx.HTTPError, ValueError):
+                raise RetryLater(2.0) from None
+            error = int(body.get("error", -1)) if isinstance(body, dict) else -1
+            if error == 0:
+                return
+            if error in EXPIRED and attempt == 1:
+                tokens = await self.refresh(tokens["access_token"])
+                continue
+            if error == -32:
+                raise RetryLater(5.0)
+            if error in OUTSIDE_WINDOW:
+                raise Refused(f"zalo error {error} (outside the interaction window)")
+            raise Refused(f"zalo error {error}")
+
+
+class ZaloOATransport:
+    def __init__(self, client: ZaloOAClient) -> None:
+        self.client = client
+
+    async def call(self, chat: Any, method: str, params: dict[str, Any]) -> list[int]:
+        await self.client.send(str(chat), params["message"])
+        return []
+
+
+class ZaloOAChannel:
+    def __init__(
+        self, client: ZaloOAClient, engine: Engine, store: Store, secrets: Secrets,
+        oa_secret_key: str, window: dt.timedelta, desk: StaffDesk | None = None,
+        pacing: Pacing | None = None, clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.client = client
+        self.engine = engine
+        self.store = store
+        self.secrets = secrets
+        self.oa_secret_key = oa_secret_key
+        self.window = window
+        self.desk = desk
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.sender = PacedSender(OutgoingQueue(store), CHANNEL, ZaloOATransport(client), pacing)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        if not signature_ok(raw, request.headers.get("X-ZEvent-Signature", ""),
+                            self.oa_secret_key):
+            return web.Response(status=401)
+        try:
+            event = OAEvent.model_validate_json(raw)
+        except ValidationError:
+            return web.Response(status=400)
+        task = asyncio.create_task(self.process(event))  # answer now, work afterwards
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return web.Response(status=200)
+
+    async def idle(self) -> None:
+        """Wait for events still being processed (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def process(self, event: OAEvent) -> None:
+        inbound = to_event(event)
+        if inbound is None or event.sender is None:
+            return
+        user = event.sender.id
+        key = self.secrets.hash_id(CHANNEL, user)
+        msg_id = event.message.msg_id if event.message is not None else None
+        event_id = f"{CHANNEL}:{msg_id or f'{event.event_name}:{user}:{event.timestamp}'}"
+        now = self._clock()
+
+        async def queue(uow: SqliteUnitOfWork, reply: Reply) -> None:
+            await uow.contact_window.touch(key, now)
+
+            def to_user(message: Message) -> list[dict[str, Any]]:
+                return [{"chat": user, "method": "send", "params": p} for p in payloads(message)]
+
+            await queue_reply(uow, CHANNEL, key, reply, to_user, self.desk, now)
+
+        try:
+            await self.engine.handle(key, CHANNEL, inbound, event_id=event_id, on_reply=queue,
+                                     address={"channel": CHANNEL, "user": user})
+        except Exception as exc:  # never lose the loop; never log the event
+            log.error("zalo OA event failed: %s", type(exc).__name__)
+            return
+        self.sender.wake()
+
+    async def to_person(self, uow: SqliteUnitOfWork, case: dict[str, Any], text: str,
+                        urgent: bool) -> bool:
+        """A staff message: only inside the interaction window, else not attempted."""
+        last = await uow.contact_window.last(case["conversation"])
+        if last is None or self._clock() - last > self.window:
+            return False
+        user = (case.get("address") or {}).get("user")
+        if user is None:
+            return False
+        for payload in payloads(Message(text)):
+            await uow.outgoing.queue(CHANNEL, case["conversation"], 0 if urgent else 1,
+                                     {"chat": user, "method": "send", "params": payload},
+                                     self._clock())
+        self.sender.wake()
+        return True

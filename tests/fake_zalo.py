@@ -1,0 +1,254 @@
+"""Loopback fakes of the Zalo OA Open API v3 (with its OAuth token endpoint) and the Zalo Bot
+platform, speaking their wire formats (channels.md) and refusing what they refuse."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import itertools
+import json
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+OA_APP_ID = "4321987654321"
+OA_APP_SECRET = "app-secret-for-oauth"
+OA_SECRET_KEY = "oa-secret-key-for-webhooks"
+BOT_TOKEN = "zbot-123:abc"
+
+
+class _Server:
+    def __init__(self) -> None:
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def _serve(self, app: web.Application) -> str:
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+class FakeZaloOA(_Server):
+    def __init__(self, window_seconds: float = 48 * 3600) -> None:
+        super().__init__()
+        self.access_token = "access-1"
+        self.refresh_token = "refresh-1"
+        self.expired = False
+        self.window_seconds = window_seconds
+        self.last_from_user: dict[str, float] = {}
+        self.sent: list[tuple[str, dict[str, Any]]] = []  # (user_id, message)
+        self.refreshes = 0
+        self.rate_limit_next = 0
+        self.webhook_url = ""
+        self._ids = itertools.count(1)
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/v3.0/oa/message/cs", self._send)
+        app.router.add_post("/v4/oa/access_token", self._token)
+        return await self._serve(app)
+
+    # -- API ---------------------------------------------------------------------------------
+    async def _token(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        if request.headers.get("secret_key") != OA_APP_SECRET or form.get("app_id") != OA_APP_ID:
+            return web.json_response({"error": -14002, "error_name": "Invalid app"})
+        if form.get("grant_type") != "refresh_token" or \
+                form.get("refresh_token") != self.refresh_token:
+            return web.json_response({"error": -14014, "error_name": "Invalid refresh token"})
+        self.refreshes += 1
+        self.access_token = f"access-{self.refreshes + 1}"
+        self.refresh_token = f"refresh-{self.refreshes + 1}"  # the old one is spent
+        self.expired = False
+        return web.json_response({"access_token": self.access_token,
+                                  "refresh_token": self.refresh_token, "expires_in": "90000"})
+
+    async def _send(self, request: web.Request) -> web.Response:
+        token = request.headers.get("access_token")
+        if token != self.access_token:
+            return web.json_response({"error": -216, "message": "Access token is invalid"})
+        if self.expired:
+            return web.json_response({"error": -220, "message": "Access token has expired"})
+        if self.rate_limit_next:
+            self.rate_limit_next -= 1
+            return web.json_response({"error": -32, "message": "Exceeded rate limit"})
+        try:
+            body = await request.json()
+            user = str(body["recipient"]["user_id"])
+            message = body["message"]
+        except (ValueError, KeyError, TypeError):
+            return web.json_response({"error": -201, "message": "Parameters are invalid"})
+        last = self.last_from_user.get(user)
+        if last is None or time.time() - last > self.window_seconds:
+            return web.json_response({"error": -230, "message": "User has not interacted "
+                                      "with the OA in the last 7 days"})
+        problem = self._check(message)
+        if problem:
+            return web.json_response({"error": -201, "message": problem})
+        self.sent.append((user, message))
+        return web.json_response({"error": 0, "message": "Success",
+                                  "data": {"message_id": f"m{next(self._ids)}", "user_id": user}})
+
+    @staticmethod
+    def _check(message: dict[str, Any]) -> str:
+        if "text" in message:
+            text = message["text"]
+            return "" if isinstance(text, str) and 0 < len(text) <= 2000 else "text length"
+        payload = message.get("attachment", {}).get("payload", {})
+        if payload.get("template_type") != "button":
+            return "unknown template"
+        if not 0 < len(payload.get("text", "")) <= 2000:
+            return "text length"
+        buttons = payload.get("buttons", [])
+        if not 0 < len(buttons) <= 5:
+            return "buttons"
+        for button in buttons:
+            if button.get("type") not in ("oa.query.show", "oa.query.hide", "oa.open.phone",
+                                          "oa.open.url") or not button.get("title"):
+                return "button"
+            if button["type"] == "oa.open.phone" and not button["payload"].get("phone_code"):
+                return "phone"
+        return ""
+
+    # -- people --------------------------------------------------------------------------------
+    def _event(self, user: str, name: str, message: dict[str, Any] | None) -> dict[str, Any]:
+        event: dict[str, Any] = {"app_id": OA_APP_ID, "user_id_by_app": f"app-{user}",
+                                 "event_name": name, "sender": {"id": user},
+                                 "recipient": {"id": "oa-1"},
+                                 "timestamp": str(int(time.time() * 1000))}
+        if message is not None:
+            event["message"] = message
+        return event
+
+    def text_event(self, user: str, text: str) -> dict[str, Any]:
+        return self._event(user, "user_send_text",
+                           {"msg_id": f"u{next(self._ids)}", "text": text})
+
+    def location_event(self, user: str, lat: float, lon: float, shape: str = "attachments"):
+        coordinates = {"latitude": str(lat), "longitude": str(lon)}
+        if shape == "attachments":
+            message = {"msg_id": f"u{next(self._ids)}", "attachments": [
+                {"type": "location", "payload": {"coordinates": coordinates}}]}
+        else:
+            message = {"msg_id": f"u{next(self._ids)}", "location": coordinates}
+        return self._event(user, "user_send_location", message)
+
+    def follow_event(self, user: str) -> dict[str, Any]:
+        return self._event(user, "follow", None)
+
+    @staticmethod
+    def sign(raw: bytes, event: dict[str, Any], secret: str = OA_SECRET_KEY) -> str:
+        mac = hashlib.sha256(str(event["app_id"]).encode() + raw
+                             + str(event["timestamp"]).encode() + secret.encode()).hexdigest()
+        return f"mac={mac}"
+
+    async def deliver(self, event: dict[str, Any], signature: str | None = "right") -> int:
+        """POST an event to the bot's webhook as Zalo does; return the HTTP status."""
+        raw = json.dumps(event).encode()
+        headers = {"Content-Type": "application/json"}
+        if signature == "right":
+            headers["X-ZEvent-Signature"] = self.sign(raw, event)
+        elif signature is not None:
+            headers["X-ZEvent-Signature"] = signature
+        if event["event_name"].startswith("user_") or event["event_name"] == "follow":
+            self.last_from_user[event["sender"]["id"]] = time.time()
+        async with aiohttp.ClientSession() as http, \
+                http.post(self.webhook_url, data=raw, headers=headers) as response:
+            return response.status
+
+    def texts_to(self, user: str) -> list[str]:
+        out = []
+        for to, message in self.sent:
+            if to == user:
+                out.append(message.get("text") or message["attachment"]["payload"]["text"])
+        return out
+
+    def buttons_to(self, user: str) -> list[dict[str, Any]]:
+        """The buttons of the last template message sent to a user."""
+        for to, message in reversed(self.sent):
+            if to == user and "attachment" in message:
+                return message["attachment"]["payload"]["buttons"]
+        return []
+
+
+class FakeZaloBot(_Server):
+    def __init__(self) -> None:
+        super().__init__()
+        self.updates: list[dict[str, Any]] = []
+        self.sent: list[tuple[str, str]] = []
+        self.known_chats: set[str] = set()
+        self.webhook: dict[str, Any] = {}
+        self._ids = itertools.count(1)
+        self._new = asyncio.Event()
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        return await self._serve(app) + "/bot"
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != BOT_TOKEN:
+            return web.json_response({"ok": False, "error_code": 401,
+                                      "description": "Unauthorized"})
+        method = request.match_info["method"]
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"ok": False, "error_code": 400,
+                                      "description": "Bad request"})
+        if method == "getMe":
+            return web.json_response({"ok": True, "result": {"id": "bot", "account_name": "b"}})
+        if method == "getUpdates":
+            if not self.updates:
+                self._new.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._new.wait(), min(float(body.get("timeout", 0)),
+                                                                 0.3))
+            if not self.updates:
+                return web.json_response({"ok": False, "error_code": 408,
+                                          "description": "Request timeout"})
+            return web.json_response({"ok": True, "result": self.updates.pop(0)})
+        if method == "sendMessage":
+            chat, text = str(body.get("chat_id", "")), body.get("text", "")
+            if chat not in self.known_chats:
+                return web.json_response({"ok": False, "error_code": 400,
+                                          "description": "Chat not found"})
+            if not isinstance(text, str) or not 0 < len(text) <= 2000:
+                return web.json_response({"ok": False, "error_code": 400,
+                                          "description": "Text length must be 1-2000"})
+            self.sent.append((chat, text))
+            return web.json_response({"ok": True, "result": {
+                "message_id": f"{next(self._ids):x}", "date": int(time.time() * 1000)}})
+        if method in ("setWebhook", "deleteWebhook"):
+            self.webhook = body
+            return web.json_response({"ok": True, "result": True})
+        return web.json_response({"ok": False, "error_code": 404, "description": "Not found"})
+
+    def update(self, chat: str, text: str | None = None,
+               event: str = "message.text.received") -> dict[str, Any]:
+        self.known_chats.add(chat)
+        message: dict[str, Any] = {"message_id": f"{next(self._ids):x}",
+                                   "date": int(time.time() * 1000),
+                                   "chat": {"id": chat, "chat_type": "PRIVATE"},
+                                   "from": {"id": chat, "display_name": "Lan", "is_bot": False}}
+        if text is not None:
+            message["text"] = text
+        return {"event_name": event, "message": message}
+
+    def push(self, update: dict[str, Any]) -> None:
+        self.updates.append(update)
+        self._new.set()
+
+    def texts_to(self, chat: str) -> list[str]:
+        return [text for to, text in self.sent if to == chat]
