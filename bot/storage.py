@@ -682,8 +682,8 @@ class OutgoingRepository:
     ) -> None:
         await self.store.db.execute(
             "INSERT INTO outgoing (channel, conversation, priority, payload, created_at, "
-            "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (channel, conversation, priority, self.store.seal(payload), ts(now), ts(now)),
+            "next_attempt_at) VALUES (?, ?, ?, ?, ?, 0)",  # due at once, whatever the clock
+            (channel, conversation, priority, self.store.seal(payload), ts(now)),
         )
 
     async def drop_pending(self, conversation: str) -> None:

@@ -351,3 +351,21 @@ async def test_binhan_run_serves_zalo_bot_and_oa(tmp_path) -> None:
         await bot_fake.stop()
     assert process.returncode == 0, err.decode()
     assert USER not in err.decode() and "Lan" not in err.decode()
+
+
+async def test_oa_refreshes_ahead_of_expiry(tmp_path, clock) -> None:
+    async with ZaloWorld(tmp_path, clock) as z:
+        await z.oa_fake.deliver(z.oa_fake.text_event(USER, "xin chao"))
+        await z.oa.idle()
+        await z.oa_client.refresh()  # a known expiry now: 25 hours from the clock
+        await z.oa.sender.drain()
+        assert z.oa_fake.refreshes == 1
+        clock.advance(hours=24, minutes=45)  # within REFRESH_AHEAD of expiry
+        old_token = z.oa_fake.access_token
+        sent = len(z.oa_fake.sent)
+        await z.oa_says("xin chao")  # a day later: a fresh session greets again
+        assert z.oa_fake.refreshes == 2  # refreshed before sending, not after a refusal
+        assert z.oa_fake.access_token != old_token
+        assert len(z.oa_fake.sent) == sent + 1
+        stored = await ChannelSecrets(z.store).get(TOKENS)
+        assert stored["refresh_token"] == z.oa_fake.refresh_token
