@@ -175,6 +175,40 @@ def cmd_staff(args: argparse.Namespace) -> int:
     return asyncio.run(_with_store(run))
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    import asyncio
+    import datetime as dt
+
+    from bot.storage import Purger, retention_from
+
+    async def run(store, secrets) -> int:  # type: ignore[no-untyped-def]
+        purger = Purger(store)
+        counts = await purger.purge(retention_from(load_settings()), dt.datetime.now(dt.UTC))
+        await purger.vacuum()
+        _print(counts)
+        return 0
+
+    return asyncio.run(_with_store(run))
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    import asyncio
+    import datetime as dt
+
+    from bot.storage import Purger
+
+    async def run(store, secrets) -> int:  # type: ignore[no-untyped-def]
+        purger = Purger(store)
+        if not await purger.forget(args.code, dt.datetime.now(dt.UTC)):
+            print(f"no case {args.code}", file=sys.stderr)
+            return 1
+        await purger.vacuum()
+        print(f"erased the data of the person behind case {args.code.upper()}")
+        return 0
+
+    return asyncio.run(_with_store(run))
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -226,6 +260,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="the audit log of staff actions (JSON lines)")
     audit.add_argument("--case", help="only this case code")
     audit.set_defaults(func=cmd_audit)
+
+    purge = sub.add_parser("purge", help="delete what is past its retention period")
+    purge.set_defaults(func=cmd_purge)
+    forget = sub.add_parser("forget", help="erase one person's data, by case code (admin)")
+    forget.add_argument("code")
+    forget.set_defaults(func=cmd_forget)
 
     console = sub.add_parser("console", help="chat with Bình An in this terminal (no token)")
     console.set_defaults(func=cmd_console)

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     production: bool = False
     default_language: str = Field(default="vi", pattern=r"^(vi|en)$")
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    retention_session_hours: int = Field(default=24, ge=1, le=24 * 30)
+    retention_closed_case_days: int = Field(default=90, ge=1, le=3650)
+    retention_message_days: int = Field(default=7, ge=1, le=365)
+    retention_audit_days: int = Field(default=730, ge=30, le=3650)
     log_level: str = Field(default="WARNING", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
     telegram_bot_token: str | None = Field(default=None, repr=False)

@@ -20,10 +20,11 @@ import httpx
 from bot.alerts import AlertDispatcher
 from bot.config import Settings
 from bot.crypto import load_secrets
+from bot.logs import configure_logging
 from bot.roster import parse_schedule
 from bot.sender import Pacing
 from bot.staff import DeskConfig
-from bot.storage import Store
+from bot.storage import Purger, Store, retention_from
 from bot.telegram_channel import TelegramChannel
 from bot.webhook import WebhookServer, telegram_route
 from bot.zalo_bot import ZaloBotChannel, ZaloBotClient
@@ -34,6 +35,7 @@ from knowledge.search import default_search
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
+PURGE_SECONDS = 3600.0
 
 NO_CHANNEL = (
     "No channel is configured. Set TELEGRAM_BOT_TOKEN, the ZALO_OA_* settings or\n"
@@ -76,7 +78,14 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     host, port = settings.telegram_webhook_listen.rsplit(":", 1)
     server = WebhookServer(host, int(port))
     routes = 0
-    tasks = [asyncio.create_task(every(SWEEP_SECONDS, engine.expire_idle, "idle sweep"))]
+    purger = Purger(store)
+    retention = retention_from(settings)
+
+    async def purge() -> None:
+        await purger.purge(retention, dt.datetime.now(dt.UTC))
+
+    tasks = [asyncio.create_task(every(SWEEP_SECONDS, engine.expire_idle, "idle sweep")),
+             asyncio.create_task(every(PURGE_SECONDS, purge, "retention purge"))]
     starters: list[Callable[[], Awaitable[None]]] = []
     stoppers: list[Callable[[], Awaitable[None]]] = []
     desk = None
@@ -181,7 +190,7 @@ def main(settings: Settings) -> int:
     if not configured_channels(settings):
         print(NO_CHANNEL, file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
 
     async def run() -> None:
         stop = asyncio.Event()

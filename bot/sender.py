@@ -155,7 +155,6 @@ class PacedSender:
                 wait = await self.step()
             except Exception as exc:  # the loop must survive anything a send throws
                 log.error("%s sender step failed: %s", self.channel, type(exc).__name__)
-                log.debug("sender step failure", exc_info=True)
                 wait = 1.0
             if wait > 0:
                 self._wake.clear()

@@ -11,11 +11,13 @@ import asyncio
 import datetime as dt
 import json
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
+from bot.config import Settings
 from bot.crypto import Secrets
 from bot.roster import Shift, scheduled_now
 from handlers.ports import CaseDraft
@@ -155,6 +157,7 @@ class Store:
         await self._db.execute("PRAGMA journal_mode=WAL")
         await self._db.execute("PRAGMA synchronous=NORMAL")
         await self._db.execute("PRAGMA foreign_keys=ON")
+        await self._db.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten
         await self._db.executescript(SCHEMA)
         return self
 
@@ -580,6 +583,97 @@ class OutboxRepository:
             "UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
             (ts(now), alert_id),
         )
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long each kind of record lives (safety.md: everything has a retention period)."""
+
+    sessions: dt.timedelta = dt.timedelta(hours=24)
+    closed_cases: dt.timedelta = dt.timedelta(days=90)
+    messages: dt.timedelta = dt.timedelta(days=7)  # sent messages, incl. handoff text
+    audit: dt.timedelta = dt.timedelta(days=730)
+    events: dt.timedelta = dt.timedelta(days=7)  # processed update ids, deletion ledger
+
+
+def retention_from(settings: Settings) -> Retention:
+    return Retention(
+        sessions=dt.timedelta(hours=settings.retention_session_hours),
+        closed_cases=dt.timedelta(days=settings.retention_closed_case_days),
+        messages=dt.timedelta(days=settings.retention_message_days),
+        audit=dt.timedelta(days=settings.retention_audit_days),
+    )
+
+
+class Purger:
+    """Applies ``Retention`` (``binhan purge`` and the scheduled job) and erases one person's
+    data (``binhan forget``). Each run is one transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def purge(self, retention: Retention, now: dt.datetime) -> dict[str, int]:
+        cut = {name: ts(now - getattr(retention, name)) for name in
+               ("sessions", "closed_cases", "messages", "audit", "events")}
+        statements = {
+            "sessions": ("DELETE FROM sessions WHERE updated_at < ?", cut["sessions"]),
+            "case_messages": ("DELETE FROM staff_messages WHERE case_code IN (SELECT code FROM "
+                              "cases WHERE status = 'closed' AND closed_at < ?)",
+                              cut["closed_cases"]),
+            "alerts": ("DELETE FROM outbox WHERE case_code IN (SELECT code FROM cases WHERE "
+                       "status = 'closed' AND closed_at < ?)", cut["closed_cases"]),
+            "cases": ("DELETE FROM cases WHERE status = 'closed' AND closed_at < ?",
+                      cut["closed_cases"]),
+            "messages": ("DELETE FROM outgoing WHERE done_at IS NOT NULL AND done_at < ?",
+                         cut["messages"]),
+            "audit": ("DELETE FROM audit WHERE at < ?", cut["audit"]),
+            "events": ("DELETE FROM processed_events WHERE processed_at < ?", cut["events"]),
+            "ledger": ("DELETE FROM ledger WHERE sent_at < ?", cut["events"]),
+            "windows": ("DELETE FROM last_inbound WHERE at < ?", cut["events"]),
+            "invites": ("DELETE FROM invites WHERE expires_at < ?", cut["events"]),
+        }
+        counts: dict[str, int] = {}
+        async with self.store.unit_of_work() as uow:
+            for name, (sql, arg) in statements.items():
+                cursor = await uow.store.db.execute(sql, (arg,))
+                counts[name] = cursor.rowcount
+            await uow.commit()
+        return counts
+
+    async def forget(self, code: str, now: dt.datetime) -> bool:
+        """Erase everything about the person behind one case (all their cases, session,
+        messages), and nothing else. The audit log keeps that it happened, not what it was."""
+        async with self.store.unit_of_work() as uow:
+            async with uow.store.db.execute(
+                "SELECT conversation FROM cases WHERE code = ?", (code.upper(),)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return False
+            who = row[0]
+            codes = "SELECT code FROM cases WHERE conversation = ?"
+            for sql in (
+                f"DELETE FROM staff_messages WHERE case_code IN ({codes})",
+                f"DELETE FROM outbox WHERE case_code IN ({codes})",
+                "DELETE FROM cases WHERE conversation = ?",
+                "DELETE FROM sessions WHERE key = ?",
+                "DELETE FROM outgoing WHERE conversation = ?",
+                "DELETE FROM ledger WHERE conversation = ?",
+                "DELETE FROM last_inbound WHERE conversation = ?",
+                "DELETE FROM volunteers WHERE conversation = ?",
+            ):
+                await uow.store.db.execute(sql, (who,))
+            await uow.audit.record("admin (cli)", "forget", now, code.upper())
+            await uow.commit()
+        return True
+
+    async def vacuum(self) -> None:
+        """Give freed pages back, so erased data does not linger in the file or the WAL."""
+        async with self.store._lock:
+            for sql in ("PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM",
+                        "PRAGMA wal_checkpoint(TRUNCATE)"):
+                async with self.store.db.execute(sql) as cursor:
+                    await cursor.fetchall()
 
 
 class ContactWindow:

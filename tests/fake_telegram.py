@@ -20,6 +20,8 @@ from typing import Any
 from aiohttp import web
 
 TOKEN = "123456:TEST-token"
+FIRST_NAME = "Phuonglanh"  # long enough that an accidental match in random bytes is unlikely
+USERNAME = "lan_private"
 BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Bình An", "username": "binhan_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False,
             "supports_inline_queries": False}
@@ -114,11 +116,11 @@ class FakeTelegram:
         return self.chats.setdefault(chat_id, Chat(chat_id, kind))
 
     def _user(self, chat_id: int) -> dict[str, Any]:
-        return {"id": chat_id, "is_bot": False, "first_name": "Lan", "username": "lan_private"}
+        return {"id": chat_id, "is_bot": False, "first_name": FIRST_NAME, "username": USERNAME}
 
     def _new_message(self, chat: Chat, sender: dict[str, Any], **content: Any) -> dict[str, Any]:
         message = {"message_id": chat.next_id, "date": int(time.time()),
-                   "chat": {"id": chat.id, "type": chat.type, "first_name": "Lan"},
+                   "chat": {"id": chat.id, "type": chat.type, "first_name": FIRST_NAME},
                    "from": sender, **content}
         chat.messages[chat.next_id] = message
         chat.next_id += 1

@@ -10,7 +10,7 @@ import pytest
 
 from bot.cli import main
 from tests.conversation import Clock
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FIRST_NAME, USERNAME, FakeTelegram
 from tests.telegram_harness import CHAT, RunningBot
 
 GROUP = -1001234
@@ -75,7 +75,7 @@ async def test_urgent_alert_carries_nothing_personal(fake, tmp_path, clock) -> N
         (alert,) = alerts(fake)
         text = alert["text"]
         assert "KHẨN CẤP" in text and "Bắc Ninh" in text and "telegram" in text
-        for private in ("cuu", "danh", "Lan", "lan_private", str(CHAT)):
+        for private in ("cuu", "danh", FIRST_NAME, USERNAME, str(CHAT)):
             assert private not in text
         button = alert["reply_markup"]["inline_keyboard"][0][0]
         assert button["callback_data"] == f"1|claim:{code}"
@@ -171,7 +171,7 @@ async def test_handoff_both_ways_without_revealing_accounts(fake, tmp_path, cloc
         await bot.channel.sender.drain()
         to_hoa = fake.bot_messages(HOA)[-1]
         assert to_hoa["text"] == f"{code} · người đó viết: em dang o nha hang xom"
-        assert "Lan" not in to_hoa["text"] and str(CHAT) not in to_hoa["text"]
+        assert FIRST_NAME not in to_hoa["text"] and str(CHAT) not in to_hoa["text"]
         # replying to the case's private message also reaches the person
         update = await fake.user_sends(HOA, sender=HOA, text="Chị ở yên đó nhé",
                                        reply_to_message=to_hoa)
