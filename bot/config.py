@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     production: bool = False
     default_language: str = Field(default="vi", pattern=r"^(vi|en)$")
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    flood_burst: int = Field(default=8, ge=1, le=1000)
+    flood_per_minute: float = Field(default=30.0, gt=0, le=6000)
     retention_session_hours: int = Field(default=24, ge=1, le=24 * 30)
     retention_closed_case_days: int = Field(default=90, ge=1, le=3650)
     retention_message_days: int = Field(default=7, ge=1, le=365)

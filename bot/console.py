@@ -96,7 +96,8 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
     engine = Engine(
         store.unit_of_work, search, catalogue,
         EngineConfig(idle_minutes=settings.session_idle_minutes,
-                     default_language=settings.default_language),
+                     default_language=settings.default_language,
+                     flood_burst=settings.flood_burst, flood_per_minute=settings.flood_per_minute),
     )
     dispatcher = AlertDispatcher(store, ConsoleNotifier(out), catalogue, search.gazetteer)
     key = secrets.hash_id("console", getpass.getuser())

@@ -72,7 +72,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     engine = Engine(
         store.unit_of_work, default_search(), catalogue,
         EngineConfig(idle_minutes=settings.session_idle_minutes,
-                     default_language=settings.default_language),
+                     default_language=settings.default_language,
+                     flood_burst=settings.flood_burst, flood_per_minute=settings.flood_per_minute),
     )
     http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, read=45.0))
     host, port = settings.telegram_webhook_listen.rsplit(":", 1)

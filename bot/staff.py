@@ -21,7 +21,8 @@ from handlers.catalogue import Catalogue
 from knowledge.gazetteer import Gazetteer
 
 ROLES = ("staff", "supervisor", "admin")
-STAFF_COMMANDS = ("cases", "case", "close", "urgent", "oncall", "invite", "reply", "end")
+STAFF_COMMANDS = ("cases", "case", "close", "urgent", "oncall", "invite", "reply", "end",
+                  "block", "unblock")
 VOLUNTEER_COMMANDS = ("volunteer", "mycases")
 LANG = "vi"
 
@@ -215,6 +216,27 @@ class StaffDesk:
         await uow.cases.raise_urgent(case["code"], [*case["reasons"], "staff_judgement"], now)
         await uow.audit.record(self._actor(member), "urgent", now, case["code"])
         return self.t("staff-raised", code=case["code"])
+
+    async def _cmd_block(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
+        parts = args.split()
+        if len(parts) != 2 or not parts[1].isdigit() or not 1 <= int(parts[1]) <= 24 * 30:
+            return self.t("staff-usage", usage="/block CODE HOURS (1-720)")
+        case = await uow.cases.get(parts[0])
+        if case is None:
+            return self.t("staff-unknown-case", code=parts[0])
+        now = self._clock()
+        await uow.blocks.block(case["conversation"], now + dt.timedelta(hours=int(parts[1])))
+        await uow.audit.record(self._actor(member), "block", now, case["code"], parts[1] + "h")
+        return self.t("staff-blocked", code=case["code"], hours=int(parts[1]))
+
+    async def _cmd_unblock(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
+        case = await uow.cases.get(args.split()[0]) if args else None
+        if case is None:
+            return self.t("staff-unknown-case", code=args or "?")
+        now = self._clock()
+        await uow.blocks.unblock(case["conversation"])
+        await uow.audit.record(self._actor(member), "unblock", now, case["code"])
+        return self.t("staff-unblocked", code=case["code"])
 
     async def _cmd_oncall(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
         now = self._clock()

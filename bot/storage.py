@@ -120,6 +120,10 @@ CREATE TABLE IF NOT EXISTS outgoing (
     failed INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS outgoing_pending ON outgoing (done_at, priority, id);
+CREATE TABLE IF NOT EXISTS blocks (
+    conversation TEXT PRIMARY KEY, -- keyed hash; marked abusive by staff
+    until REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS channel_secrets (
     name TEXT PRIMARY KEY,         -- e.g. "zalo_oa_tokens"
     blob BLOB NOT NULL,            -- encrypted JSON
@@ -197,6 +201,7 @@ class SqliteUnitOfWork:
         self.audit = AuditLog(store)
         self.outbox = OutboxRepository(store)
         self.contact_window = ContactWindow(store)
+        self.blocks = BlockRepository(store)
         self.ledger = Ledger(store)
         self.outgoing = OutgoingRepository(store)
         self._committed = False
@@ -631,6 +636,7 @@ class Purger:
             "ledger": ("DELETE FROM ledger WHERE sent_at < ?", cut["events"]),
             "windows": ("DELETE FROM last_inbound WHERE at < ?", cut["events"]),
             "invites": ("DELETE FROM invites WHERE expires_at < ?", cut["events"]),
+            "blocks": ("DELETE FROM blocks WHERE until < ?", ts(now)),
         }
         counts: dict[str, int] = {}
         async with self.store.unit_of_work() as uow:
@@ -661,6 +667,7 @@ class Purger:
                 "DELETE FROM ledger WHERE conversation = ?",
                 "DELETE FROM last_inbound WHERE conversation = ?",
                 "DELETE FROM volunteers WHERE conversation = ?",
+                "DELETE FROM blocks WHERE conversation = ?",
             ):
                 await uow.store.db.execute(sql, (who,))
             await uow.audit.record("admin (cli)", "forget", now, code.upper())
@@ -674,6 +681,26 @@ class Purger:
                         "PRAGMA wal_checkpoint(TRUNCATE)"):
                 async with self.store.db.execute(sql) as cursor:
                     await cursor.fetchall()
+
+
+class BlockRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def block(self, conversation: str, until: dt.datetime) -> None:
+        await self.store.db.execute(
+            "INSERT OR REPLACE INTO blocks (conversation, until) VALUES (?, ?)",
+            (conversation, ts(until)),
+        )
+
+    async def unblock(self, conversation: str) -> None:
+        await self.store.db.execute("DELETE FROM blocks WHERE conversation = ?", (conversation,))
+
+    async def blocked(self, conversation: str, now: dt.datetime) -> bool:
+        async with self.store.db.execute(
+            "SELECT 1 FROM blocks WHERE conversation = ? AND until > ?", (conversation, ts(now))
+        ) as cursor:
+            return await cursor.fetchone() is not None
 
 
 class ContactWindow:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ from handlers.events import (
     ToStaff,
     Venue,
 )
+from handlers.flood import FloodGate
 from handlers.ports import CaseDraft, UnitOfWork
 from handlers.triage import triage
 from knowledge.geo import valid_coordinates
@@ -83,6 +85,8 @@ class EngineConfig:
     idle_minutes: int = 30
     default_language: str = "vi"
     result_limit: int = 5
+    flood_burst: int = 8
+    flood_per_minute: float = 30.0
 
 
 class Engine:
@@ -99,6 +103,7 @@ class Engine:
         self.catalogue = catalogue
         self.config = config or EngineConfig()
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.flood = FloodGate(self.config.flood_burst, self.config.flood_per_minute)
 
     async def handle(
         self,
@@ -119,17 +124,27 @@ class Engine:
         a staff member can answer).
         """
         now = self._clock()
+        gate = self.flood.admit(key, time.monotonic())
         async with self._uow() as uow:
             if event_id is not None and not await uow.processed.first_time(event_id, now):
                 return None
             loaded = await uow.sessions.load(key)
             state = self._restore(loaded, now)
             turn = _Turn(self, uow, key, channel, state, now, address)
-            outputs = await turn.run(event)
-            if turn.wiped:
-                await uow.sessions.delete(key)
+            if gate == "ok" and not await uow.blocks.blocked(key, now):
+                outputs = await turn.run(event)
+                if turn.wiped:
+                    await uow.sessions.delete(key)
+                else:
+                    await uow.sessions.save(key, state.model_dump(mode="json"), now)
             else:
-                await uow.sessions.save(key, state.model_dump(mode="json"), now)
+                # A flood, or a conversation staff marked abusive: nothing reaches the flow or
+                # staff, but the emergency numbers are never withheld (a flood gets them once).
+                if gate != "drop":
+                    if gate == "notice":
+                        turn.say("flood-notice")
+                    turn.hotlines("emergency-intro", emergency_only=True)
+                outputs = turn.out
             reply = Reply(outputs)
             if on_reply is not None:
                 await on_reply(uow, reply)

@@ -53,6 +53,10 @@ class Cases(Protocol):
     async def end_handoff(self, code: str, now: dt.datetime) -> None: ...
 
 
+class Blocks(Protocol):
+    async def blocked(self, conversation: str, now: dt.datetime) -> bool: ...
+
+
 class Volunteers(Protocol):
     async def is_volunteer(self, conversation: str) -> bool: ...
 
@@ -71,6 +75,7 @@ class UnitOfWork(Protocol):
     cases: Cases
     oncall: OnCall
     volunteers: Volunteers
+    blocks: Blocks
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

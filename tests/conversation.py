@@ -65,6 +65,10 @@ async def open_store(path: Path) -> Store:
     return await Store(path, Secrets(SECRET)).open()
 
 
+# Scripted tests tap through menus far faster than a person could; flood control has its own tests.
+SCRIPTED = {"flood_burst": 1000}
+
+
 def make_engine(store: Store, clock: Clock, **config: Any) -> Engine:
     return Engine(store.unit_of_work, default_search(), default_catalogue(),
-                  EngineConfig(**config), clock=clock)
+                  EngineConfig(**{**SCRIPTED, **config}), clock=clock)

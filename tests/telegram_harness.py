@@ -16,9 +16,9 @@ from bot.storage import Store
 from bot.telegram_channel import TelegramChannel
 from bot.telegram_render import encode_option
 from handlers.catalogue import default_catalogue
-from handlers.flow import Engine
+from handlers.flow import Engine, EngineConfig
 from knowledge.search import default_search
-from tests.conversation import SECRET
+from tests.conversation import SCRIPTED, SECRET
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 CHAT = 424242
@@ -35,7 +35,9 @@ async def until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
 class RunningBot:
     def __init__(self, fake: FakeTelegram, db: Path, pacing: Pacing | None = None,
                  polling: bool = True, staff_chat_id: int | None = None,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+                 clock: Callable[[], dt.datetime] | None = None,
+                 engine_config: dict[str, Any] | None = None) -> None:
+        self.engine_config = {**SCRIPTED, **(engine_config or {})}
         self.staff_chat_id = staff_chat_id
         self.clock = clock
         self.fake = fake
@@ -47,7 +49,7 @@ class RunningBot:
     async def __aenter__(self) -> RunningBot:
         self.store = await Store(self.db, self.secrets).open()
         engine = Engine(self.store.unit_of_work, default_search(), default_catalogue(),
-                        clock=self.clock)
+                        EngineConfig(**self.engine_config), clock=self.clock)
         self.channel = TelegramChannel(TOKEN, self.fake.url, engine, self.store, self.secrets,
                                        default_catalogue(), self.pacing, polling=self.polling,
                                        staff_chat_id=self.staff_chat_id, clock=self.clock)

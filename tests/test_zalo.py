@@ -18,9 +18,9 @@ from bot.webhook import WebhookServer
 from bot.zalo_bot import ZaloBotChannel, ZaloBotClient
 from bot.zalo_oa import TOKENS, ZaloOAChannel, ZaloOAClient
 from handlers.catalogue import default_catalogue
-from handlers.flow import Engine
+from handlers.flow import Engine, EngineConfig
 from knowledge.search import default_search
-from tests.conversation import SECRET, Clock
+from tests.conversation import SCRIPTED, SECRET, Clock
 from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import (
     BOT_TOKEN,
@@ -52,7 +52,7 @@ class ZaloWorld:
         self.secrets = Secrets(SECRET)
         self.store = await Store(self.tmp / "z.db", self.secrets).open()
         self.engine = Engine(self.store.unit_of_work, default_search(), default_catalogue(),
-                             clock=self.clock)
+                             EngineConfig(**SCRIPTED), clock=self.clock)
         self.http = httpx.AsyncClient(timeout=10)
 
         async def operator_alert(reason: str) -> None:

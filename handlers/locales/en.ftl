@@ -145,6 +145,7 @@ lang-switched = Switched to English.
 media-unsupported = Sorry, I can only read text and locations. Photos, voice messages and stickers are not kept. Could you type a few words?
 not-understood = I did not quite understand. Please choose one of the buttons below, or type a few words.
 not-understood-human = Sorry I did not understand. Would you like to talk to a staff member?
+flood-notice = You are sending many messages in a row, so I will pause for a moment. If you are in danger, call the numbers below now.
 too-long = Your message was long, so I read only the beginning.
 goodbye = Thank you. Please stay safe. You can come back any time by typing /start.
 
@@ -181,6 +182,8 @@ staff-cases-none = No open cases.
 staff-cases-line = { $code } · { $tier } · { $status } · { $province } · { $claimer }
 staff-closed = Case { $code } closed (outcome: { $outcome }).
 staff-raised = Case { $code } is now urgent.
+staff-blocked = Case { $code } is marked abusive for { $hours } hours: that person only gets the emergency numbers.
+staff-unblocked = Case { $code } is no longer marked abusive.
 staff-oncall-on = You are on call.
 staff-oncall-off = You are off call.
 staff-oncall-list = On call: { $names }
@@ -202,6 +205,7 @@ staff-help = Staff commands:
     /urgent CODE: raise to urgent
     /oncall on|off, /oncall: go on or off call, and who is on
     /invite: a volunteer invite code
+    /block CODE HOURS, /unblock CODE: mark abusive (the emergency numbers still go out)
     /reply CODE text, /end CODE: talk with the person through the bot
 person-from-staff = Staff member: { $text }
 person-handoff-ended = The staff member has ended the conversation. You can come back any time by typing /start. In danger, call 113.

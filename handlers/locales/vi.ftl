@@ -146,6 +146,7 @@ lang-switched = Đã chuyển sang tiếng Việt.
 media-unsupported = Xin lỗi, mình chỉ đọc được chữ và vị trí. Ảnh, tin thoại hay nhãn dán không được lưu lại. Bạn gõ vài chữ giúp mình nhé.
 not-understood = Mình chưa hiểu ý bạn. Bạn chọn một trong các nút bên dưới, hoặc gõ ngắn gọn nhé.
 not-understood-human = Xin lỗi vì mình chưa hiểu. Bạn có muốn nói chuyện với một nhân viên không?
+flood-notice = Bạn đang gửi nhiều tin nhắn liên tiếp nên mình sẽ tạm dừng một chút. Nếu bạn đang gặp nguy hiểm, hãy gọi ngay các số dưới đây.
 too-long = Tin nhắn dài nên mình chỉ đọc phần đầu.
 goodbye = Cảm ơn bạn. Hãy giữ an toàn. Bạn có thể quay lại bất cứ lúc nào bằng cách gõ /start.
 
@@ -182,6 +183,8 @@ staff-cases-none = Không có trường hợp nào đang mở.
 staff-cases-line = { $code } · { $tier } · { $status } · { $province } · { $claimer }
 staff-closed = Đã đóng trường hợp { $code } (kết quả: { $outcome }).
 staff-raised = Trường hợp { $code } đã được nâng lên khẩn cấp.
+staff-blocked = Đã đánh dấu trường hợp { $code } là quấy rối trong { $hours } giờ: người đó chỉ nhận được các số khẩn cấp.
+staff-unblocked = Đã bỏ đánh dấu quấy rối cho trường hợp { $code }.
 staff-oncall-on = Bạn đang trực.
 staff-oncall-off = Bạn đã thôi trực.
 staff-oncall-list = Đang trực: { $names }
@@ -203,6 +206,7 @@ staff-help = Lệnh cho nhân viên:
     /urgent MÃ: nâng lên khẩn cấp
     /oncall on|off, /oncall: trực và ai đang trực
     /invite: mã mời tình nguyện viên
+    /block MÃ GIỜ, /unblock MÃ: đánh dấu quấy rối (vẫn nhận số khẩn cấp)
     /reply MÃ nội dung, /end MÃ: nói chuyện với người đó qua bot
 person-from-staff = Nhân viên: { $text }
 person-handoff-ended = Nhân viên đã kết thúc cuộc trò chuyện. Bạn có thể quay lại bất cứ lúc nào bằng cách gõ /start. Khi nguy hiểm, hãy gọi 113.
