@@ -209,6 +209,47 @@ def cmd_forget(args: argparse.Namespace) -> int:
     return asyncio.run(_with_store(run))
 
 
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    """Re-encrypt the database with a new secret. With a key file, the new key replaces it;
+    with SECRET_KEY in the environment, NEW_SECRET_KEY must hold the new one."""
+    import asyncio
+    import os
+    import secrets as pysecrets
+
+    from bot.crypto import Secrets
+    from bot.storage import rotate_key
+
+    settings = load_settings()
+    new_key = os.environ.get("NEW_SECRET_KEY")
+    if settings.secret_key and not new_key:
+        print("SECRET_KEY comes from the environment: put the new key in NEW_SECRET_KEY",
+              file=sys.stderr)
+        return 2
+    if new_key is not None and len(new_key) < 32:
+        print("NEW_SECRET_KEY must be at least 32 characters", file=sys.stderr)
+        return 2
+    new_key = new_key or pysecrets.token_urlsafe(48)
+    staged = settings.secret_key_file.with_suffix(".new")
+    if not settings.secret_key:
+        # The new key is on disk before the database depends on it.
+        fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(new_key + "\n")
+
+    async def run(store, secrets) -> int:  # type: ignore[no-untyped-def]
+        count = await rotate_key(store, Secrets(new_key))
+        print(f"re-encrypted {count} field(s)")
+        return 0
+
+    result = asyncio.run(_with_store(run))
+    if settings.secret_key:
+        print("done: set SECRET_KEY to the value of NEW_SECRET_KEY before the next start")
+    else:
+        os.replace(staged, settings.secret_key_file)
+        print(f"done: {settings.secret_key_file} now holds the new key")
+    return result
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -261,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--case", help="only this case code")
     audit.set_defaults(func=cmd_audit)
 
+    rotate = sub.add_parser("rotate-key", help="re-encrypt the database with a new secret key")
+    rotate.set_defaults(func=cmd_rotate_key)
+
     purge = sub.add_parser("purge", help="delete what is past its retention period")
     purge.set_defaults(func=cmd_purge)
     forget = sub.add_parser("forget", help="erase one person's data, by case code (admin)")
@@ -289,12 +333,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from bot.crypto import SecretError
+
     try:
         load_settings()
-    except ConfigError as exc:
+        return int(args.func(args) or 0)
+    except (ConfigError, SecretError) as exc:
         print(exc, file=sys.stderr)
         return 2
-    return int(args.func(args) or 0)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 
 class SecretError(Exception):
-    """No usable secret (production without SECRET_KEY, or an unreadable key file)."""
+    """No usable secret (production without SECRET_KEY, an unreadable key file, or a key that
+    does not open this database)."""
 
 
 def _derive(master: bytes, purpose: bytes) -> bytes:
@@ -37,6 +38,15 @@ class Secrets:
         raw = master.encode("utf-8")
         self._hash_key = _derive(raw, b"binhan/hash-ids/v1")
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(raw, b"binhan/encrypt/v1")))
+
+    @property
+    def hash_key(self) -> bytes:
+        return self._hash_key
+
+    def adopt_hash_key(self, key: bytes) -> None:
+        """Use the database's own pseudonym key (kept encrypted in it), so ids keep their
+        pseudonyms when the secret is rotated."""
+        self._hash_key = key
 
     def hash_id(self, channel: str, raw_id: str | int) -> str:
         """A stable pseudonym for a channel id: the same person keeps one conversation key."""

@@ -18,11 +18,15 @@ from typing import Any
 import aiosqlite
 
 from bot.config import Settings
-from bot.crypto import Secrets
+from bot.crypto import InvalidToken, SecretError, Secrets
 from bot.roster import Shift, scheduled_now
 from handlers.ports import CaseDraft
 
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    blob BLOB NOT NULL             -- encrypted
+);
 CREATE TABLE IF NOT EXISTS sessions (
     key TEXT PRIMARY KEY,
     state BLOB NOT NULL,           -- encrypted JSON
@@ -163,7 +167,27 @@ class Store:
         await self._db.execute("PRAGMA foreign_keys=ON")
         await self._db.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten
         await self._db.executescript(SCHEMA)
+        await self._adopt_pseudonym_key()
         return self
+
+    async def _adopt_pseudonym_key(self) -> None:
+        """The key behind every pseudonym lives in the database, sealed with the secret: a
+        wrong secret fails here, loudly, before anything is read or written."""
+        async with self.db.execute("SELECT blob FROM meta WHERE name = 'pseudonym_key'") as c:
+            row = await c.fetchone()
+        if row is None:
+            await self.db.execute(
+                "INSERT INTO meta (name, blob) VALUES ('pseudonym_key', ?)",
+                (self.secrets.encrypt(self.secrets.hash_key),),
+            )
+            return
+        try:
+            self.secrets.adopt_hash_key(self.secrets.decrypt(row[0]))
+        except InvalidToken:
+            await self.close()
+            raise SecretError(
+                f"the secret key does not open {self.path}: use the key it was made with"
+            ) from None
 
     async def close(self) -> None:
         if self._db is not None:
@@ -701,6 +725,39 @@ class BlockRepository:
             "SELECT 1 FROM blocks WHERE conversation = ? AND until > ?", (conversation, ts(now))
         ) as cursor:
             return await cursor.fetchone() is not None
+
+
+SEALED = (  # (table, key column, encrypted column): everything rotate-key re-encrypts
+    ("meta", "name", "blob"),
+    ("sessions", "key", "state"),
+    ("cases", "code", "details"),
+    ("cases", "code", "address"),
+    ("staff", "key", "user_id"),
+    ("outgoing", "id", "payload"),
+    ("channel_secrets", "name", "blob"),
+)
+
+
+async def rotate_key(store: Store, new: Secrets) -> int:
+    """Re-encrypt every sealed field with ``new`` in one transaction; pseudonyms do not change.
+    Returns how many fields were re-encrypted."""
+    new.adopt_hash_key(store.secrets.hash_key)
+    count = 0
+    async with store.unit_of_work() as uow:
+        for table, key, column in SEALED:
+            async with uow.store.db.execute(
+                f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL"
+            ) as cursor:
+                rows = await cursor.fetchall()
+            for row_key, blob in rows:
+                fresh = new.encrypt(store.secrets.decrypt(blob))
+                await uow.store.db.execute(
+                    f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (fresh, row_key)
+                )
+                count += 1
+        await uow.commit()
+    store.secrets = new
+    return count
 
 
 class ContactWindow:

@@ -155,6 +155,7 @@ class Engine:
         """Wipe every session idle for longer than the configured time; channels run this on a
         schedule so an abandoned conversation does not wait for its owner to come back."""
         cutoff = self._clock() - dt.timedelta(minutes=self.config.idle_minutes)
+        self.flood.forget_idle(time.monotonic())
         async with self._uow() as uow:
             wiped = await uow.sessions.purge_idle(cutoff)
             await uow.commit()
