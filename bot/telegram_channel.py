@@ -339,6 +339,12 @@ class TelegramChannel:
             await self.application.stop()
         await self.application.shutdown()
 
-    async def process_webhook_body(self, data: dict[str, Any]) -> None:
-        update = Update.de_json(data, self.application.bot)
+    def parse_webhook_body(self, data: dict[str, Any]) -> Update | None:
+        """An update from a webhook body, or None when it is not one (the sender gets 400)."""
+        try:
+            return Update.de_json(data, self.application.bot)
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError):
+            return None
+
+    async def process_update(self, update: Update) -> None:
         await self.application.process_update(update)

@@ -31,8 +31,11 @@ def telegram_route(channel: TelegramChannel, secret: str) -> web.RequestHandler:
             data = None
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return web.Response(status=400)
+        update = channel.parse_webhook_body(data)
+        if update is None:
+            return web.Response(status=400)
         try:
-            await channel.process_webhook_body(data)
+            await channel.process_update(update)
         except Exception as exc:  # answer 500 so Telegram retries; never log the body
             log.error("telegram webhook update failed: %s", type(exc).__name__)
             return web.Response(status=500)

@@ -125,13 +125,24 @@ def row_to_raw(row: dict[str, str], resolver: PlaceResolver, problems: list[str]
 def import_csv(path: Path, resolver: PlaceResolver, known_ids: set[str]) -> ImportReport:
     """Validate every row; ``known_ids`` are ids already in the directory (a clash is refused)."""
     report = ImportReport()
+    try:
+        _read_rows(path, resolver, known_ids, report)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        # A file that is not CSV text (NUL bytes, another encoding): refused as a whole, with
+        # what was read so far reported, rather than a crash.
+        report.rejected.append((0, [f"the file cannot be read as UTF-8 CSV ({exc})"]))
+    return report
+
+
+def _read_rows(path: Path, resolver: PlaceResolver, known_ids: set[str],
+               report: ImportReport) -> None:
     seen = set(known_ids)
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
         if missing:
             report.rejected.append((1, [f"missing column(s): {', '.join(missing)}"]))
-            return report
+            return
         for line, row in enumerate(reader, start=2):
             problems: list[str] = []
             raw = row_to_raw(row, resolver, problems)
@@ -147,4 +158,3 @@ def import_csv(path: Path, resolver: PlaceResolver, known_ids: set[str]) -> Impo
                 continue
             seen.add(service.id)
             report.accepted.append(service)
-    return report
