@@ -21,6 +21,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+## Benchmarks (a few minutes): writes docs/benchmarks.md, with docs/benchmarks-notes.md appended.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --out docs/benchmarks.md --notes docs/benchmarks-notes.md
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 

@@ -65,7 +65,9 @@ class PacedSender:
         transport: Transport,
         pacing: Pacing | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        fifo: bool = False,
     ) -> None:
+        self.fifo = fifo  # ignore priority (only to measure what priority buys: benchmarks)
         self.queue = queue
         self.channel = channel
         self.transport = transport
@@ -96,7 +98,8 @@ class PacedSender:
             return await self._step()
 
     async def _step(self) -> float:
-        rows = await self.queue.pending(self.channel, dt.datetime.now(dt.UTC))
+        rows = await self.queue.pending(self.channel, dt.datetime.now(dt.UTC),
+                                        by_priority=not self.fifo)
         if not rows:
             return self.pacing.idle_poll
         wait = self.pacing.idle_poll

@@ -878,13 +878,14 @@ class OutgoingQueue:
         self.store = store
 
     async def pending(
-        self, channel: str, now: dt.datetime, limit: int = 200
+        self, channel: str, now: dt.datetime, limit: int = 200, by_priority: bool = True
     ) -> list[tuple[int, str, int, dict[str, Any]]]:
         """Due rows, highest priority first, then oldest: (id, conversation, priority, payload)."""
+        order = "priority, id" if by_priority else "id"
         async with self.store._lock, self.store.db.execute(
             "SELECT id, conversation, priority, payload FROM outgoing "
             "WHERE done_at IS NULL AND channel = ? AND next_attempt_at <= ? "
-            "ORDER BY priority, id LIMIT ?", (channel, ts(now), limit),
+            f"ORDER BY {order} LIMIT ?", (channel, ts(now), limit),
         ) as cursor:
             rows = await cursor.fetchall()
         return [(r[0], r[1], r[2], self.store.open_sealed(r[3])) for r in rows]

@@ -50,9 +50,10 @@ class Chat:
 
 @dataclass
 class Call:
-    at: float
+    at: float  # time.monotonic() when the request arrived
     method: str
     params: dict[str, Any]
+    ok: bool = False  # accepted (not refused, not rate-limited)
 
 
 class FakeTelegram:
@@ -63,6 +64,9 @@ class FakeTelegram:
         self.webhook: dict[str, Any] = {}
         self.rate_limit_next = 0  # answer this many send calls with 429
         self.retry_after = 1
+        self.enforce_limits = False  # ~30 messages/s per bot and 1/s per chat, as Telegram does
+        self._recent: list[float] = []
+        self._last_in_chat: dict[int, float] = {}
         self._update_ids = itertools.count(1000)
         self._new_update = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -96,7 +100,8 @@ class FakeTelegram:
             for name in NESTED:
                 if isinstance(params.get(name), str):
                     params[name] = json.loads(params[name])
-        self.calls.append(Call(time.monotonic(), method, params))
+        call = Call(time.monotonic(), method, params)
+        self.calls.append(call)
         handler = getattr(self, f"api_{method}", None)
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404,
@@ -109,6 +114,7 @@ class FakeTelegram:
             if exc.retry_after is not None:
                 body["parameters"] = {"retry_after": exc.retry_after}
             return web.json_response(body, status=exc.code)
+        call.ok = True
         return web.json_response({"ok": True, "result": result})
 
     # -- people ----------------------------------------------------------------------------
@@ -194,7 +200,14 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: chat not found") from None
         return chat
 
-    def _rate_limit(self) -> None:
+    def _rate_limit(self, chat: Chat | None = None) -> None:
+        if self.enforce_limits and chat is not None:
+            now = time.monotonic()
+            self._recent = [t for t in self._recent if now - t < 1.0]
+            if len(self._recent) >= 30 or now - self._last_in_chat.get(chat.id, -9.0) < 1.0:
+                raise ApiError(429, "Too Many Requests: retry after 1", 1)
+            self._recent.append(now)
+            self._last_in_chat[chat.id] = now
         if self.rate_limit_next > 0:
             self.rate_limit_next -= 1
             raise ApiError(429, f"Too Many Requests: retry after {self.retry_after}",
@@ -223,7 +236,7 @@ class FakeTelegram:
         if len(text) > 4096:
             raise ApiError(400, "Bad Request: message is too long")
         self._check_markup(params.get("reply_markup"))
-        self._rate_limit()
+        self._rate_limit(chat)
         extra: dict[str, Any] = {}
         markup = params.get("reply_markup")
         if isinstance(markup, dict) and "inline_keyboard" in markup:
