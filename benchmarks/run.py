@@ -11,9 +11,9 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import platform
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -25,9 +25,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bot.alerts import AlertDispatcher
 from bot.sender import Pacing
-from bot.storage import Store
 from handlers.catalogue import default_catalogue
-from handlers.flow import Engine, EngineConfig
 from knowledge.directory import Directory
 from knowledge.gazetteer import default_gazetteer
 from knowledge.models import Need, Service
@@ -82,11 +80,7 @@ async def _drive(fake: FakeTelegram, people: int, wait_reply: Any) -> tuple[floa
 
 
 async def _until_more(fake: FakeTelegram, chat: int, before: int) -> None:
-    deadline = time.perf_counter() + 60
-    while len(fake.bot_messages(chat)) <= before:
-        if time.perf_counter() > deadline:
-            raise TimeoutError(f"no reply in chat {chat}")
-        await asyncio.sleep(0.001)
+    await fake.next_bot_message(chat, before)
 
 
 async def full_stack(people: int) -> dict[str, float]:
@@ -245,36 +239,13 @@ def knowledge(size: int, queries: int = 2000) -> dict[str, float]:
             "resolve_p99": pct(resolve, 99)}
 
 
-# -- 4. memory ---------------------------------------------------------------------------------
+# -- 4. memory (in a fresh process, so earlier benchmarks do not count) ----------------------
 async def memory(conversations: int) -> dict[str, float]:
-    from bot.crypto import Secrets
-    from knowledge.search import default_search
-    from tests.conversation import SECRET
-
-    search = default_search()  # loaded before the baseline: it is shared by every conversation
-    base = rss_mb()
-    with tempfile.TemporaryDirectory() as folder:
-        store = await Store(Path(folder) / "m.db", Secrets(SECRET)).open()
-        engine = Engine(store.unit_of_work, search, default_catalogue(),
-                        EngineConfig(flood_burst=1000))
-        from handlers.events import Choice, Text
-
-        start = time.perf_counter()
-        for i in range(conversations):
-            key = f"bench:{i}"
-            await engine.handle(key, "bench", Text("xin chao"))
-            await engine.handle(key, "bench", Choice("support"))
-        wall = time.perf_counter() - start
-        peak = rss_mb()
-        await store.close()
-    return {"conversations": conversations, "baseline_mb": base, "rss_mb": peak,
-            "per_conversation_kb": (peak - base) * 1024 / conversations, "wall": wall}
-
-
-def rss_mb() -> float:
-    with open("/proc/self/statm") as handle:
-        pages = int(handle.read().split()[1])
-    return pages * resource.getpagesize() / (1024 * 1024)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "benchmarks.memory", str(conversations),
+        stdout=asyncio.subprocess.PIPE)
+    out, _ = await process.communicate()
+    return json.loads(out)
 
 
 # -- report ------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.crypto import Secrets
+from bot.inbound import PriorityGate
 from bot.sender import PacedSender, Pacing, Refused, RetryLater
 from bot.staff import STAFF_COMMANDS, VOLUNTEER_COMMANDS, DeskConfig, StaffDesk
 from bot.storage import OutgoingQueue, SqliteUnitOfWork, Store
@@ -31,12 +32,14 @@ from bot.telegram_render import TEXT_LIMIT, encode_option, to_calls, to_event
 from handlers.catalogue import Catalogue
 from handlers.events import Choice, Command, DeleteHistory, Inbound, Message, Reply, Text, ToStaff
 from handlers.flow import Engine
+from handlers.triage import triage
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 DELETE_WINDOW = dt.timedelta(hours=48)  # Telegram lets a bot delete messages younger than this
 DELETE_BATCH = 100  # ids per deleteMessages call
+CONCURRENT_UPDATES = 4096
 
 
 # Opt in now to PTB's coming API (durations as timedelta) instead of a deprecation warning on
@@ -103,7 +106,9 @@ class TelegramChannel:
         desk_config: DeskConfig | None = None,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
-        builder = Application.builder().token(token).base_url(api_url)
+        # Updates run concurrently up to the inbound gate, so an urgent one can overtake a queue.
+        builder = (Application.builder().token(token).base_url(api_url)
+                   .concurrent_updates(CONCURRENT_UPDATES))
         if not polling:
             builder = builder.updater(None)
         self.application = builder.build()
@@ -116,6 +121,7 @@ class TelegramChannel:
         self.sender = PacedSender(
             OutgoingQueue(store), CHANNEL, TelegramTransport(self.application), pacing
         )
+        self.inbound = PriorityGate()
         self.staff_chat_id = staff_chat_id
         # Where staff words to a person go, by the person's channel (Zalo channels add theirs).
         self.person_routes: dict[str, Callable[..., Awaitable[bool]]] = {
@@ -162,8 +168,10 @@ class TelegramChannel:
                 await uow.ledger.add(key, [incoming], now)
             await self._queue_reply(uow, key, chat.id, reply, now)
 
-        await self.engine.handle(key, CHANNEL, event, event_id=event_id, on_reply=queue,
-                                 address={"channel": CHANNEL, "chat": chat.id})
+        urgent = isinstance(event, Text) and triage(event.text[:2000]).urgent
+        async with self.inbound.slot(urgent):
+            await self.engine.handle(key, CHANNEL, event, event_id=event_id, on_reply=queue,
+                                     address={"channel": CHANNEL, "chat": chat.id})
         self.sender.wake()
 
     # -- staff and volunteers ----------------------------------------------------------------

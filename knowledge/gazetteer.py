@@ -105,7 +105,7 @@ class Gazetteer:
         self.legacy_communes: list[LegacyCommune] = []
         self.aliases: list[Alias] = []
         self._load(folder)
-        self._grid: GridIndex[Commune] = GridIndex(cell_degrees=0.2)
+        self._grid: GridIndex[Commune] = GridIndex(cell_degrees=0.05)
         self._grid.extend((c.lat, c.lon, c) for c in self.communes.values())
 
     def _load(self, folder: Path) -> None:

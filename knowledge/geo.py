@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, TypeVar
 
 EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE_LAT = 111.19  # a lower bound on the great-circle km per degree of latitude
 T = TypeVar("T")
 
 # A generous box around Vietnam, islands included (Hoàng Sa, Trường Sa). Used only as a first cut;
@@ -111,6 +112,10 @@ class GridIndex(Generic[T]):
                 break
             for key in self._ring(centre, radius):
                 for ilat, ilon, item in self._cells.get(key, ()):
+                    # The latitude gap alone bounds the distance: skip the trigonometry (and the
+                    # filter) for what cannot beat the k-th best found so far.
+                    if len(best) == k and abs(ilat - lat) * KM_PER_DEGREE_LAT > -best[0][0]:
+                        continue
                     if accept is not None and not accept(item):
                         continue
                     distance = haversine_km(lat, lon, ilat, ilon)

@@ -68,6 +68,7 @@ class FakeTelegram:
         self._recent: list[float] = []
         self._last_in_chat: dict[int, float] = {}
         self._update_ids = itertools.count(1000)
+        self._waiters: dict[int, asyncio.Event] = {}
         self._new_update = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -130,7 +131,17 @@ class FakeTelegram:
                    "from": sender, **content}
         chat.messages[chat.next_id] = message
         chat.next_id += 1
+        if sender.get("is_bot"):
+            waiter = self._waiters.pop(chat.id, None)
+            if waiter is not None:
+                waiter.set()
         return message
+
+    async def next_bot_message(self, chat_id: int, before: int, timeout: float = 120) -> None:
+        """Wait (without polling) until the chat holds more than ``before`` bot messages."""
+        while len(self.bot_messages(chat_id)) <= before:
+            event = self._waiters.setdefault(chat_id, asyncio.Event())
+            await asyncio.wait_for(event.wait(), timeout)
 
     def next_update_id(self) -> int:
         return next(self._update_ids)
