@@ -24,6 +24,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.alerts import AlertDispatcher
+from bot.inbound import PriorityGate
 from bot.sender import Pacing
 from handlers.catalogue import default_catalogue
 from knowledge.directory import Directory
@@ -128,19 +129,28 @@ async def echo_floor(people: int) -> dict[str, float]:
 
 
 # -- 2. spike with urgent cases --------------------------------------------------------------
+class FifoGate(PriorityGate):
+    """The baseline: the same gate, but everyone waits in arrival order."""
+
+    def slot(self, urgent: bool):  # type: ignore[no-untyped-def]
+        return super().slot(False)
+
+
 async def spike(people: int, urgent: int, fifo: bool) -> dict[str, Any]:
     fake = FakeTelegram()
     await fake.start()
     fake.enforce_limits = True
     group = -100_424_242
     fake.chat(group, "supergroup")
-    pacing = Pacing(per_chat_interval=1.0, per_second=30, idle_poll=0.02)
+    pacing = Pacing(idle_poll=0.02)  # the production pacing
     try:
         with tempfile.TemporaryDirectory() as folder:
             bot = RunningBot(fake, Path(folder) / "s.db", pacing, staff_chat_id=group,
                              engine_config={"flood_burst": 1000})
             async with bot:
-                bot.channel.sender.fifo = fifo
+                if fifo:  # first-in-first-out all the way: no inbound or outbound priority
+                    bot.channel.sender.fifo = True
+                    bot.channel.inbound = FifoGate()
                 dispatcher = AlertDispatcher(bot.store, bot.channel.desk, default_catalogue(),
                                              default_gazetteer())
 
@@ -286,8 +296,10 @@ async def run(smoke: bool) -> str:
     lines += ["## 2. Spike with urgent cases", "",
               f"{spike_people} people write within about two seconds; {spike_urgent} of them "
               "send an urgent message. The fake enforces Telegram's limits (30 messages/s per "
-              "bot, 1/s per chat, 429 with retry_after beyond). Measured with Bình An's priority "
-              "sender and, in the same run, with the same sender in first-in-first-out order.",
+              "bot, 1/s per chat, 429 with retry_after beyond). Measured with Bình An's "
+              "priorities (inbound gate and outbound sender) and, in the same run, with the "
+              "same pipeline in plain first-in-first-out order. Alert times pair the k-th alert "
+              "with the k-th urgent message (alerts carry nothing that names the person).",
               "", "| sender | urgent reply p50 | urgent reply max | staff alert p50 | "
               "staff alert max | all answered after | lost |", "|---|---|---|---|---|---|---|"]
     results = {}

@@ -67,8 +67,8 @@ class Settings(BaseSettings):
     escalate_after_seconds: int = Field(default=180, ge=10, le=24 * 3600)
     escalate_repeat_seconds: int = Field(default=180, ge=10, le=24 * 3600)
     invite_hours: int = Field(default=72, ge=1, le=24 * 30)
-    telegram_per_chat_interval: float = Field(default=1.0, ge=0, le=60)
-    telegram_per_second: int = Field(default=30, ge=1, le=1000)
+    telegram_per_chat_interval: float = Field(default=1.05, ge=0, le=60)
+    telegram_per_second: int = Field(default=28, ge=1, le=1000)
 
     @model_validator(mode="after")
     def _complete(self) -> Settings:
