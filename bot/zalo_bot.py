@@ -22,10 +22,10 @@ from aiohttp import web
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from bot.crypto import Secrets
-from bot.sender import PacedSender, Pacing, Refused, RetryLater
+from bot.sender import Pacing, Refused, RetryLater
 from bot.staff import StaffDesk
-from bot.storage import OutgoingQueue, SqliteUnitOfWork, Store
-from bot.zalo_common import chunks, numbered, queue_reply
+from bot.storage import SqliteUnitOfWork, Store
+from bot.zalo_common import QueuedChannel, chunks, numbered, queue_reply
 from handlers.events import Inbound, Media, Message, Reply, Text
 from handlers.flow import Engine
 
@@ -123,20 +123,16 @@ class ZaloBotTransport:
         raise Refused(f"zalo bot error {code}")
 
 
-class ZaloBotChannel:
+class ZaloBotChannel(QueuedChannel):
     def __init__(
         self, client: ZaloBotClient, engine: Engine, store: Store, secrets: Secrets,
         webhook_secret: str | None = None, desk: StaffDesk | None = None,
         pacing: Pacing | None = None, clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
+        super().__init__(CHANNEL, ZaloBotTransport(client), engine, store, secrets, desk,
+                         pacing, clock)
         self.client = client
-        self.engine = engine
-        self.store = store
-        self.secrets = secrets
         self.webhook_secret = webhook_secret
-        self.desk = desk
-        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        self.sender = PacedSender(OutgoingQueue(store), CHANNEL, ZaloBotTransport(client), pacing)
 
     async def process(self, update: BotUpdate) -> None:
         inbound = to_event(update)

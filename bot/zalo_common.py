@@ -11,11 +11,31 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from bot.crypto import Secrets
+from bot.sender import PacedSender, Pacing, Transport
 from bot.staff import StaffDesk
-from bot.storage import SqliteUnitOfWork
+from bot.storage import OutgoingQueue, SqliteUnitOfWork, Store
 from handlers.events import DeleteHistory, Message, Reply, ToStaff
+from handlers.flow import Engine
 
 TEXT_LIMIT = 2000
+
+
+class QueuedChannel:
+    """What every queued channel holds: the engine, the store, pseudonyms, the staff desk (for
+    handoffs), an injectable clock, and a paced sender for its own outgoing rows."""
+
+    def __init__(
+        self, name: str, transport: Transport, engine: Engine, store: Store, secrets: Secrets,
+        desk: StaffDesk | None, pacing: Pacing | None,
+        clock: Callable[[], dt.datetime] | None,
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.secrets = secrets
+        self.desk = desk
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.sender = PacedSender(OutgoingQueue(store), name, transport, pacing)
 
 
 def chunks(text: str, size: int = TEXT_LIMIT) -> list[str]:

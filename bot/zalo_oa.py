@@ -30,10 +30,10 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.crypto import Secrets
-from bot.sender import PacedSender, Pacing, Refused, RetryLater
+from bot.sender import Pacing, Refused, RetryLater
 from bot.staff import StaffDesk
-from bot.storage import ChannelSecrets, OutgoingQueue, SqliteUnitOfWork, Store
-from bot.zalo_common import chunks, numbered, queue_reply
+from bot.storage import ChannelSecrets, SqliteUnitOfWork, Store
+from bot.zalo_common import QueuedChannel, chunks, numbered, queue_reply
 from handlers.events import Command, Inbound, Location, Media, Message, Reply, Text
 from handlers.flow import Engine
 
@@ -246,21 +246,17 @@ class ZaloOATransport:
         return []
 
 
-class ZaloOAChannel:
+class ZaloOAChannel(QueuedChannel):
     def __init__(
         self, client: ZaloOAClient, engine: Engine, store: Store, secrets: Secrets,
         oa_secret_key: str, window: dt.timedelta, desk: StaffDesk | None = None,
         pacing: Pacing | None = None, clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
+        super().__init__(CHANNEL, ZaloOATransport(client), engine, store, secrets, desk,
+                         pacing, clock)
         self.client = client
-        self.engine = engine
-        self.store = store
-        self.secrets = secrets
         self.oa_secret_key = oa_secret_key
         self.window = window
-        self.desk = desk
-        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        self.sender = PacedSender(OutgoingQueue(store), CHANNEL, ZaloOATransport(client), pacing)
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def webhook(self, request: web.Request) -> web.Response:

@@ -3,13 +3,10 @@ never withhold the emergency numbers."""
 
 from __future__ import annotations
 
-import pytest
-
 from bot.sender import Pacing
 from bot.storage import Outbox
 from handlers.flood import FloodGate
 from tests.conversation import Clock
-from tests.fake_telegram import FakeTelegram
 from tests.telegram_harness import RunningBot
 
 
@@ -22,14 +19,6 @@ def test_flood_gate_notices_once_then_drops_then_refills() -> None:
     assert gate.admit("a", 1.0) == "notice"
     gate.forget_idle(1000.0)
     assert gate._buckets == {}
-
-
-@pytest.fixture
-async def fake():
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def test_a_flood_does_not_delay_another_persons_reply(fake, tmp_path) -> None:

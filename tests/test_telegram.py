@@ -7,24 +7,13 @@ import datetime as dt
 import itertools
 from pathlib import Path
 
-import pytest
-
 from bot.cli import main
 from bot.sender import Pacing
 from bot.storage import Outbox
 from bot.telegram_render import CALLBACK_LIMIT, decode_option, encode_option
 from knowledge.gazetteer import default_gazetteer
 from knowledge.models import Need
-from tests.fake_telegram import FakeTelegram
 from tests.telegram_harness import CHAT, RunningBot, until
-
-
-@pytest.fixture
-async def fake():
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def test_whole_conversation_typed_without_diacritics(fake, tmp_path: Path) -> None:
