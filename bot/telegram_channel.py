@@ -131,7 +131,7 @@ class TelegramChannel:
 
     # -- inbound ---------------------------------------------------------------------------
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("telegram update failed: %s", type(context.error).__name__)
+        log.error("telegram handler failed: %s", type(context.error).__name__)
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat

@@ -37,7 +37,7 @@ def telegram_route(channel: TelegramChannel, secret: str) -> web.RequestHandler:
         try:
             await channel.process_update(update)
         except Exception as exc:  # answer 500 so Telegram retries; never log the body
-            log.error("telegram webhook update failed: %s", type(exc).__name__)
+            log.error("telegram webhook failed: %s", type(exc).__name__)
             return web.Response(status=500)
         return web.Response(status=200)
 

@@ -178,7 +178,7 @@ class ZaloBotChannel(QueuedChannel):
         try:
             await self.process(update)
         except Exception as exc:
-            log.error("zalo bot webhook update failed: %s", type(exc).__name__)
+            log.error("zalo bot webhook failed: %s", type(exc).__name__)
             return web.Response(status=500)
         return web.Response(status=200)
 
