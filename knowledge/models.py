@@ -152,6 +152,11 @@ class Service(BaseModel):
     location: Coordinates | None = None
     languages: list[str] = Field(default_factory=lambda: ["vi"])
     note: Localized | None = None
+    # How to reach a place with no phone of its own: the number of the line that refers people
+    # to it (issue 12: every card reachable). CONTRACT for this round's directory/conversation.
+    referral: str | None = None
+    # Reachable only through Bình An's staff: offered only while someone is on duty.
+    staff_referral: bool = False
     source: str = Field(min_length=3)
     verified_on: dt.date | None = None
     verified: bool = False
