@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -27,6 +28,9 @@ from typing import Any
 
 import httpx
 from aiohttp import web
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.crypto import Secrets
@@ -34,7 +38,7 @@ from bot.sender import Pacing, Refused, RetryLater
 from bot.staff import StaffDesk
 from bot.storage import ChannelSecrets, SqliteUnitOfWork, Store
 from bot.zalo_common import QueuedChannel, chunks, numbered, queue_reply
-from handlers.events import Command, Inbound, Location, Media, Message, Reply, Text
+from handlers.events import Choice, Command, Inbound, Location, Media, Message, Reply, Text
 from handlers.flow import Engine
 
 log = logging.getLogger(__name__)
@@ -42,6 +46,9 @@ log = logging.getLogger(__name__)
 CHANNEL = "zalo_oa"
 TOKENS = "zalo_oa_tokens"
 MAX_BUTTONS = 5
+MAX_TITLE = 100
+MAX_QUERY_PAYLOAD = 1000
+EXIT_OPTION = "exit"  # the core's quick exit: always a button, whatever else must give way
 REFRESH_AHEAD = dt.timedelta(minutes=30)
 EXPIRED = (-216, -220)
 OUTSIDE_WINDOW = (-230, -232, -213, -244)
@@ -112,10 +119,47 @@ def signature_ok(raw: bytes, header: str, oa_secret: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def to_event(event: OAEvent) -> Inbound | None:
+class ButtonPayloads:
+    """Opaque ``oa.query.hide`` payloads: the option id, encrypted.
+
+    A tap comes back as a ``user_send_text`` whose text is the payload. Option ids are words
+    ("danger", "under18"), and ``oa.query.show`` would write them into the person's chat for
+    whoever reads the phone; ``hide`` keeps them out of the chat, and the encryption keeps them
+    out of anything else that might show or log a payload. Stateless: any payload this
+    deployment made opens again, and a stale one is refused by the core like any old button."""
+
+    PREFIX = "ba1."
+
+    def __init__(self, secrets: Secrets) -> None:
+        self._secrets = secrets
+        self._key: tuple[bytes, Fernet] | None = None
+
+    def _fernet(self) -> Fernet:
+        hash_key = self._secrets.hash_key  # the database's own key once the store is open
+        if self._key is None or self._key[0] != hash_key:
+            derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                           info=b"binhan/zalo-oa-buttons/v1").derive(hash_key)
+            self._key = (hash_key, Fernet(base64.urlsafe_b64encode(derived)))
+        return self._key[1]
+
+    def seal(self, option_id: str) -> str:
+        return self.PREFIX + self._fernet().encrypt(option_id.encode()).decode("ascii")
+
+    def open(self, payload: str) -> str | None:
+        """The option id of a payload we made, or None for anything else (typed text)."""
+        if not payload.startswith(self.PREFIX) or len(payload) > MAX_QUERY_PAYLOAD:
+            return None
+        try:
+            return self._fernet().decrypt(payload[len(self.PREFIX):].encode("ascii")).decode()
+        except (InvalidToken, ValueError):
+            return None
+
+
+def to_event(event: OAEvent, buttons: ButtonPayloads | None = None) -> Inbound | None:
     name = event.event_name
     if name == "user_send_text" and event.message is not None and event.message.text is not None:
-        return Text(event.message.text)
+        option = buttons.open(event.message.text) if buttons is not None else None
+        return Choice(option) if option is not None else Text(event.message.text)
     if name == "user_send_location":
         point = event.coordinates()
         return Location(*point) if point is not None else Media("location")
@@ -128,27 +172,33 @@ def to_event(event: OAEvent) -> Inbound | None:
     return None  # oa_send_* echoes of our own messages, and anything else
 
 
-def payloads(message: Message) -> list[dict[str, Any]]:
-    """The ``message`` objects of ``/v3.0/oa/message/cs`` for one core message."""
-    text = message.text
+def payloads(message: Message, seal: Callable[[str], str]) -> list[dict[str, Any]]:
+    """The ``message`` objects of ``/v3.0/oa/message/cs`` for one core message (v3 shape).
+
+    The text is always in ``message.text``; buttons go in ``attachment.payload.buttons`` of the
+    last part (at most five, titles of at most 100 characters). Options are ``oa.query.hide``
+    buttons with sealed payloads. With more than five options every option is also a numbered
+    line of the text (the person may type the number or the words) and the buttons carry the
+    first ones and, always, the quick exit: no option is ever lost. Phone numbers stay in the
+    text; ``oa.open.phone`` buttons are added while there is room."""
+    options = list(message.options)
+    text = numbered(message) if len(options) > MAX_BUTTONS else message.text
     if message.venue is not None:
         v = message.venue
         text += f"\nhttps://maps.google.com/?q={v.lat:.6f},{v.lon:.6f}"
-    buttons: list[dict[str, Any]] = []
-    if message.options and len(message.options) <= MAX_BUTTONS:
-        buttons = [{"type": "oa.query.show", "title": o.label[:100], "payload": o.id}
-                   for o in message.options]
-    elif message.options:
-        text = numbered(message)
-    elif message.phones:
-        buttons = [{"type": "oa.open.phone", "title": p.label[:100],
-                    "payload": {"phone_code": p.number.replace(" ", "")}}
-                   for p in message.phones[:MAX_BUTTONS]]
-    parts = chunks(text)
-    out = [{"message": {"text": part}} for part in parts]
+    if len(options) > MAX_BUTTONS:
+        exits = [o for o in options if o.id == EXIT_OPTION]
+        others = [o for o in options if o.id != EXIT_OPTION]
+        options = others[:MAX_BUTTONS - len(exits)] + exits
+    buttons: list[dict[str, Any]] = [
+        {"type": "oa.query.hide", "title": o.label[:MAX_TITLE], "payload": seal(o.id)}
+        for o in options]
+    for phone in message.phones[:MAX_BUTTONS - len(buttons)]:
+        buttons.append({"type": "oa.open.phone", "title": phone.label[:MAX_TITLE],
+                        "payload": {"phone_code": phone.number.replace(" ", "")}})
+    out: list[dict[str, Any]] = [{"text": part} for part in chunks(text)]
     if buttons and out:
-        out[-1] = {"message": {"attachment": {"type": "template", "payload": {
-            "template_type": "button", "text": parts[-1], "buttons": buttons}}}}
+        out[-1]["attachment"] = {"type": "template", "payload": {"buttons": buttons}}
     return out
 
 
@@ -257,6 +307,7 @@ class ZaloOAChannel(QueuedChannel):
         self.client = client
         self.oa_secret_key = oa_secret_key
         self.window = window
+        self.buttons = ButtonPayloads(secrets)
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def webhook(self, request: web.Request) -> web.Response:
@@ -279,7 +330,7 @@ class ZaloOAChannel(QueuedChannel):
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def process(self, event: OAEvent) -> None:
-        inbound = to_event(event)
+        inbound = to_event(event, self.buttons)
         if inbound is None or event.sender is None:
             return
         user = event.sender.id
@@ -292,7 +343,8 @@ class ZaloOAChannel(QueuedChannel):
             await uow.contact_window.touch(key, now)
 
             def to_user(message: Message) -> list[dict[str, Any]]:
-                return [{"chat": user, "method": "send", "params": p} for p in payloads(message)]
+                return [{"chat": user, "method": "send", "params": {"message": p}}
+                        for p in payloads(message, self.buttons.seal)]
 
             await queue_reply(uow, CHANNEL, key, reply, to_user, self.desk, now)
 
@@ -313,9 +365,10 @@ class ZaloOAChannel(QueuedChannel):
         user = (case.get("address") or {}).get("user")
         if user is None:
             return False
-        for payload in payloads(Message(text)):
+        for payload in payloads(Message(text), self.buttons.seal):
             await uow.outgoing.queue(CHANNEL, case["conversation"], 0 if urgent else 1,
-                                     {"chat": user, "method": "send", "params": payload},
+                                     {"chat": user, "method": "send",
+                                      "params": {"message": payload}},
                                      self._clock())
         self.sender.wake()
         return True

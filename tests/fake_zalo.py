@@ -9,6 +9,7 @@ import hashlib
 import itertools
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -40,14 +41,17 @@ class _Server:
 
 
 class FakeZaloOA(_Server):
-    def __init__(self, window_seconds: float = 48 * 3600) -> None:
+    def __init__(self, window_seconds: float = 7 * 24 * 3600,
+                 now: Callable[[], float] = time.time) -> None:
         super().__init__()
+        self.now = now  # seconds; tests share their clock with the bot
         self.access_token = "access-1"
         self.refresh_token = "refresh-1"
         self.expired = False
         self.window_seconds = window_seconds
         self.last_from_user: dict[str, float] = {}
         self.sent: list[tuple[str, dict[str, Any]]] = []  # (user_id, message)
+        self.refused: list[tuple[str, Any, str]] = []  # (user_id, message, why): error -201
         self.refreshes = 0
         self.rate_limit_next = 0
         self.webhook_url = ""
@@ -90,35 +94,55 @@ class FakeZaloOA(_Server):
         except (ValueError, KeyError, TypeError):
             return web.json_response({"error": -201, "message": "Parameters are invalid"})
         last = self.last_from_user.get(user)
-        if last is None or time.time() - last > self.window_seconds:
+        if last is None or self.now() - last > self.window_seconds:
             return web.json_response({"error": -230, "message": "User has not interacted "
                                       "with the OA in the last 7 days"})
         problem = self._check(message)
         if problem:
-            return web.json_response({"error": -201, "message": problem})
+            self.refused.append((user, message, problem))
+            return web.json_response({"error": -201, "message": "Parameters are invalid"})
         self.sent.append((user, message))
         return web.json_response({"error": 0, "message": "Success",
                                   "data": {"message_id": f"m{next(self._ids)}", "user_id": user}})
 
     @staticmethod
-    def _check(message: dict[str, Any]) -> str:
-        if "text" in message:
-            text = message["text"]
-            return "" if isinstance(text, str) and 0 < len(text) <= 2000 else "text length"
-        payload = message.get("attachment", {}).get("payload", {})
-        if payload.get("template_type") != "button":
-            return "unknown template"
-        if not 0 < len(payload.get("text", "")) <= 2000:
+    def _check(message: Any) -> str:
+        """What Zalo's v3 ``/message/cs`` refuses (-201), per the OA docs (channels.md,
+        "Corrections"): the text belongs in ``message.text`` (1..2000 characters) and the
+        attachment holds only ``payload.buttons`` (1..5, titles 1..100 characters, query
+        payloads up to 1,000). Messenger's ``template_type: "button"`` shape is refused."""
+        if not isinstance(message, dict):
+            return "message"
+        text = message.get("text")
+        if not isinstance(text, str) or not 0 < len(text) <= 2000:
             return "text length"
-        buttons = payload.get("buttons", [])
-        if not 0 < len(buttons) <= 5:
+        if "attachment" not in message:
+            return ""
+        attachment = message["attachment"]
+        if not isinstance(attachment, dict) or attachment.get("type") != "template":
+            return "attachment type"
+        payload = attachment.get("payload")
+        if not isinstance(payload, dict) or set(payload) != {"buttons"}:
+            return "template payload"  # e.g. template_type/text: Messenger's shape
+        buttons = payload["buttons"]
+        if not isinstance(buttons, list) or not 0 < len(buttons) <= 5:
             return "buttons"
         for button in buttons:
-            if button.get("type") not in ("oa.query.show", "oa.query.hide", "oa.open.phone",
-                                          "oa.open.url") or not button.get("title"):
-                return "button"
-            if button["type"] == "oa.open.phone" and not button["payload"].get("phone_code"):
-                return "phone"
+            title = button.get("title") if isinstance(button, dict) else None
+            if not isinstance(title, str) or not 0 < len(title) <= 100:
+                return "button title"
+            kind, value = button.get("type"), button.get("payload")
+            if kind in ("oa.query.show", "oa.query.hide"):
+                if not isinstance(value, str) or not 0 < len(value) <= 1000:
+                    return "query payload"
+            elif kind == "oa.open.phone":
+                if not isinstance(value, dict) or not str(value.get("phone_code", "")).strip():
+                    return "phone"
+            elif kind == "oa.open.url":
+                if not isinstance(value, dict) or not value.get("url"):
+                    return "url"
+            else:
+                return "button type"
         return ""
 
     # -- people --------------------------------------------------------------------------------
@@ -162,24 +186,33 @@ class FakeZaloOA(_Server):
         elif signature is not None:
             headers["X-ZEvent-Signature"] = signature
         if event["event_name"].startswith("user_") or event["event_name"] == "follow":
-            self.last_from_user[event["sender"]["id"]] = time.time()
+            self.last_from_user[event["sender"]["id"]] = self.now()
         async with aiohttp.ClientSession() as http, \
                 http.post(self.webhook_url, data=raw, headers=headers) as response:
             return response.status
 
     def texts_to(self, user: str) -> list[str]:
-        out = []
-        for to, message in self.sent:
-            if to == user:
-                out.append(message.get("text") or message["attachment"]["payload"]["text"])
-        return out
+        return [message["text"] for to, message in self.sent if to == user]
 
     def buttons_to(self, user: str) -> list[dict[str, Any]]:
-        """The buttons of the last template message sent to a user."""
+        """The buttons of the last message with buttons sent to a user."""
         for to, message in reversed(self.sent):
             if to == user and "attachment" in message:
                 return message["attachment"]["payload"]["buttons"]
         return []
+
+    def all_buttons_to(self, user: str) -> list[dict[str, Any]]:
+        return [b for to, m in self.sent if to == user and "attachment" in m
+                for b in m["attachment"]["payload"]["buttons"]]
+
+    def tap_event(self, user: str, title: str) -> dict[str, Any]:
+        """The person taps a query button (by its title) of the last message with buttons:
+        Zalo posts a ``user_send_text`` whose text is the button's payload."""
+        for button in self.buttons_to(user):
+            if button["title"] == title and button["type"] in ("oa.query.show",
+                                                               "oa.query.hide"):
+                return self.text_event(user, button["payload"])
+        raise AssertionError(f"no button {title!r} in {self.buttons_to(user)}")
 
 
 class FakeZaloBot(_Server):

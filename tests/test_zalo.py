@@ -42,7 +42,7 @@ class ZaloWorld:
     def __init__(self, tmp: Path, clock: Clock, engine_store: Store | None = None) -> None:
         self.tmp = tmp
         self.clock = clock
-        self.oa_fake = FakeZaloOA()
+        self.oa_fake = FakeZaloOA(now=lambda: clock.now.timestamp())
         self.bot_fake = FakeZaloBot()
         self.alerts: list[str] = []
 
@@ -77,7 +77,9 @@ class ZaloWorld:
                       asyncio.create_task(self.zbot.sender.run())]
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:  # every message we sent had a shape Zalo accepts
+            assert self.oa_fake.refused == [], self.oa_fake.refused
         for task in self.tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -98,11 +100,10 @@ class ZaloWorld:
         await self.oa.sender.drain()
         await self.zbot.sender.drain()
 
-    async def tap(self, option: str, user: str = USER) -> None:
-        """A tap on an oa.query.show button comes back as a text message with its payload."""
-        buttons = self.oa_fake.buttons_to(user)
-        assert any(b.get("payload") == option for b in buttons), (option, buttons)
-        await self.oa_says(option, user)
+    async def tap(self, title: str, user: str = USER) -> None:
+        """A tap on a query button comes back as a text message carrying its payload."""
+        assert await self.oa_fake.deliver(self.oa_fake.tap_event(user, title)) == 200
+        await self.settle()
 
 
 @pytest.fixture
@@ -116,24 +117,26 @@ async def test_oa_whole_conversation_with_location(tmp_path, clock) -> None:
         await z.settle()
         greeting = z.oa_fake.texts_to(USER)[-1]
         assert "nguy hiểm" in greeting and "\n2. Tôi an toàn" in greeting  # 6 options: numbered
+        assert [b["title"] for b in z.oa_fake.buttons_to(USER)] == [  # and 4 + quick exit
+            "Tôi đang gặp nguy hiểm", "Tôi an toàn, cần hỗ trợ", "Tôi hỏi giúp người khác",
+            "Không an toàn để nhắn tin", "Thoát nhanh"]
         await z.oa_says("2")
-        await z.tap("adult")  # 4 options: oa.query.show buttons
-        await z.oa_says("1")  # needs: 10 options, numbered
+        await z.tap("Từ 18 tuổi trở lên")  # 4 options: buttons
+        await z.oa_says("1")  # needs: 10 options, numbered (typing the number works)
         where_buttons = z.oa_fake.buttons_to(USER)
-        assert [b["payload"] for b in where_buttons] == ["no-place", "exit"]
+        assert [b["title"] for b in where_buttons] == ["Không muốn nói", "Thoát nhanh"]
         event = z.oa_fake.location_event(USER, 21.03, 105.85, shape="message.location")
         assert await z.oa_fake.deliver(event) == 200
         await z.settle()
         texts = "\n".join(z.oa_fake.texts_to(USER))
         assert "Ngôi nhà Bình yên" in texts and "maps.google.com" in texts
-        phones = [b for _, m in z.oa_fake.sent if "attachment" in m
-                  for b in m["attachment"]["payload"]["buttons"] if b["type"] == "oa.open.phone"]
+        phones = [b for b in z.oa_fake.all_buttons_to(USER) if b["type"] == "oa.open.phone"]
         assert {"phone_code": "113"} in [b["payload"] for b in phones]
-        await z.tap("talk")
-        await z.tap("yes")
-        await z.tap("way:chat")
+        await z.tap("Nói chuyện với nhân viên")
+        await z.tap("Có")
+        await z.tap("Nhắn tin ở đây")
         await z.oa_says("5")  # times: 6 options, numbered
-        await z.tap("skip")
+        await z.tap("Bỏ qua")
         assert "Mã trường hợp" in "\n".join(z.oa_fake.texts_to(USER)[-4:])
         alerts = await Outbox(z.store).due(clock.now)
         assert [(a["tier"], a["channel"], a["province"]) for _, a, _ in alerts] == [
@@ -174,7 +177,7 @@ async def test_oa_token_expiry_refreshes_and_stores_rotated_pair(tmp_path, clock
         assert stored["access_token"] == z.oa_fake.access_token
         assert stored["refresh_token"] == z.oa_fake.refresh_token != "refresh-1"
         z.oa_fake.expired = True  # -220 also refreshes, with the rotated refresh token
-        await z.tap("adult")
+        await z.tap("Từ 18 tuổi trở lên")
         assert z.oa_fake.refreshes == 2 and "hỗ trợ gì" in z.oa_fake.texts_to(USER)[-1]
         raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("z.db"))
         assert z.oa_fake.refresh_token.encode() not in raw  # stored encrypted

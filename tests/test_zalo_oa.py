@@ -1,0 +1,136 @@
+"""Zalo OA as it really is: the v3 message shapes, opaque button payloads, and the errors and
+set-up steps of a real Official Account. The project's httpx client against the loopback fake,
+which refuses what Zalo refuses (-201 for Messenger's template shape)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bot.sender import Refused
+from bot.zalo_oa import payloads
+from handlers.events import Message, Option, PhoneLink
+from tests.conversation import Clock
+from tests.test_zalo import USER, ZaloWorld
+
+DANGER = "cuu toi voi chong toi dang danh toi"
+OPTION_WORDS = ("danger", "unsafe", "under18", "adult", "support", "exit", "need", "skip", "no-")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def query_payloads(z: ZaloWorld) -> list[str]:
+    return [b["payload"] for b in z.oa_fake.all_buttons_to(USER)
+            if b["type"].startswith("oa.query")]
+
+
+async def test_a_person_in_danger_receives_113_with_call_buttons(tmp_path, clock) -> None:
+    """The message that carries 113 has buttons: in the old Messenger shape Zalo refused it."""
+    async with ZaloWorld(tmp_path, clock) as z:
+        await z.oa_says(DANGER)
+        first = z.oa_fake.sent[0][1]
+        assert first["text"].startswith("Nếu bạn đang gặp nguy hiểm") and "113" in first["text"]
+        calls = [b for b in first["attachment"]["payload"]["buttons"]
+                 if b["type"] == "oa.open.phone"]
+        assert {"phone_code": "113"} in [b["payload"] for b in calls]
+        assert first["attachment"] == {"type": "template", "payload": {
+            "buttons": first["attachment"]["payload"]["buttons"]}}  # nothing else in it
+        texts = z.oa_fake.texts_to(USER)
+        assert any("chia sẻ vị trí" in t for t in texts)  # the question after the numbers
+        assert [b["title"] for b in z.oa_fake.buttons_to(USER)] == ["Bỏ qua", "Thoát nhanh"]
+        assert z.oa_fake.refused == []
+
+
+async def test_button_payloads_reveal_nothing_and_taps_still_work(tmp_path, clock) -> None:
+    async with ZaloWorld(tmp_path, clock) as z:
+        await z.oa_says("chao ban")
+        await z.tap("Tôi an toàn, cần hỗ trợ")
+        assert z.oa_fake.texts_to(USER)[-1].startswith("Bạn bao nhiêu tuổi?")
+        await z.tap("Dưới 18 tuổi")
+        assert any("111" in t for t in z.oa_fake.texts_to(USER)[-3:])
+        kinds = {b["type"] for b in z.oa_fake.all_buttons_to(USER)}
+        assert "oa.query.show" not in kinds and "oa.query.hide" in kinds
+        for payload in query_payloads(z):
+            assert not any(word in payload.lower() for word in OPTION_WORDS), payload
+            assert len(payload) <= 1000
+        await z.tap("Thoát nhanh")  # the quick exit button is a sealed payload too
+        async with z.store.unit_of_work() as uow:
+            assert await uow.sessions.load(z.secrets.hash_id("zalo_oa", USER)) is None
+
+
+async def test_typed_payload_of_another_deployment_is_plain_text(tmp_path, clock) -> None:
+    async with ZaloWorld(tmp_path, clock) as z:
+        await z.oa_says("xin chao")
+        await z.oa_says("ba1.gAAAAABnot-a-token-of-ours")
+        assert "chưa hiểu" in z.oa_fake.texts_to(USER)[-2]
+
+
+MANY = (*(Option(f"prov:{n}", f"Tỉnh số {n}") for n in range(1, 36)),
+        Option("exit", "Thoát nhanh"))
+
+
+@pytest.mark.parametrize("message", [
+    Message("Bạn chọn tỉnh của mình nhé:", MANY),  # 36 options
+    Message("Chọn một:", (Option("a", "x" * 300), Option("exit", "Thoát nhanh"))),
+    Message("Dài " + "chữ " * 900, (Option("a", "Một"), Option("exit", "Thoát nhanh"))),
+    Message("Gọi ngay:\n113\n115\n111\n1900 969 680\n114\n1800 1768",  # as the core writes
+            phones=tuple(PhoneLink(n, f"Số {n}") for n in
+                         ("113", "115", "111", "1900 969 680", "114", "1800 1768"))),
+    Message("Hỏi 111 113 115", (Option("a", "A"), Option("b", "B"), Option("exit", "Thoát nhanh")),
+            phones=(PhoneLink("111", "Trẻ em"), PhoneLink("113", "Công an"),
+                    PhoneLink("115", "Cấp cứu"))),
+])
+async def test_every_shape_we_make_is_accepted_and_keeps_every_option(tmp_path, clock,
+                                                                      message) -> None:
+    async with ZaloWorld(tmp_path, clock) as z:
+        z.oa_fake.last_from_user[USER] = z.oa_fake.now()
+        parts = payloads(message, z.oa.buttons.seal)
+        for part in parts:
+            await z.oa_client.send(USER, part)
+        assert z.oa_fake.refused == [] and len(z.oa_fake.sent) == len(parts)
+        sent = [m for _, m in z.oa_fake.sent]
+        buttons = [b for m in sent if "attachment" in m
+                   for b in m["attachment"]["payload"]["buttons"]]
+        assert 0 < len(buttons) <= 5 and all(len(b["title"]) <= 100 for b in buttons)
+        text = "\n".join(m["text"] for m in sent)
+        opened = [z.oa.buttons.open(b["payload"]) for b in buttons
+                  if b["type"] == "oa.query.hide"]
+        for n, option in enumerate(message.options, start=1):
+            shown = option.id in opened or (f"{n}. {option.label}" in text)
+            assert shown, option  # a button, or a numbered line: never dropped
+        if message.options:
+            assert opened[-1] == "exit"  # the quick exit is always a button
+        for phone in message.phones:
+            assert phone.number in text  # the numbers stay in the text, buttons or not
+
+
+async def test_the_fake_refuses_messengers_template_shape(tmp_path, clock) -> None:
+    """The old shape (no message.text, template_type and text inside the payload) gets -201."""
+    async with ZaloWorld(tmp_path, clock) as z:
+        z.oa_fake.last_from_user[USER] = z.oa_fake.now()
+        old = {"attachment": {"type": "template", "payload": {
+            "template_type": "button", "text": "Gọi ngay: 113",
+            "buttons": [{"type": "oa.open.phone", "title": "Công an",
+                         "payload": {"phone_code": "113"}}]}}}
+        bad = [old,
+               {"text": "", "attachment": None},
+               {"text": "x" * 2001},
+               {"text": "ok", "attachment": {"type": "template", "payload": {"buttons": [
+                   {"type": "oa.query.hide", "title": str(n), "payload": "p"}
+                   for n in range(6)]}}},
+               {"text": "ok", "attachment": {"type": "template", "payload": {"buttons": [
+                   {"type": "oa.query.hide", "title": "t" * 101, "payload": "p"}]}}}]
+        for message in bad:
+            with pytest.raises(Refused):
+                await z.oa_client.send(USER, message)
+        async with httpx.AsyncClient() as http:
+            answer = (await http.post(f"{z.oa_fake.url}/v3.0/oa/message/cs",
+                                      headers={"access_token": z.oa_fake.access_token},
+                                      json={"recipient": {"user_id": USER},
+                                            "message": old})).json()
+        assert answer["error"] == -201
+        assert len(z.oa_fake.refused) == len(bad) + 1 and z.oa_fake.sent == []
+        z.oa_fake.refused.clear()
