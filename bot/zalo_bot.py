@@ -32,8 +32,11 @@ from handlers.flow import Engine
 log = logging.getLogger(__name__)
 
 CHANNEL = "zalo_bot"
+# Messages from protected users (children, people with disabilities, people who cannot read)
+# arrive as "unsupported", without content: Media("protected"), which the core answers as a
+# possible child in need (handlers/flow.py, _answer_protected_user).
 MEDIA_EVENTS = {"message.image.received": "photo", "message.sticker.received": "sticker",
-                "message.unsupported.received": "unsupported"}
+                "message.unsupported.received": "protected"}
 
 
 class _Loose(BaseModel):

@@ -142,6 +142,11 @@ privacy = Bình An is an automated assistant, not a person and not an emergency 
     If you agree to be contacted, only the staff member who takes your case sees what is needed (encrypted); cases are erased after their retention period. Your exact location is shared only if you agree, in an emergency.
     Deleting messages on your device is best-effort: some apps do not allow it all, so delete them yourself if you need to.
 lang-switched = Switched to English.
+protected-user = If you are in danger or someone is hurting you, call now (free, 24/7):
+    111: National child-protection hotline
+    113: Police
+    You can also ask an adult you trust to call for you, or go to the nearest commune or ward police.
+    We could not read your message: Zalo hid its content. It has been recorded for our staff to see. You can write again at any time.
 media-unsupported = Sorry, I can only read text and locations. Photos, voice messages and stickers are not kept. Could you type a few words?
 not-understood = I did not quite understand. Please choose one of the buttons below, or type a few words.
 not-understood-human = Sorry I did not understand. Would you like to talk to a staff member?
@@ -156,6 +161,7 @@ alert-tier-urgent = URGENT
 alert-tier-routine = routine
 alert-no-province = unknown
 alert-no-reasons = contact request
+alert-reason-hidden_by_zalo = message hidden by Zalo (protected user)
 
 ## Staff side
 alert-volunteer = Relayed by a verified volunteer

@@ -143,6 +143,11 @@ privacy = Bình An là chương trình tự động, không phải con người 
     Nếu bạn đồng ý để nhân viên liên hệ, chỉ nhân viên nhận trường hợp mới thấy thông tin cần thiết (được mã hóa); hồ sơ được xóa sau thời hạn lưu trữ. Vị trí chính xác chỉ được chia sẻ khi bạn đồng ý trong trường hợp khẩn cấp.
     Xóa tin nhắn trên máy bạn là cố gắng tốt nhất: có ứng dụng không cho xóa hết, hãy tự xóa nếu cần.
 lang-switched = Đã chuyển sang tiếng Việt.
+protected-user = Nếu bạn đang gặp nguy hiểm hoặc bị ai làm hại, hãy gọi ngay (miễn phí, 24/7):
+    111: Tổng đài quốc gia bảo vệ trẻ em
+    113: Công an
+    Bạn cũng có thể nhờ một người lớn mà bạn tin tưởng gọi giúp, hoặc đến công an xã, phường gần nhất.
+    Mình không đọc được tin nhắn của bạn vì Zalo đã ẩn nội dung. Tin của bạn đã được ghi lại để nhân viên xem. Bạn có thể nhắn lại bất cứ lúc nào.
 media-unsupported = Xin lỗi, mình chỉ đọc được chữ và vị trí. Ảnh, tin thoại hay nhãn dán không được lưu lại. Bạn gõ vài chữ giúp mình nhé.
 not-understood = Mình chưa hiểu ý bạn. Bạn chọn một trong các nút bên dưới, hoặc gõ ngắn gọn nhé.
 not-understood-human = Xin lỗi vì mình chưa hiểu. Bạn có muốn nói chuyện với một nhân viên không?
@@ -157,6 +162,7 @@ alert-tier-urgent = KHẨN CẤP
 alert-tier-routine = thường
 alert-no-province = chưa rõ
 alert-no-reasons = yêu cầu liên hệ
+alert-reason-hidden_by_zalo = tin nhắn bị Zalo ẩn (người dùng được bảo vệ)
 
 ## Staff side (staff and volunteers; staff see Vietnamese by default)
 alert-volunteer = Chuyển tiếp bởi tình nguyện viên đã xác minh
