@@ -221,20 +221,25 @@ class FakeZaloBot(_Server):
         self.updates: list[dict[str, Any]] = []
         self.sent: list[tuple[str, str]] = []
         self.known_chats: set[str] = set()
+        self.base_url = ""
         self.webhook: dict[str, Any] = {}
+        self.calls: list[str] = []  # method names, in order
+        self.poll_answers: list[dict[str, Any]] = []  # canned failures for the next polls
         self._ids = itertools.count(1)
         self._new = asyncio.Event()
 
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
-        return await self._serve(app) + "/bot"
+        self.base_url = await self._serve(app) + "/bot"
+        return self.base_url
 
     async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        self.calls.append(method)
         if request.match_info["token"] != BOT_TOKEN:
             return web.json_response({"ok": False, "error_code": 401,
                                       "description": "Unauthorized"})
-        method = request.match_info["method"]
         try:
             body = await request.json()
         except ValueError:
@@ -243,6 +248,11 @@ class FakeZaloBot(_Server):
         if method == "getMe":
             return web.json_response({"ok": True, "result": {"id": "bot", "account_name": "b"}})
         if method == "getUpdates":
+            if self.poll_answers:
+                return web.json_response(self.poll_answers.pop(0))
+            if self.webhook.get("url"):  # polling does not work while a webhook is set
+                return web.json_response({"ok": False, "error_code": 409, "description":
+                                          "Conflict: webhook is active, delete it first"})
             if not self.updates:
                 self._new.clear()
                 with contextlib.suppress(TimeoutError):
@@ -263,8 +273,11 @@ class FakeZaloBot(_Server):
             self.sent.append((chat, text))
             return web.json_response({"ok": True, "result": {
                 "message_id": f"{next(self._ids):x}", "date": int(time.time() * 1000)}})
-        if method in ("setWebhook", "deleteWebhook"):
+        if method == "setWebhook":
             self.webhook = body
+            return web.json_response({"ok": True, "result": True})
+        if method == "deleteWebhook":
+            self.webhook = {}
             return web.json_response({"ok": True, "result": True})
         return web.json_response({"ok": False, "error_code": 404, "description": "Not found"})
 
