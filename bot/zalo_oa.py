@@ -52,6 +52,7 @@ EXIT_OPTION = "exit"  # the core's quick exit: always a button, whatever else mu
 REFRESH_AHEAD = dt.timedelta(minutes=30)
 EXPIRED = (-216, -220)
 OUTSIDE_WINDOW = (-230, -232, -213, -244)
+FOLLOW_EVENTS = ("follow", "unfollow")
 MEDIA_EVENTS = {"user_send_image": "photo", "user_send_gif": "animation",
                 "user_send_sticker": "sticker", "user_send_audio": "voice",
                 "user_send_video": "video", "user_send_file": "document",
@@ -63,7 +64,7 @@ class _Loose(BaseModel):
 
 
 class _Sender(_Loose):
-    id: str
+    id: str | int
 
 
 class _Coordinates(_Loose):
@@ -90,8 +91,17 @@ class OAEvent(_Loose):
     app_id: str | int | None = None
     event_name: str
     sender: _Sender | None = None
+    follower: _Sender | None = None  # follow / unfollow carry the person here, not in sender
     message: _Msg | None = None
     timestamp: str | int | None = None
+
+    def person(self) -> str | None:
+        """The person's id: ``follower.id`` for follow/unfollow, else ``sender.id`` (either
+        is accepted for any event, as integrations disagree)."""
+        first, second = ((self.follower, self.sender) if self.event_name in FOLLOW_EVENTS
+                         else (self.sender, self.follower))
+        who = first or second
+        return str(who.id) if who is not None else None
 
     def coordinates(self) -> tuple[float, float] | None:
         if self.message is None:
@@ -166,7 +176,7 @@ def to_event(event: OAEvent, buttons: ButtonPayloads | None = None) -> Inbound |
     if name == "follow":
         return Command("start")
     if name == "unfollow":
-        return Command("x")
+        return Command("x")  # as quick exit: wipe the session, stop what was not sent yet
     if name in MEDIA_EVENTS:
         return Media(MEDIA_EVENTS[name])
     return None  # oa_send_* echoes of our own messages, and anything else
@@ -331,9 +341,9 @@ class ZaloOAChannel(QueuedChannel):
 
     async def process(self, event: OAEvent) -> None:
         inbound = to_event(event, self.buttons)
-        if inbound is None or event.sender is None:
+        user = event.person()
+        if inbound is None or user is None:
             return
-        user = event.sender.id
         key = self.secrets.hash_id(CHANNEL, user)
         msg_id = event.message.msg_id if event.message is not None else None
         event_id = f"{CHANNEL}:{msg_id or f'{event.event_name}:{user}:{event.timestamp}'}"

@@ -168,8 +168,14 @@ class FakeZaloOA(_Server):
             message = {"msg_id": f"u{next(self._ids)}", "location": coordinates}
         return self._event(user, "user_send_location", message)
 
-    def follow_event(self, user: str) -> dict[str, Any]:
-        return self._event(user, "follow", None)
+    def follow_event(self, user: str, name: str = "follow") -> dict[str, Any]:
+        """follow / unfollow: the person is ``follower.id`` (with ``oa_id``), no ``sender``."""
+        return {"app_id": OA_APP_ID, "oa_id": "oa-1", "user_id_by_app": f"app-{user}",
+                "event_name": name, "follower": {"id": user}, "source": "oa_profile",
+                "timestamp": str(int(time.time() * 1000))}
+
+    def unfollow_event(self, user: str) -> dict[str, Any]:
+        return self.follow_event(user, "unfollow")
 
     @staticmethod
     def sign(raw: bytes, event: dict[str, Any], secret: str = OA_SECRET_KEY) -> str:
@@ -185,7 +191,9 @@ class FakeZaloOA(_Server):
             headers["X-ZEvent-Signature"] = self.sign(raw, event)
         elif signature is not None:
             headers["X-ZEvent-Signature"] = signature
-        if event["event_name"].startswith("user_") or event["event_name"] == "follow":
+        if event.get("event_name") == "follow":
+            self.last_from_user[event["follower"]["id"]] = self.now()
+        elif str(event.get("event_name", "")).startswith("user_"):
             self.last_from_user[event["sender"]["id"]] = self.now()
         async with aiohttp.ClientSession() as http, \
                 http.post(self.webhook_url, data=raw, headers=headers) as response:

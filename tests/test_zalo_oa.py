@@ -134,3 +134,30 @@ async def test_the_fake_refuses_messengers_template_shape(tmp_path, clock) -> No
         assert answer["error"] == -201
         assert len(z.oa_fake.refused) == len(bad) + 1 and z.oa_fake.sent == []
         z.oa_fake.refused.clear()
+
+
+async def test_follow_greets_the_follower(tmp_path, clock) -> None:
+    """follow carries the person in follower.id, with no sender: it used to be ignored."""
+    async with ZaloWorld(tmp_path, clock) as z:
+        assert await z.oa_fake.deliver(z.oa_fake.follow_event(USER)) == 200
+        await z.settle()
+        assert "nguy hiểm" in z.oa_fake.texts_to(USER)[0]
+
+
+async def test_unfollow_is_a_quick_exit(tmp_path, clock) -> None:
+    """Unfollowing wipes the session and stops whatever was not sent yet."""
+    async with ZaloWorld(tmp_path, clock) as z:
+        key = z.secrets.hash_id("zalo_oa", USER)
+        await z.oa_says("toi can giup do, ck toi hay danh toi")
+        z.oa_fake.rate_limit_next = 100  # Zalo slows us down: the next replies wait
+        await z.oa_fake.deliver(z.oa_fake.text_event(USER, "ha noi"))
+        await z.oa.idle()
+        await z.oa.sender.step()
+        assert await z.oa.sender.queue.count_pending("zalo_oa") > 0
+        async with z.store.unit_of_work() as uow:
+            assert await uow.sessions.load(key) is not None
+        assert await z.oa_fake.deliver(z.oa_fake.unfollow_event(USER)) == 200
+        await z.oa.idle()
+        assert await z.oa.sender.queue.count_pending("zalo_oa") == 0
+        async with z.store.unit_of_work() as uow:
+            assert await uow.sessions.load(key) is None
