@@ -2,8 +2,10 @@
 
 - The webhook checks ``X-ZEvent-Signature`` (``mac=`` + hex sha256 of app_id + raw body +
   timestamp + the OA secret key) in constant time; a wrong or missing one gets 401 and changes
-  nothing. A good one is acknowledged at once and processed afterwards (Zalo wants an answer
-  within about 2 s); duplicates (same ``msg_id``) are processed once.
+  nothing, except Zalo's unsigned empty test post (``{}`` or no body, sent when the webhook URL
+  is saved), which gets 200 and does nothing. A good one is acknowledged at once and processed
+  afterwards (Zalo wants an answer within about 2 s); duplicates (same ``msg_id``) are
+  processed once.
 - Tokens: the access token lives about 25 h and the refresh token is single-use and rotates, so a
   refresh stores the new pair (encrypted) before the new access token is used; refresh happens
   ahead of expiry and on errors -216/-220 (then the send is retried once). A failed refresh is
@@ -113,6 +115,18 @@ class OAEvent(_Loose):
         if self.message.location is not None:
             return self.message.location.latitude, self.message.location.longitude
         return None
+
+
+def is_setup_probe(raw: bytes) -> bool:
+    """Zalo may post an unsigned ``{}`` (or nothing) when the webhook URL is saved, and wants a
+    200. Such a body carries no event, so answering it changes nothing; any other body must
+    be signed."""
+    if not raw.strip():
+        return True
+    try:
+        return json.loads(raw) == {}
+    except ValueError:
+        return False
 
 
 def signature_ok(raw: bytes, header: str, oa_secret: str) -> bool:
@@ -322,6 +336,8 @@ class ZaloOAChannel(QueuedChannel):
 
     async def webhook(self, request: web.Request) -> web.Response:
         raw = await request.read()
+        if is_setup_probe(raw):
+            return web.Response(status=200)  # Zalo's unsigned test post: nothing to do
         if not signature_ok(raw, request.headers.get("X-ZEvent-Signature", ""),
                             self.oa_secret_key):
             return web.Response(status=401)

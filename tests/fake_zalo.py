@@ -199,6 +199,14 @@ class FakeZaloOA(_Server):
                 http.post(self.webhook_url, data=raw, headers=headers) as response:
             return response.status
 
+    async def save_webhook_url(self, body: bytes = b"{}") -> int:
+        """An admin saves the webhook URL in the developer console: Zalo may post an unsigned
+        test body (``{}``) and expects 200."""
+        async with aiohttp.ClientSession() as http, \
+                http.post(self.webhook_url, data=body,
+                          headers={"Content-Type": "application/json"}) as response:
+            return response.status
+
     def texts_to(self, user: str) -> list[str]:
         return [message["text"] for to, message in self.sent if to == user]
 

@@ -4,6 +4,8 @@ which refuses what Zalo refuses (-201 for Messenger's template shape)."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -161,3 +163,20 @@ async def test_unfollow_is_a_quick_exit(tmp_path, clock) -> None:
         assert await z.oa.sender.queue.count_pending("zalo_oa") == 0
         async with z.store.unit_of_work() as uow:
             assert await uow.sessions.load(key) is None
+
+
+async def test_the_unsigned_test_post_gets_200_and_does_nothing(tmp_path, clock) -> None:
+    """Saving the webhook URL: Zalo posts an unsigned {} and disables a URL that refuses it."""
+    async with ZaloWorld(tmp_path, clock) as z:
+        for body in (b"{}", b"", b" { } \n"):
+            assert await z.oa_fake.save_webhook_url(body) == 200
+        unsigned = [b"[]", b"null", b'{"event_name": "user_send_text"}',
+                    json.dumps(z.oa_fake.text_event(USER, "xin chao")).encode()]
+        for body in unsigned:  # anything else must still be signed
+            assert await z.oa_fake.save_webhook_url(body) == 401
+        await z.settle()
+        assert z.oa_fake.sent == []
+        async with z.store.unit_of_work() as uow:
+            assert await uow.sessions.load(z.secrets.hash_id("zalo_oa", USER)) is None
+        assert await z.oa_says("xin chao") == 200  # and real events still work
+        assert len(z.oa_fake.sent) == 1
