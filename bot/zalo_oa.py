@@ -10,8 +10,10 @@
   refresh stores the new pair (encrypted) before the new access token is used; refresh happens
   ahead of expiry and on errors -216/-220 (then the send is retried once). A failed refresh is
   reported to the operator.
-- Answers are allowed only within the interaction window after the person last wrote: a staff
-  message outside it is not attempted, and the staff member is told.
+- Answers are allowed only within Zalo's interaction window after the person last wrote: free
+  for 48 h, billed to the OA's Zalo Cloud Account up to 7 days (``window``, a setting just under
+  that), impossible after. A staff message in the billed band goes with a note to the staff
+  member; after the window it is not attempted, and the staff member is told why.
 - Parsing is tolerant (pydantic models ignoring what they do not know; coordinates as strings or
   numbers, under ``attachments[0].payload.coordinates`` or ``message.location``).
 """
@@ -52,6 +54,7 @@ MAX_TITLE = 100
 MAX_QUERY_PAYLOAD = 1000
 EXIT_OPTION = "exit"  # the core's quick exit: always a button, whatever else must give way
 REFRESH_AHEAD = dt.timedelta(minutes=30)
+FREE_WINDOW = dt.timedelta(hours=48)  # replies are free within 48 h of the person's last message
 EXPIRED = (-216, -220)
 OUTSIDE_WINDOW = (-230, -232, -213, -244)
 FOLLOW_EVENTS = ("follow", "unfollow")
@@ -384,17 +387,35 @@ class ZaloOAChannel(QueuedChannel):
 
     async def to_person(self, uow: SqliteUnitOfWork, case: dict[str, Any], text: str,
                         urgent: bool) -> bool:
-        """A staff message: only inside the interaction window, else not attempted."""
+        """A staff message, within Zalo's interaction window after the person last wrote:
+        free up to 48 h, billed to the OA's Zalo Cloud Account up to 7 days (the staff member
+        is told), impossible after (not attempted; the staff member is told why)."""
         last = await uow.contact_window.last(case["conversation"])
-        if last is None or self._clock() - last > self.window:
-            return False
         user = (case.get("address") or {}).get("user")
-        if user is None:
+        if last is None or user is None:
+            return False
+        elapsed = self._clock() - last
+        hours = int(elapsed.total_seconds() // 3600)
+        if elapsed > self.window:
+            await self._tell_claimer(uow, case, "staff-zalo-window-closed", hours)
             return False
         for payload in payloads(Message(text), self.buttons.seal):
             await uow.outgoing.queue(CHANNEL, case["conversation"], 0 if urgent else 1,
                                      {"chat": user, "method": "send",
                                       "params": {"message": payload}},
                                      self._clock())
+        if elapsed > FREE_WINDOW:
+            await self._tell_claimer(uow, case, "staff-zalo-window-billed", hours)
         self.sender.wake()
         return True
+
+    async def _tell_claimer(self, uow: SqliteUnitOfWork, case: dict[str, Any], key: str,
+                            hours: int) -> None:
+        """A note about the window to the staff member handling the case (in the same
+        transaction as the handoff itself)."""
+        if self.desk is None or not case.get("claimed_by"):
+            return
+        member = await uow.staff.get(case["claimed_by"])
+        if member is not None:
+            await self.desk.post.to_staff(uow, member["user_id"],
+                                          self.desk.t(key, code=case["code"], hours=hours))

@@ -52,6 +52,7 @@ class FakeZaloOA(_Server):
         self.last_from_user: dict[str, float] = {}
         self.sent: list[tuple[str, dict[str, Any]]] = []  # (user_id, message)
         self.refused: list[tuple[str, Any, str]] = []  # (user_id, message, why): error -201
+        self.billed: list[tuple[str, str]] = []  # (user_id, text) sent 48 h-7 d after the user
         self.refreshes = 0
         self.rate_limit_next = 0
         self.webhook_url = ""
@@ -101,6 +102,8 @@ class FakeZaloOA(_Server):
         if problem:
             self.refused.append((user, message, problem))
             return web.json_response({"error": -201, "message": "Parameters are invalid"})
+        if self.now() - last > 48 * 3600:  # 48 h to 7 days: billed to the Zalo Cloud Account
+            self.billed.append((user, message["text"]))
         self.sent.append((user, message))
         return web.json_response({"error": 0, "message": "Success",
                                   "data": {"message_id": f"m{next(self._ids)}", "user_id": user}})

@@ -62,7 +62,7 @@ class ZaloWorld:
                                       OA_APP_ID, OA_APP_SECRET, "access-1", "refresh-1",
                                       operator_alert, clock=self.clock)
         self.oa = ZaloOAChannel(self.oa_client, self.engine, self.store, self.secrets,
-                                OA_SECRET_KEY, dt.timedelta(hours=48), pacing=FAST,
+                                OA_SECRET_KEY, dt.timedelta(hours=167), pacing=FAST,
                                 clock=self.clock)
         self.zbot = ZaloBotChannel(ZaloBotClient(self.http, bot_url, BOT_TOKEN), self.engine,
                                    self.store, self.secrets, webhook_secret="zbot-secret-123",
@@ -270,8 +270,9 @@ async def test_zalo_bot_webhook_secret_and_duplicates(tmp_path, clock) -> None:
 
 
 async def test_staff_reply_outside_the_zalo_window_is_not_sent(tmp_path, clock) -> None:
-    """A Zalo OA person, a Telegram staff member: inside the window the reply goes through,
-    outside it nothing is attempted and the staff member is told."""
+    """A Zalo OA person, a Telegram staff member: within 48 h the reply is free; from 48 h to
+    7 days it goes, billed, and the staff member is told; after that nothing is attempted and
+    the staff member is told why. (The window used to end at 48 h.)"""
     telegram = FakeTelegram()
     await telegram.start()
     group, hoa = -100777, 7001
@@ -288,6 +289,7 @@ async def test_staff_reply_outside_the_zalo_window_is_not_sent(tmp_path, clock) 
                                         clock.now)
                     await uow.commit()
                 await z.oa_says("cuu em voi, no dang danh em")
+                assert any("nhắn lại đây bất cứ lúc nào" in t for t in z.oa_fake.texts_to(USER))
                 await bot.dispatch()
                 alert = telegram.bot_messages(group)[-1]
                 code = alert["text"].split("·")[1].split()[0]
@@ -301,13 +303,26 @@ async def test_staff_reply_outside_the_zalo_window_is_not_sent(tmp_path, clock) 
                 await z.oa_says("em on")
                 await bot.channel.sender.drain()
                 assert telegram.bot_messages(hoa)[-1]["text"].endswith("em on")
-                before = len(z.oa_fake.sent)
+                assert z.oa_fake.billed == []
                 clock.advance(hours=49)
                 late = await telegram.user_sends(hoa, sender=hoa, text=f"/reply {code} Chị ơi?")
                 await bot.settled(late)
                 await z.settle()
-                assert len(z.oa_fake.sent) == before
-                assert "Không thể nhắn" in telegram.bot_messages(hoa)[-1]["text"]
+                assert z.oa_fake.texts_to(USER)[-1] == "Nhân viên: Chị ơi?"
+                assert [text for _, text in z.oa_fake.billed] == ["Nhân viên: Chị ơi?"]
+                staff_saw = [m["text"] for m in telegram.bot_messages(hoa)[-2:]]
+                assert "49 giờ trước" in staff_saw[0] and "Zalo Cloud Account" in staff_saw[0]
+                assert staff_saw[1] == "Đã gửi cho người đó."
+                before = len(z.oa_fake.sent)
+                clock.advance(hours=167 - 49, minutes=1)  # 7 days since the person wrote
+                later = await telegram.user_sends(hoa, sender=hoa,
+                                                  text=f"/reply {code} Chị còn đó không?")
+                await bot.settled(later)
+                await z.settle()
+                assert len(z.oa_fake.sent) == before  # not attempted
+                staff_saw = [m["text"] for m in telegram.bot_messages(hoa)[-2:]]
+                assert "hơn 167 giờ" in staff_saw[0] and "7 ngày" in staff_saw[0]
+                assert "Không thể nhắn" in staff_saw[1]
     finally:
         await telegram.stop()
 
