@@ -127,8 +127,15 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         tasks.append(asyncio.create_task(every(5.0, escalations, "escalation")))
 
     if settings.zalo_oa_app_id:
-        async def operator_alert(reason: str) -> None:
-            log.error("OPERATOR: Zalo OA token refresh failed (%s); renew the tokens", reason)
+        async def operator_alert(problem: str) -> None:
+            """Problems only an operator can fix: in the log, and to the staff group."""
+            log.error("OPERATOR: Zalo OA needs attention: %s", problem)
+            if telegram is not None:
+                async with store.unit_of_work() as uow:
+                    await telegram.desk.post.to_group(
+                        uow, catalogue.text("vi", "operator-zalo-oa", text=problem))
+                    await uow.commit()
+                telegram.sender.wake()
 
         client = ZaloOAClient(
             http, store, settings.zalo_oa_api_url, settings.zalo_oa_oauth_url,

@@ -56,6 +56,14 @@ EXIT_OPTION = "exit"  # the core's quick exit: always a button, whatever else mu
 REFRESH_AHEAD = dt.timedelta(minutes=30)
 FREE_WINDOW = dt.timedelta(hours=48)  # replies are free within 48 h of the person's last message
 EXPIRED = (-216, -220)
+INVALID_TOKEN = -216  # also what a missing permission looks like: refreshed once, not per message
+# Errors that concern the whole OA, not one message: the operator must act (channels.md).
+ACCOUNT_WIDE = {-221: "OA not verified", -224: "OA package required",
+                -223: "API not granted to the app", -219: "app disabled",
+                -320: "no Zalo Cloud Account", -321: "Zalo Cloud Account has no balance",
+                INVALID_TOKEN: "token refused after a refresh (missing permission?)"}
+REFRESH_FAILED = 0  # the kind under which failed token refreshes are alerted
+ACCOUNT_PAUSE = dt.timedelta(hours=1)
 OUTSIDE_WINDOW = (-230, -232, -213, -244)
 FOLLOW_EVENTS = ("follow", "unfollow")
 MEDIA_EVENTS = {"user_send_image": "photo", "user_send_gif": "animation",
@@ -235,9 +243,11 @@ class ZaloOAClient:
     def __init__(
         self, http: httpx.AsyncClient, store: Store, api_url: str, oauth_url: str, app_id: str,
         app_secret: str, access_token: str, refresh_token: str,
-        on_refresh_failure: Callable[[str], Awaitable[None]] | None = None,
+        on_operator_alert: Callable[[str], Awaitable[None]] | None = None,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
+        """``on_operator_alert`` hears of problems only an operator can fix (a failed token
+        refresh, an account-wide error): once per kind until a message goes through again."""
         self.http = http
         self.secrets = ChannelSecrets(store)
         self.api_url = api_url.rstrip("/")
@@ -246,9 +256,30 @@ class ZaloOAClient:
         self.app_secret = app_secret
         self._initial = {"access_token": access_token, "refresh_token": refresh_token,
                          "expires_at": None}
-        self._on_refresh_failure = on_refresh_failure
+        self._on_operator_alert = on_operator_alert
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._lock = asyncio.Lock()
+        self._alerted: set[int] = set()  # kinds the operator has heard of since the last success
+        self._paused_until: dt.datetime | None = None
+        self._refused_after_refresh: str | None = None  # an access token -216 keeps refusing
+
+    async def _alert_once(self, kind: int, problem: str) -> None:
+        if kind in self._alerted:
+            return
+        self._alerted.add(kind)
+        if self._on_operator_alert is not None:
+            try:
+                await self._on_operator_alert(problem)
+            except Exception as exc:  # the pause must hold even if the alert cannot go
+                log.error("zalo OA operator alert failed: %s", type(exc).__name__)
+
+    async def _account_problem(self, code: int) -> RetryLater:
+        """Pause all sending for this OA (rows stay queued) and tell the operator once."""
+        self._paused_until = self._clock() + ACCOUNT_PAUSE
+        problem = f"zalo error {code}: {ACCOUNT_WIDE[code]}"
+        log.error("zalo OA account problem (%s); sending paused for %s", problem, ACCOUNT_PAUSE)
+        await self._alert_once(code, problem)
+        return RetryLater(ACCOUNT_PAUSE.total_seconds())
 
     async def tokens(self) -> dict[str, Any]:
         return await self.secrets.get(TOKENS) or dict(self._initial)
@@ -276,8 +307,9 @@ class ZaloOAClient:
                 }
             except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
                 log.error("zalo OA token refresh failed: %s", type(exc).__name__)
-                if self._on_refresh_failure is not None:
-                    await self._on_refresh_failure(type(exc).__name__)
+                await self._alert_once(REFRESH_FAILED,
+                                       f"token refresh failed ({type(exc).__name__}); "
+                                       "renew the tokens")
                 raise RetryLater(60) from None
             await self.secrets.put(TOKENS, fresh, self._clock())  # durable before first use
             return fresh
@@ -290,6 +322,9 @@ class ZaloOAClient:
         return tokens
 
     async def send(self, user_id: str, message: dict[str, Any]) -> None:
+        now = self._clock()
+        if self._paused_until is not None and now < self._paused_until:
+            raise RetryLater((self._paused_until - now).total_seconds())  # kept, not dropped
         tokens = await self._usable()
         for attempt in (1, 2):
             try:
@@ -303,10 +338,21 @@ class ZaloOAClient:
                 raise RetryLater(2.0) from None
             error = int(body.get("error", -1)) if isinstance(body, dict) else -1
             if error == 0:
+                self._alerted.clear()  # whatever was wrong has been fixed
+                self._paused_until = None
+                self._refused_after_refresh = None
                 return
+            if error == INVALID_TOKEN and (
+                    attempt == 2 or tokens["access_token"] == self._refused_after_refresh):
+                # A fresh token refused too: a permission problem, not an expiry. Refreshing
+                # again for every message would only burn refresh tokens.
+                self._refused_after_refresh = tokens["access_token"]
+                raise await self._account_problem(INVALID_TOKEN)
             if error in EXPIRED and attempt == 1:
                 tokens = await self.refresh(tokens["access_token"])
                 continue
+            if error in ACCOUNT_WIDE:
+                raise await self._account_problem(error)
             if error == -32:
                 raise RetryLater(5.0)
             if error in OUTSIDE_WINDOW:

@@ -54,6 +54,9 @@ class FakeZaloOA(_Server):
         self.refused: list[tuple[str, Any, str]] = []  # (user_id, message, why): error -201
         self.billed: list[tuple[str, str]] = []  # (user_id, text) sent 48 h-7 d after the user
         self.refreshes = 0
+        self.attempts = 0  # calls to /message/cs, refused or not
+        self.account_error: int | None = None  # an account-wide error for every send
+        self.permission_missing = False  # the app lacks the message permission: -216 always
         self.rate_limit_next = 0
         self.webhook_url = ""
         self._ids = itertools.count(1)
@@ -80,8 +83,11 @@ class FakeZaloOA(_Server):
                                   "refresh_token": self.refresh_token, "expires_in": "90000"})
 
     async def _send(self, request: web.Request) -> web.Response:
+        self.attempts += 1
         token = request.headers.get("access_token")
-        if token != self.access_token:
+        if self.account_error is not None:  # e.g. -221 OA not verified, -321 no balance
+            return web.json_response({"error": self.account_error, "message": "Account problem"})
+        if token != self.access_token or self.permission_missing:
             return web.json_response({"error": -216, "message": "Access token is invalid"})
         if self.expired:
             return web.json_response({"error": -220, "message": "Access token has expired"})

@@ -9,7 +9,7 @@ import json
 import httpx
 import pytest
 
-from bot.sender import Refused
+from bot.sender import Refused, RetryLater
 from bot.zalo_oa import payloads
 from handlers.events import Message, Option, PhoneLink
 from tests.conversation import Clock
@@ -180,3 +180,62 @@ async def test_the_unsigned_test_post_gets_200_and_does_nothing(tmp_path, clock)
             assert await uow.sessions.load(z.secrets.hash_id("zalo_oa", USER)) is None
         assert await z.oa_says("xin chao") == 200  # and real events still work
         assert len(z.oa_fake.sent) == 1
+
+
+async def test_an_account_wide_error_alerts_once_and_pauses_without_dropping(tmp_path,
+                                                                             clock) -> None:
+    """-221 (OA not verified) is the OA's problem, not one message's: one operator alert, all
+    sending paused, every reply kept; when it is fixed and the hour has passed, sending resumes."""
+    async with ZaloWorld(tmp_path, clock) as z:
+        z.oa_fake.account_error = -221
+        await z.oa_fake.deliver(z.oa_fake.text_event(USER, DANGER))
+        await z.oa_fake.deliver(z.oa_fake.text_event("999", "xin chao"))
+        await z.oa.idle()
+        queued = await z.oa.sender.queue.count_pending("zalo_oa")
+        for _ in range(3):
+            await z.oa.sender.step()
+        assert z.oa_fake.attempts == 1  # paused after the first refusal: no hammering
+        assert z.alerts == ["zalo error -221: OA not verified"]
+        assert await z.oa.sender.queue.count_pending("zalo_oa") == queued > 3  # kept
+        with pytest.raises(RetryLater):
+            await z.oa_client.send(USER, {"text": "x"})  # paused: not even attempted
+        assert z.oa_fake.attempts == 1
+        z.oa_fake.account_error = None  # the operator fixed it
+        clock.advance(minutes=61)
+        await z.oa_client.send(USER, {"text": "Thử lại"})
+        assert z.oa_fake.texts_to(USER) == ["Thử lại"]
+        z.oa_fake.account_error = -321  # later, another kind: a new alert
+        clock.advance(minutes=1)
+        with pytest.raises(RetryLater):
+            await z.oa_client.send(USER, {"text": "x"})
+        assert z.alerts[-1] == "zalo error -321: Zalo Cloud Account has no balance"
+
+
+@pytest.mark.parametrize("code", [-224, -223, -219, -320, -321])
+async def test_each_account_wide_error_is_one_alert(tmp_path, clock, code) -> None:
+    async with ZaloWorld(tmp_path, clock) as z:
+        z.oa_fake.last_from_user[USER] = z.oa_fake.now()
+        z.oa_fake.account_error = code
+        for _ in range(3):
+            with pytest.raises(RetryLater):
+                await z.oa_client.send(USER, {"text": "Xin chào"})
+            clock.advance(minutes=61)
+        assert len(z.alerts) == 1 and z.alerts[0].startswith(f"zalo error {code}:")
+        assert z.oa_fake.attempts == 3 and z.oa_fake.refreshes == 0
+
+
+async def test_a_missing_permission_refreshes_once_not_per_message(tmp_path, clock) -> None:
+    """-216 may be a missing permission: one refresh, then an alert and a pause; no refresh
+    for every message after it."""
+    async with ZaloWorld(tmp_path, clock) as z:
+        z.oa_fake.last_from_user[USER] = z.oa_fake.now()
+        z.oa_fake.permission_missing = True
+        for _ in range(3):
+            with pytest.raises(RetryLater):
+                await z.oa_client.send(USER, {"text": "Xin chào"})
+            clock.advance(minutes=61)
+        assert z.oa_fake.refreshes == 1
+        assert z.alerts == ["zalo error -216: token refused after a refresh (missing permission?)"]
+        z.oa_fake.permission_missing = False  # the permission was granted
+        await z.oa_client.send(USER, {"text": "Xin chào"})
+        assert z.oa_fake.texts_to(USER) == ["Xin chào"] and z.oa_fake.refreshes == 1

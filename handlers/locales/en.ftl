@@ -207,6 +207,7 @@ staff-person-left = { $code } · the person left the conversation.
 staff-unreachable = The person in case { $code } cannot be reached on their channel.
 staff-zalo-window-billed = { $code }: the person last wrote { $hours } hours ago. The message can still go, but after 48 hours Zalo bills it to the OA's Zalo Cloud Account. Seven days after their last message nothing can be sent.
 staff-zalo-window-closed = { $code }: the person last wrote more than { $hours } hours ago. Zalo lets an Official Account write only within 7 days, so nothing was sent. When they write again you can answer at once.
+operator-zalo-oa = The Zalo OA needs the operator: { $text }. Messages to Zalo OA users are being held (not lost) and will be tried again every hour.
 staff-help = Staff commands:
     /cases: open cases
     /case CODE: details (sent privately)

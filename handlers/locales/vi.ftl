@@ -208,6 +208,7 @@ staff-person-left = { $code } · người đó đã rời cuộc trò chuyện.
 staff-unreachable = Không thể nhắn cho người trong trường hợp { $code } qua kênh của họ.
 staff-zalo-window-billed = { $code }: người đó nhắn lần cuối { $hours } giờ trước. Tin vẫn gửi được, nhưng vì đã quá 48 giờ nên Zalo tính phí vào Zalo Cloud Account của OA. Sau 7 ngày kể từ lần nhắn cuối của họ thì không gửi được nữa.
 staff-zalo-window-closed = { $code }: người đó nhắn lần cuối hơn { $hours } giờ trước. Zalo không cho Official Account nhắn sau 7 ngày, nên tin chưa được gửi. Khi người đó nhắn lại, bạn trả lời được ngay.
+operator-zalo-oa = Zalo OA cần người vận hành xử lý: { $text }. Các tin gửi qua Zalo OA đang được giữ lại (không mất) và sẽ được thử gửi lại sau mỗi giờ.
 staff-help = Lệnh cho nhân viên:
     /cases: các trường hợp đang mở
     /case MÃ: chi tiết (gửi riêng)
