@@ -64,6 +64,10 @@ ACCOUNT_WIDE = {-221: "OA not verified", -224: "OA package required",
                 INVALID_TOKEN: "token refused after a refresh (missing permission?)"}
 REFRESH_FAILED = 0  # the kind under which failed token refreshes are alerted
 ACCOUNT_PAUSE = dt.timedelta(hours=1)
+# The refresh token dies three months after its last rotation: rotate at least weekly even when
+# nobody writes (checked every few hours by the runner).
+KEEP_ALIVE = dt.timedelta(days=6)
+KEEP_ALIVE_CHECK = dt.timedelta(hours=6)
 OUTSIDE_WINDOW = (-230, -232, -213, -244)
 FOLLOW_EVENTS = ("follow", "unfollow")
 MEDIA_EVENTS = {"user_send_image": "photo", "user_send_gif": "animation",
@@ -304,6 +308,7 @@ class ZaloOAClient:
                     "refresh_token": str(body["refresh_token"]),
                     "expires_at": (self._clock() + dt.timedelta(
                         seconds=int(body.get("expires_in", 90000)))).isoformat(),
+                    "refreshed_at": self._clock().isoformat(),
                 }
             except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
                 log.error("zalo OA token refresh failed: %s", type(exc).__name__)
@@ -313,6 +318,16 @@ class ZaloOAClient:
                 raise RetryLater(60) from None
             await self.secrets.put(TOKENS, fresh, self._clock())  # durable before first use
             return fresh
+
+    async def keep_alive(self) -> bool:
+        """Rotate the pair if it has not been rotated for ``KEEP_ALIVE`` (or never by us), so
+        months without a message never let the refresh token expire. True if it refreshed."""
+        tokens = await self.tokens()
+        at = tokens.get("refreshed_at")
+        if at is not None and self._clock() - dt.datetime.fromisoformat(at) < KEEP_ALIVE:
+            return False
+        await self.refresh(tokens["access_token"])
+        return True
 
     async def _usable(self) -> dict[str, Any]:
         tokens = await self.tokens()

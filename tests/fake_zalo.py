@@ -47,6 +47,7 @@ class FakeZaloOA(_Server):
         self.now = now  # seconds; tests share their clock with the bot
         self.access_token = "access-1"
         self.refresh_token = "refresh-1"
+        self.refresh_issued_at = now()
         self.expired = False
         self.window_seconds = window_seconds
         self.last_from_user: dict[str, float] = {}
@@ -73,8 +74,10 @@ class FakeZaloOA(_Server):
         if request.headers.get("secret_key") != OA_APP_SECRET or form.get("app_id") != OA_APP_ID:
             return web.json_response({"error": -14002, "error_name": "Invalid app"})
         if form.get("grant_type") != "refresh_token" or \
-                form.get("refresh_token") != self.refresh_token:
+                form.get("refresh_token") != self.refresh_token or \
+                self.now() - self.refresh_issued_at > 90 * 24 * 3600:  # dies after 3 months
             return web.json_response({"error": -14014, "error_name": "Invalid refresh token"})
+        self.refresh_issued_at = self.now()
         self.refreshes += 1
         self.access_token = f"access-{self.refreshes + 1}"
         self.refresh_token = f"refresh-{self.refreshes + 1}"  # the old one is spent

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from bot.sender import Refused, RetryLater
-from bot.zalo_oa import payloads
+from bot.storage import ChannelSecrets
+from bot.zalo_oa import TOKENS, payloads
 from handlers.events import Message, Option, PhoneLink
 from tests.conversation import Clock
 from tests.test_zalo import USER, ZaloWorld
@@ -239,3 +240,27 @@ async def test_a_missing_permission_refreshes_once_not_per_message(tmp_path, clo
         z.oa_fake.permission_missing = False  # the permission was granted
         await z.oa_client.send(USER, {"text": "Xin chào"})
         assert z.oa_fake.texts_to(USER) == ["Xin chào"] and z.oa_fake.refreshes == 1
+
+
+async def test_tokens_are_rotated_weekly_even_when_nobody_writes(tmp_path, clock) -> None:
+    """The refresh token dies 3 months after its last rotation: the scheduled keep-alive
+    rotates it at least weekly, without any message going out."""
+    async with ZaloWorld(tmp_path, clock) as z:
+        assert await z.oa_client.keep_alive()  # never rotated by us: at once
+        assert z.oa_fake.refreshes == 1
+        stored = await ChannelSecrets(z.store).get(TOKENS)
+        assert stored["refresh_token"] == z.oa_fake.refresh_token
+        for _day in range(5):
+            clock.advance(days=1)
+            assert not await z.oa_client.keep_alive()
+        clock.advance(days=1, minutes=1)
+        assert await z.oa_client.keep_alive()
+        assert z.oa_fake.refreshes == 2 and z.oa_fake.sent == []
+        for _week in range(13):  # a quiet quarter: the token chain never breaks
+            clock.advance(days=7)
+            await z.oa_client.keep_alive()
+        assert z.oa_fake.refreshes == 15 and z.alerts == []
+        clock.advance(days=91)  # had it stayed quiet for three months, it would have died
+        with pytest.raises(RetryLater):
+            await z.oa_client.refresh()
+        assert z.alerts and z.oa_fake.refreshes == 15
