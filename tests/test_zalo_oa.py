@@ -4,16 +4,29 @@ which refuses what Zalo refuses (-201 for Messenger's template shape)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
 
+from bot.crypto import Secrets
 from bot.sender import Refused, RetryLater
-from bot.storage import ChannelSecrets
+from bot.storage import ChannelSecrets, Store
 from bot.zalo_oa import TOKENS, payloads
-from handlers.events import Message, Option, PhoneLink
-from tests.conversation import Clock
+from handlers.catalogue import default_catalogue
+from handlers.events import Message, Option, PhoneLink, Text
+from handlers.flow import Engine, EngineConfig
+from knowledge.search import default_search
+from tests.conversation import SECRET, Clock
+from tests.fake_zalo import OA_APP_ID, OA_APP_SECRET, OA_SECRET_KEY, FakeZaloOA
+from tests.telegram_harness import until
 from tests.test_zalo import USER, ZaloWorld
 
 DANGER = "cuu toi voi chong toi dang danh toi"
@@ -264,3 +277,68 @@ async def test_tokens_are_rotated_weekly_even_when_nobody_writes(tmp_path, clock
         with pytest.raises(RetryLater):
             await z.oa_client.refresh()
         assert z.alerts and z.oa_fake.refreshes == 15
+
+
+async def expected_replies(folder: Path) -> list[Message]:
+    """What the core says to DANGER on a fresh deployment (nobody on call), in process."""
+    store = await Store(folder / "expected.db", Secrets(SECRET)).open()
+    try:
+        engine = Engine(store.unit_of_work, default_search(), default_catalogue(),
+                        EngineConfig())
+        reply = await engine.handle("zalo_oa:expected", "zalo_oa", Text(DANGER))
+    finally:
+        await store.close()
+    assert reply is not None
+    return reply.messages
+
+
+async def test_binhan_run_delivers_every_reply_to_a_person_in_danger(tmp_path) -> None:
+    """Black box: the installed command against an OA fake that refuses Messenger's shape.
+    A person writes "cuu toi voi chong toi dang danh toi" and receives every reply the core
+    made, with its buttons, the 113 call button first among them."""
+    expected = await expected_replies(tmp_path)
+    assert len(expected) >= 3 and any(m.phones for m in expected)
+    oa_fake = FakeZaloOA()
+    await oa_fake.start()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "ZALO_OA_APP_ID": OA_APP_ID, "ZALO_OA_APP_SECRET": OA_APP_SECRET,
+           "ZALO_OA_SECRET_KEY": OA_SECRET_KEY, "ZALO_OA_ACCESS_TOKEN": "access-1",
+           "ZALO_OA_REFRESH_TOKEN": "refresh-1", "ZALO_OA_API_URL": oa_fake.url,
+           "ZALO_OA_OAUTH_URL": oa_fake.url, "TELEGRAM_WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+           "DATABASE_PATH": str(tmp_path / "run.db"), "SECRET_KEY_FILE": str(tmp_path / "k"),
+           "LOG_LEVEL": "INFO"}
+    for name in ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN"):
+        env.pop(name, None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    oa_fake.webhook_url = f"http://127.0.0.1:{port}/zalo/oa"
+    try:
+        for _ in range(150):  # the webhook server may need a moment after start
+            with contextlib.suppress(OSError):
+                if await oa_fake.save_webhook_url() == 200:  # Zalo's unsigned test post
+                    break
+            await asyncio.sleep(0.2)
+        assert await oa_fake.deliver(oa_fake.text_event(USER, DANGER)) == 200
+        await until(lambda: len(oa_fake.sent) >= len(expected), timeout=30)
+        await asyncio.sleep(0.5)  # nothing more, nothing refused
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+        await oa_fake.stop()
+    assert process.returncode == 0, err.decode()
+    assert oa_fake.refused == []
+    assert oa_fake.texts_to(USER) == [m.text for m in expected]
+    for message, (_, sent) in zip(expected, oa_fake.sent, strict=True):
+        buttons = sent.get("attachment", {}).get("payload", {}).get("buttons", [])
+        assert bool(buttons) == bool(message.options or message.phones), message.text
+        if message.phones:
+            assert buttons[0] == {"type": "oa.open.phone", "title": message.phones[0].label,
+                                  "payload": {"phone_code": "113"}}
+        for button in buttons:
+            assert button["type"] in ("oa.open.phone", "oa.query.hide")
+    assert oa_fake.refreshes >= 1  # the token keep-alive ran at start, unasked
+    log = err.decode()
+    assert USER not in log and "danh toi" not in log and "refresh-" not in log
