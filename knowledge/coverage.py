@@ -195,12 +195,12 @@ def draw_map(search: ServiceSearch, figures: Coverage, path: Path) -> None:
     ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
     fig.text(
         0.01, 0.005,
-        "A place known only to its (old) province is drawn at that province's centre. "
-        "Grey: no verified place at all. Not drawn: Hoàng Sa and Trường Sa special zones "
-        f"(worst: {n.verified.worst_commune}).",
+        "A place known only to its (old) province is drawn at that province's centre.\n"
+        "Not drawn: the Hoàng Sa and Trường Sa special zones "
+        f"(the worst: {n.verified.worst_commune}, {n.verified.worst_km or 0:.0f} km).",
         fontsize=6.5, color="#444444",
     )
     ax.grid(True, linewidth=0.3, alpha=0.5)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     fig.savefig(path)
     plt.close(fig)
