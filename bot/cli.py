@@ -83,7 +83,11 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
         return 1
-    print(f"ok: {len(directory.services)} services, {len(directory.hotlines)} hotlines")
+    print(
+        f"ok: {len(directory.services)} services, {len(directory.hotlines)} hotlines, "
+        f"{len(directory.commune_bodies)} bodies in each of "
+        f"{len(default_gazetteer().communes)} communes"
+    )
     return 0
 
 

@@ -79,7 +79,7 @@ def _service(body: CommuneBody, commune: Commune | None, words: UnitWords) -> Se
     # validations would only repeat it.
     return Service.model_construct(
         id=f"commune-{body.id}-{suffix}",
-        name=_fill(body.name, unit),
+        name=_fill(body.names_by_type.get(commune.type, body.name) if commune else body.name, unit),
         kind=body.kind,
         audiences=[],
         offers=list(body.offers),
