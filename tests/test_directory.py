@@ -234,3 +234,37 @@ def test_validate_refuses_an_unreachable_place(tmp_path: Path, capsys) -> None:
     for fine in ("via-111", "via-staff", "a-line"):
         assert f"(id={fine})" not in err
     assert "2 problem(s) found" in err
+
+
+def test_spreadsheet_import_keeps_sources_and_reachability(tmp_path: Path, resolver) -> None:
+    import csv
+
+    from knowledge.importer import COLUMNS, import_csv
+
+    rows = [
+        {"id": "ta-referred", "name_vi": "Nhà tạm lánh xã", "kind": "trusted_address",
+         "province": "ca mau", "referral": "111", "source": "Hội Phụ nữ xã, 2026",
+         "source_url": "https://example.org/list", "source_date": "2026-10", "confidence": "High"},
+        {"id": "ta-staff", "name_vi": "Nhà tạm lánh B", "kind": "trusted_address",
+         "province": "96", "staff_referral": "có", "source": "Hội Phụ nữ xã"},
+        {"id": "ta-no-way-in", "name_vi": "Nhà tạm lánh C", "kind": "trusted_address",
+         "province": "96", "source": "Hội Phụ nữ xã"},
+        {"id": "ta-bad-date", "name_vi": "D", "kind": "trusted_address", "phones": "111",
+         "source": "Hội Phụ nữ xã", "source_date": "tháng 10"},
+    ]
+    source = tmp_path / "in.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(COLUMNS))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: row.get(key, "") for key in COLUMNS})
+    report = import_csv(source, resolver, known_ids=set())
+    accepted = {s.id: s for s in report.accepted}
+    assert set(accepted) == {"ta-referred", "ta-staff"}
+    referred = accepted["ta-referred"]
+    assert referred.referral == "111" and referred.province == 96
+    assert referred.source_url == "https://example.org/list" and referred.source_date == "2026-10"
+    assert referred.confidence.value == "high" and not referred.may_have_changed
+    assert accepted["ta-staff"].staff_referral
+    rejected = {line: " ".join(problems) for line, problems in report.rejected}
+    assert "referral" in rejected[4] and "source_date" in rejected[5]
