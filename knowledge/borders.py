@@ -1,11 +1,16 @@
-"""Which country a point is in: Natural Earth polygons and an even-odd ray cast over an edge index.
+"""Which country a point is in: border polygons and an even-odd ray cast over an edge index.
 
 Why hand-written and not shapely: the question is one point in a handful of polygons, a few
 dozen lines of well-known code, and shapely would bring GEOS and numpy into a chatbot for it.
-Why an index: Vietnam's 1:10m border has ~4,000 vertices and China's ~14,000; casting a ray
-across all of them in Python takes milliseconds. Edges are bucketed into horizontal bands of
-``BAND`` degrees, so a query looks only at the few dozen edges of its band (a few microseconds).
-Countries are tried in file order (Vietnam first), each behind its bounding box.
+Why indexes: Vietnam's border has ~29,000 vertices and China's near part ~26,000; casting a ray
+across all of them in Python takes milliseconds. So:
+- a coarse grid of 1-degree cells lists the countries one of whose polygons comes near each
+  cell (a country that spans the antimeridian, whose own box is the whole world, is tried only
+  near its land);
+- each country's edges are bucketed into horizontal bands of ``BAND`` degrees for the ray cast
+  (a query looks at the few dozen edges of its band), and into small square cells for the
+  distance to the coast (a query looks at the cells within the distance asked).
+Both edge indexes are built the first time a country is asked about.
 """
 
 from __future__ import annotations
@@ -16,10 +21,18 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BAND = 0.05  # degrees of latitude per band of the edge index
+BAND = 0.05  # degrees of latitude per band of the ray-cast index
+SQUARE = 0.05  # degrees per side of the distance index's cells
+CELL = 1.0  # degrees per side of the coarse grid of countries
+CELL_MARGIN = 0.1  # degrees around each polygon box in that grid: > 5 km below 60° latitude
+M = CELL_MARGIN
 KM_PER_DEGREE = 111.195
 
 Edge = tuple[float, float, float, float, bool]  # lon1, lat1, lon2, lat2, on an outer ring
+
+
+def _floor(value: float, step: float) -> int:
+    return math.floor(value / step)
 
 
 @dataclass
@@ -38,18 +51,36 @@ class Country:
     north: float
     rings: list[list[list[float]]]  # GeoJSON rings: [[lon, lat], ...], closed
     outer: list[bool]  # per ring: the first ring of a polygon (not a hole)
+    boxes: list[list[float]] = field(default_factory=list)  # per polygon: west, south, east, north
     _bands: dict[int, list[Edge]] | None = field(default=None, repr=False)
+    _squares: dict[tuple[int, int], list[Edge]] | None = field(default=None, repr=False)
 
-    def _index(self) -> dict[int, list[Edge]]:
+    def _edges(self) -> itertools.chain[Edge]:
+        return itertools.chain.from_iterable(
+            ((x1, y1, x2, y2, outer) for (x1, y1), (x2, y2) in itertools.pairwise(ring))
+            for ring, outer in zip(self.rings, self.outer, strict=True)
+        )
+
+    def _band_index(self) -> dict[int, list[Edge]]:
         if self._bands is None:
             bands: dict[int, list[Edge]] = {}
-            for ring, outer in zip(self.rings, self.outer, strict=True):
-                for (x1, y1), (x2, y2) in itertools.pairwise(ring):
-                    low, high = (y1, y2) if y1 <= y2 else (y2, y1)
-                    for band in range(math.floor(low / BAND), math.floor(high / BAND) + 1):
-                        bands.setdefault(band, []).append((x1, y1, x2, y2, outer))
+            for edge in self._edges():
+                y1, y2 = edge[1], edge[3]
+                for band in range(_floor(min(y1, y2), BAND), _floor(max(y1, y2), BAND) + 1):
+                    bands.setdefault(band, []).append(edge)
             self._bands = bands
         return self._bands
+
+    def _square_index(self) -> dict[tuple[int, int], list[Edge]]:
+        if self._squares is None:
+            squares: dict[tuple[int, int], list[Edge]] = {}
+            for edge in self._edges():
+                x1, y1, x2, y2, _ = edge
+                for i in range(_floor(min(y1, y2), SQUARE), _floor(max(y1, y2), SQUARE) + 1):
+                    for j in range(_floor(min(x1, x2), SQUARE), _floor(max(x1, x2), SQUARE) + 1):
+                        squares.setdefault((i, j), []).append(edge)
+            self._squares = squares
+        return self._squares
 
     def in_box(self, lat: float, lon: float, margin: float = 0.0) -> bool:
         return (
@@ -69,7 +100,7 @@ class Country:
         if not self.in_box(lat, lon):
             return False
         inside = False
-        for x1, y1, x2, y2, outer in self._index().get(math.floor(lat / BAND), ()):
+        for x1, y1, x2, y2, outer in self._band_index().get(_floor(lat, BAND), ()):
             if (outer or holes) and (y1 > lat) != (y2 > lat):
                 crossing = x1 + (lat - y1) * (x2 - x1) / (y2 - y1)
                 if lon < crossing:
@@ -79,19 +110,19 @@ class Country:
     def distance_km(self, lat: float, lon: float, max_km: float) -> float:
         """Km from the point to the nearest edge, looking no farther than ``max_km`` (beyond
         that, ``math.inf``). Local flat-earth projection: exact enough at a few km."""
-        margin = max_km / KM_PER_DEGREE
-        if not self.in_box(lat, lon, margin / max(math.cos(math.radians(lat)), 0.1)):
+        scale = max(math.cos(math.radians(lat)), 0.01)
+        dlat = max_km / KM_PER_DEGREE
+        dlon = dlat / scale
+        if not (self.south - dlat <= lat <= self.north + dlat) or not (
+            self.west - dlon <= lon <= self.east + dlon
+        ):
             return math.inf
-        scale = math.cos(math.radians(lat))
-        index = self._index()
+        index = self._square_index()
         best = math.inf
-        seen: set[Edge] = set()
-        for band in range(math.floor((lat - margin) / BAND), math.floor((lat + margin) / BAND) + 1):
-            for edge in index.get(band, ()):
-                if edge in seen:
-                    continue
-                seen.add(edge)
-                best = min(best, _segment_km(lat, lon, edge, scale))
+        for i in range(_floor(lat - dlat, SQUARE), _floor(lat + dlat, SQUARE) + 1):
+            for j in range(_floor(lon - dlon, SQUARE), _floor(lon + dlon, SQUARE) + 1):
+                for edge in index.get((i, j), ()):
+                    best = min(best, _segment_km(lat, lon, edge, scale))
         return best if best <= max_km else math.inf
 
 
@@ -108,7 +139,23 @@ def _segment_km(lat: float, lon: float, edge: Edge, scale: float) -> float:
 
 @dataclass
 class Borders:
+    """Countries in the order they are tried (the precise layer first, Vietnam first of all)."""
+
     countries: list[Country]
+    cells: dict[tuple[int, int], list[Country]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for country in self.countries:
+            covered: set[tuple[int, int]] = set()
+            for west, south, east, north in country.boxes:
+                covered.update(
+                    itertools.product(
+                        range(_floor(south - M, CELL), _floor(north + M, CELL) + 1),
+                        range(_floor(west - M, CELL), _floor(east + M, CELL) + 1),
+                    )
+                )
+            for key in covered:
+                self.cells.setdefault(key, []).append(country)
 
     @classmethod
     def load(cls, paths: list[Path]) -> Borders:
@@ -129,30 +176,36 @@ class Borders:
                         north=north,
                         rings=[ring for polygon in polygons for ring in polygon],
                         outer=[i == 0 for polygon in polygons for i in range(len(polygon))],
+                        boxes=feature["properties"]["boxes"],
                     )
                 )
         return cls(countries)
 
+    def near(self, lat: float, lon: float) -> list[Country]:
+        """The countries with land within about ``CELL_MARGIN`` of the point's cell."""
+        return self.cells.get((_floor(lat, CELL), _floor(lon, CELL)), [])
+
     def country_at(self, lat: float, lon: float) -> str | None:
         """The country whose land holds the point, else whose outline does (a lake)."""
-        for country in self.countries:
+        candidates = self.near(lat, lon)
+        for country in candidates:
             if country.contains(lat, lon):
                 return country.iso
-        for country in self.countries:
+        for country in candidates:
             if country.within_outline(lat, lon):
                 return country.iso
         return None
 
     def distance_km(self, iso: str, lat: float, lon: float, max_km: float) -> float:
         return min(
-            (c.distance_km(lat, lon, max_km) for c in self.countries if c.iso == iso),
+            (c.distance_km(lat, lon, max_km) for c in self.near(lat, lon) if c.iso == iso),
             default=math.inf,
         )
 
     def nearest_country(self, lat: float, lon: float, max_km: float) -> tuple[str, float] | None:
         """The country whose border or coast is nearest, within ``max_km``, and its km."""
         best, found = math.inf, None
-        for country in self.countries:
+        for country in self.near(lat, lon):
             distance = country.distance_km(lat, lon, max_km)
             if distance < best:
                 best, found = distance, country.iso
