@@ -178,10 +178,13 @@ _COMMON_WORDS = {
 # Not "tới": folded it is "tôi" (I), and "tôi nhặt" is not "to Japan".
 _CUES = {"o", "tai", "sang", "qua", "ben", "nuoc", "den", "ve", "di", "xu", "tu"}
 # Narrower cues where a common phrase would read wrong: "đi tàu" (by train), "quá hạn" (overdue).
+# "hàn" is also "hắn" (him): "em đang ở bên hắn", "kể về hắn", "từ hắn" must stay him.
 _CUES_FOR = {
     "tau": {"ben", "sang", "nuoc"},
-    "han": _CUES - {"qua"},
+    "han": {"o", "tai", "sang", "nuoc", "di", "xu"},
 }
+# Short forms that also name a Vietnamese place people abbreviate the same way: "ĐL" is Đà Lạt.
+_ALSO_VIETNAMESE_SHORT = {"dl"}
 # Words after a short form that make it an ordinary word again ("đi tàu hỏa", "lao động").
 _NOT_AFTER = {
     "tau": {"hoa", "thuy", "bien", "ca", "xe", "dien", "cao", "ngam", "bay", "lua", "khach", "ra",
@@ -194,8 +197,10 @@ _NOT_AFTER = {
             "xe", "phong", "tu", "do", "sanh", "nang", "chung", "thong"},
     "mien": {"bac", "nam", "trung", "tay", "dong", "phi", "ha", "que", "nui", "bien", "xa",
              "nuoc", "dat"},
-    "han": {"che", "quoc", "tu", "dinh", "hoa", "gan", "han"},
-    "nhat": {"la", "dinh", "thiet", "quyet", "tam", "tri"},
+    "han": {"che", "quoc", "tu", "dinh", "hoa", "gan", "han", "nha", "ben", "do", "day", "luon",
+            "voi", "lai", "roi", "o", "trong", "ngoai", "ngay", "mot", "chua"},
+    "nhat": {"la", "dinh", "thiet", "quyet", "tam", "tri", "rac", "do", "duoc", "lai", "len",
+             "cua", "tien", "chai", "lua", "rau", "cui", "ve"},
     "dai": {"loan", "hoc", "bieu", "dien", "truyen", "phat", "ly", "su", "gia", "khai", "han",
             "dong", "doan", "ca", "tam", "tien"},
     "ben trung": {"tam", "thu", "uong", "hoc", "cap", "gian", "thanh", "binh", "ta", "doan",
@@ -458,7 +463,8 @@ class Abroad:
             place = self._vietnamese_place(words, i, end)
             if place == 2:
                 return None
-            return AbroadMatch(alias.country, alias, i, end, also_vietnamese=place == 1)
+            also_vietnamese = place == 1 or " ".join(alias.key) in _ALSO_VIETNAMESE_SHORT
+            return AbroadMatch(alias.country, alias, i, end, also_vietnamese=also_vietnamese)
         return None
 
     @staticmethod

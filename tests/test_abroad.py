@@ -260,6 +260,16 @@ NOT_ABROAD = [
     "di lao dong o nuoc ngoai ve",
     "em o ben ngoai",
     "ck em o nha",
+    "em dang o ben han, ko nhan tin dc",  # "bên hắn": beside him
+    "em so han lam",
+    "e ke ve han cho chi nghe",
+    "em muon o han nha me",
+    "chong em di nhat rac ve",
+    "em phai di cam do",
+    "em o dl",  # Đà Lạt as often as Đài Loan
+    "chong em say ruou roi lao vao danh em",
+    "em dang mang thai thang thu 5",
+    "nhat dinh em phai di",
 ]
 
 
@@ -388,3 +398,28 @@ def test_borders_carry_their_provenance() -> None:
     isos = [f["properties"]["iso"] for f in near["features"]]
     assert isos == ["VN", "CN", "LA", "KH", "TH", "MM"]  # Vietnam first: tried first
     assert "VN" not in {f["properties"]["iso"] for f in world["features"]}
+
+
+# --- the command line -------------------------------------------------------------------------
+
+
+def test_cli_where_names_the_country(capsys) -> None:
+    import json
+
+    from bot.cli import main
+
+    assert main(["where", "em đang ở Hàn Quốc, Busan"]) == 0
+    assert main(["where", "em o lao cai"]) == 0
+    abroad_row, home_row = (json.loads(x) for x in capsys.readouterr().out.splitlines())
+    assert abroad_row["abroad"] == {"country": "KR", "city": "Busan"}
+    assert home_row["abroad"] is None and home_row["province"]["code"] == 15
+
+
+def test_cli_nearest_from_across_the_border(capsys) -> None:
+    import json
+
+    from bot.cli import main
+
+    assert main(["nearest", "--lat", "22.523", "--lon", "103.950"]) == 0  # Hà Khẩu
+    row = json.loads(capsys.readouterr().out)
+    assert row["outside_vietnam"] is True and row["country"] == "CN" and row["services"] == []
