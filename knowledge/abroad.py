@@ -87,6 +87,9 @@ _ORDER = {
 
 
 
+_FIRST_NUMBER = re.compile(r"[+#]?\d[\d \-]*\d")
+
+
 @dataclass(frozen=True)
 class AbroadLine:
     """One number to call abroad: local emergency, a help line, an embassy or consulate."""
@@ -114,6 +117,18 @@ class AbroadLine:
     def may_have_changed(self) -> bool:
         """Old or indirect sources: the bot says the number may have changed."""
         return self.confidence != "high"
+
+    @property
+    def dial(self) -> str:
+        """The first number in ``number``, as written ("15999; WhatsApp +60 ..." gives "15999"),
+        for a tap-to-call link; the full text stays what the person reads."""
+        found = _FIRST_NUMBER.search(self.number)
+        return found.group(0).strip() if found else ""
+
+    @property
+    def in_vietnamese(self) -> bool:
+        """The source lists Vietnamese among the languages (by phone, chat or interpreter)."""
+        return any("vietnamese" in x.lower() and "not stated" not in x for x in self.languages)
 
 
 @dataclass(frozen=True)

@@ -341,6 +341,17 @@ def test_china_missions_after_local_numbers(abroad) -> None:
     assert help_.name_vi == "Trung Quốc" and help_.name_en == "China"
 
 
+def test_dial_and_language_from_the_source_text(abroad) -> None:
+    malaysia = {line.dial: line for line in abroad.help_for("MY").lines}
+    talian_kasih = malaysia["15999"]
+    assert talian_kasih.number == "15999; WhatsApp +60 19-261 5999"  # shown as the source has it
+    assert not talian_kasih.in_vietnamese  # "Vietnamese not stated"
+    taiwan = {line.dial: line for line in abroad.help_for("TW").lines}
+    assert taiwan["113"].in_vietnamese and taiwan["1955"].in_vietnamese
+    japan = [line.dial for line in abroad.help_for("JP").lines]
+    assert "#8008" in japan and "03-3466-3313" in japan
+
+
 def test_111_is_for_family_in_vietnam_only(abroad) -> None:
     help_ = abroad.help_for("KH")
     assert [line.number for line in help_.from_vietnam] == ["111"]
