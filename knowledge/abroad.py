@@ -280,11 +280,10 @@ class Abroad:
         self.folder = folder or data_folder()
         self._commune_km = commune_km
         self._vietnamese_places = vietnamese_places
-        self.lines: tuple[AbroadLine, ...] = tuple(
-            _line(row) for row in _rows(self.folder / "abroad_help.csv")
-        )
+        rows = _rows(self.folder / "abroad_help.csv")
+        self.lines: tuple[AbroadLine, ...] = tuple(_line(row) for row in rows)
         self._help: dict[str, _Help] = {}
-        for line, row in zip(self.lines, _rows(self.folder / "abroad_help.csv"), strict=True):
+        for line, row in zip(self.lines, rows, strict=True):
             entry = self._help.setdefault(line.country, _Help())
             entry.lines.append(line)
             entry.name_vi = entry.name_vi or row["country_vi"]

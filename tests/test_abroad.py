@@ -62,6 +62,20 @@ def test_both_sides_of_the_border(abroad, vietnamese, foreign, iso) -> None:
     assert abroad.country_at(*foreign) == iso
 
 
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [
+        (10.21, 103.96),  # Dương Đông, Phú Quốc
+        (10.02, 104.01),  # An Thới, Phú Quốc
+        (10.37, 103.86),  # Gành Dầu, the north tip of Phú Quốc, 15 km from Cambodia
+        (10.38, 104.48),  # Hà Tiên, on the Cambodian border
+        (21.47, 108.03),  # Trà Cổ beach, Móng Cái (the map's coast is a little inland)
+    ],
+)
+def test_phu_quoc_and_the_border_coast_are_vietnam(abroad, lat, lon) -> None:
+    assert abroad.country_at(lat, lon) == VIETNAM
+
+
 def test_hekou_lies_inside_vietnams_bounding_box(abroad) -> None:
     """The bug this replaces: a box around Vietnam holds Hà Khẩu."""
     from knowledge.geo import VIETNAM_BOX
