@@ -198,6 +198,7 @@ _CUES_FOR = {
     "tau": {"ben", "sang", "nuoc"},
     "han": {"o", "tai", "sang", "nuoc", "di", "xu"},
 }
+_NOT_ALONE = {"tau", "cam", "mien", "dai", "ma"}
 # Short forms that also name a Vietnamese place people abbreviate the same way: "ĐL" is Đà Lạt.
 _ALSO_VIETNAMESE_SHORT = {"dl"}
 # Words after a short form that make it an ordinary word again ("đi tàu hỏa", "lao động").
@@ -483,9 +484,11 @@ class Abroad:
 
     @staticmethod
     def _cued(words: list[str], start: int, end: int, alias: AbroadAlias) -> bool:
-        if start == 0 and end == len(words):
-            return True  # the whole message: an answer to "where are you?"
         key = " ".join(alias.key)
+        if start == 0 and end == len(words):
+            # The whole message: an answer to "where are you?" ("nhat", "TQ", "malay"), but not
+            # for the commonest words ("tàu", "cam", "miên", "đài" alone are not a country).
+            return key not in _NOT_ALONE
         if start == 0 or words[start - 1] not in _CUES_FOR.get(key, _CUES):
             return False
         following = words[end] if end < len(words) else ""

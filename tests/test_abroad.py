@@ -284,6 +284,8 @@ NOT_ABROAD = [
     "chong em say ruou roi lao vao danh em",
     "em dang mang thai thang thu 5",
     "nhat dinh em phai di",
+    "cam",
+    "tàu",
 ]
 
 
