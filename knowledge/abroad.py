@@ -266,6 +266,15 @@ def _line(row: dict[str, str]) -> AbroadLine:
     )
 
 
+def _mission_rank(line: AbroadLine, near: str) -> float:
+    """Missions that name the place first among missions; every other line keeps its rank."""
+    if line.kind not in (LineKind.EMBASSY, LineKind.CONSULATE):
+        return _ORDER[LineKind(line.kind)]
+    wanted = f" {fold(near)} "
+    named = wanted.strip() and wanted in f" {fold(line.city)} {fold(line.research_note)} "
+    return _ORDER[LineKind.EMBASSY] - 0.5 if named else _ORDER[LineKind.EMBASSY]
+
+
 class Abroad:
     """Country lookups: by coordinates (a real border, not a bounding box) and by typed names."""
 
@@ -344,13 +353,17 @@ class Abroad:
 
     # --- help ----------------------------------------------------------------------------
 
-    def help_for(self, country: str) -> CountryHelp | None:
+    def help_for(self, country: str, near: str | None = None) -> CountryHelp | None:
         """The sourced help for a country; the citizen-protection line is always among them.
 
         Local emergency numbers first, then DV, migrant and trafficking lines, then Vietnam's
         embassy and consulates, then the Ministry's citizen-protection lines in Hà Nội. Numbers
         the sources disagree on and rows with no number are left out; 111 goes in
         ``from_vietnam`` (family in Vietnam can call it), never in ``lines``.
+
+        ``near``, a city or region the person named ("Hà Khẩu", from ``find_in_text``), puts
+        first among the missions the one whose city or sourced note names it (the consulate in
+        Kunming covers Hà Khẩu); the order is otherwise the file's.
         """
         country = (country or "").strip().upper()
         if len(country) != 2 or not country.isalpha() or country == VIETNAM:
@@ -363,6 +376,8 @@ class Abroad:
             if line.number and line.dialable_abroad and not line.conflicting
         ]
         usable.sort(key=lambda line: _ORDER[LineKind(line.kind)])  # stable: file order within
+        if near:
+            usable.sort(key=lambda line: _mission_rank(line, near))
         protection = [
             line for line in home if line.kind == LineKind.CITIZEN_PROTECTION and line.number
         ]

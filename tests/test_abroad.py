@@ -411,6 +411,24 @@ def test_dial_and_language_from_the_source_text(abroad) -> None:
     assert "#8008" in japan and "03-3466-3313" in japan
 
 
+@pytest.mark.parametrize(
+    ("typed", "first_mission"),
+    [
+        ("em bị bán sang Trung Quốc, đang ở Hà Khẩu", "Côn Minh (Kunming)"),  # covers Yunnan
+        ("Đông Hưng, Trung Quốc", "Nam Ninh (Nanning)"),  # covers Guangxi
+        ("e o Quang Chau ben TQ", "Quảng Châu (Guangzhou)"),
+        ("em o trung quoc", "Bắc Kinh (Beijing)"),  # no city: the embassy first
+    ],
+)
+def test_the_mission_for_the_place_comes_first(abroad, typed, first_mission) -> None:
+    country, city = abroad.find_in_text(typed)
+    help_ = abroad.help_for(country, near=city)
+    missions = [line for line in help_.lines if line.kind in ("embassy", "consulate")]
+    assert missions[0].city == first_mission
+    assert [line.kind for line in help_.lines[:2]] == ["police", "ambulance"]  # still first
+    assert help_.lines[-2].number == "+84 981 84 84 84"  # still last, with the second number
+
+
 def test_111_is_for_family_in_vietnam_only(abroad) -> None:
     help_ = abroad.help_for("KH")
     assert [line.number for line in help_.from_vietnam] == ["111"]
