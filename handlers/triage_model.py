@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from knowledge.text import fold
@@ -48,7 +49,7 @@ def features(text: str) -> set[str]:
     folded = fold(text[:MAX_CHARS])
     words = folded.split()
     found = set(words)
-    found.update(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+    found.update(f"{a}_{b}" for a, b in pairwise(words))
     padded = f" {folded} "
     found.update("#" + padded[i : i + 4] for i in range(len(padded) - 3))
     lowered = unicodedata.normalize("NFC", text[:MAX_CHARS].lower())

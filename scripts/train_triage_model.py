@@ -15,7 +15,8 @@ def main() -> None:
     examples = read_examples(TRAINING_FILE)
     model = train(examples)
     MODEL_FILE.write_text(dump(model, fingerprint(TRAINING_FILE)) + "\n", encoding="utf-8")
-    print(f"{len(examples)} examples, {len(model.urgency.weights)} urgency features -> {MODEL_FILE}")
+    features = len(model.urgency.weights)
+    print(f"{len(examples)} examples, {features} urgency features -> {MODEL_FILE}")
 
 
 if __name__ == "__main__":
