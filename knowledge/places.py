@@ -212,6 +212,13 @@ class PlaceResolver:
                        d.short),
             )
 
+    def is_name(self, text: str) -> bool:
+        """Whether the text is exactly a place name or alias (any level, old or new, any spelling).
+
+        Lets a reader check that the words after "ở" / "tại" spell a place before it resolves
+        them, so an ordinary word next to a name is never stretched into one."""
+        return compact(text) in self._index
+
     # -- resolution --------------------------------------------------------------------------
     def resolve(self, text: str) -> Resolution:
         words = tokens(text)[:60]
