@@ -203,7 +203,8 @@ def _needs(words: Words, lex: Lexicon, claimed: set[int]) -> list[tuple[Need, tu
 
 
 def _who(norm: str, lex: Lexicon) -> Who:
-    for kind in (Who.PROFESSIONAL, Who.BYSTANDER, Who.RELAY):
+    # Writing for a named someone ("hỏi hộ chị hàng xóm") is a relay even about a neighbour.
+    for kind in (Who.PROFESSIONAL, Who.RELAY, Who.BYSTANDER):
         if lex.who[kind.value].search(norm):
             return kind
     return Who.SELF

@@ -96,7 +96,7 @@ def read_people(words: Words, lex: Lexicon) -> People:
             band = Band.CHILD
     children = (
         band is Band.CHILD
-        or bool(others)
+        or any(a < ADULT_AGE for a in others)
         or lex.audiences["children"].search(norm) is not None
     )
     elderly = band is Band.ELDERLY or _ELDERLY_WORDS.search(norm) is not None

@@ -60,7 +60,7 @@ class PlaceReader:
             limit += 1
         for end in range(limit, start, -1):
             run = folded[start:end]
-            if not self.resolver.is_name(" ".join(run)):
+            if not self.resolver.is_name("".join(run)):
                 continue
             if self._refused(run, set(range(start, end)), claimed, cued):
                 continue
@@ -146,9 +146,9 @@ class PlaceReader:
             return None
         if " ".join(run) in self.lex.not_place or sum(len(w) for w in run) < 4:
             return None
-        result = self.resolver.resolve(" ".join(run))
-        if result.fuzzy and result.commune is not None:
-            return None  # a commune guessed from a typo would send help to the wrong place
+        # A commune guessed from a typo would send help to the wrong place: provinces and
+        # cities only (and a typo-free commune is already an exact name).
+        result = self.resolver.resolve(" ".join(run), small_typos=False)
         return result if result.found or result.ambiguous else None
 
     # -- the reading -------------------------------------------------------------------------

@@ -12,12 +12,19 @@ import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from knowledge.text import fold
 
 _WORD = re.compile(r"[^\W_]+")
 _BREAK = re.compile(r"[,;!?\n\r…]|\.(?=\s|$)|\s-\s")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
+
+
+@lru_cache(maxsize=65536)
+def _fold_word(word: str) -> str:
+    """One typed word folded, stretched letters shortened ("cuuuu" -> "cuu"); words repeat a lot."""
+    return _REPEATS.sub(r"\1\1", fold(word).replace(" ", ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +45,7 @@ class Words:
         breaks = [m.start() for m in _BREAK.finditer(self.text)]
         tokens: list[Token] = []
         for m in _WORD.finditer(self.text):
-            folded = _REPEATS.sub(r"\1\1", fold(m.group()).replace(" ", ""))
+            folded = _fold_word(m.group())
             if not folded:
                 continue
             clause = bisect.bisect_right(breaks, m.start())
