@@ -47,6 +47,12 @@ PLACES = [
     ("tp hcm", HCM, None),
     ("minh o hn", HN, None),
     ("Quảng Nam", DA_NANG, None),
+    ("toi tu Nghe An vao Sai Gon lam", HCM, None),
+    ("minh o Go Vap", HCM, "Quận Gò Vấp"),
+    ("em o cau giay ha noi", HN, "Quận Cầu Giấy"),
+    ("I'm in Ho Chi Minh City", HCM, None),
+    ("vợ chồng em sống ở Thái Bình", 33, None),
+    ("em o da nag", DA_NANG, None),
 ]
 
 
@@ -67,7 +73,8 @@ NOT_PLACES = [
     "ok", "2", "số 2", "uk", "ko", "x", "hello", "my husband is beating me", "em ở nhà",
     "em o voi chong", "toi o tam nha ban", "chỗ ở tạm", "em ở đây", "in danger", "at home",
     "mã là hoa hồng", "0912345678", "tư vấn", "bình an", "cứu", "help me", "em 14 tuoi",
-    "sau 8h toi", "can nguoi that", "con em bị ốm",
+    "sau 8h toi", "can nguoi that", "con em bị ốm", "ở nhà bà ngoại", "toi dang o voi me",
+    "e o tro", "tôi sống hòa bình", "em bi ck danh, dang o nha me de", "alo", "Xin chào",
 ]
 
 
@@ -288,6 +295,9 @@ WHO = [
     ("hoc sinh cua toi co vet bam", Who.PROFESSIONAL),
     ("tôi là nhân viên y tế", Who.PROFESSIONAL),
     ("I'm a school counsellor", Who.PROFESSIONAL),
+    ("Chào bạn, mình cần tư vấn", Who.SELF),
+    ("chao ban minh can tu van", Who.SELF),
+    ("ban em can cho o gap", Who.RELAY),
 ]
 
 
@@ -326,9 +336,9 @@ INTENTS = [
     *[(t, Intent.YES) for t in ["có", "co", "uk", "ừ", "u", "vâng", "dạ", "ok", "oke", "yes",
                                 "yep", "đúng", "dung roi", "co a", "da vang a"]],
     *[(t, Intent.NO) for t in ["không", "ko", "k", "hok", "hong", "khum", "no", "nope",
-                               "dạ không ạ", "ko nha", "khong can"]],
+                               "dạ không ạ", "ko nha", "khong can", "em không", "dạ em không ạ"]],
     *[(t, Intent.SKIP) for t in ["bỏ qua", "skip", "thôi", "không muốn trả lời",
-                                 "e ko muon noi"]],
+                                 "e ko muon noi", "e ko bit"]],
     *[(t, Intent.EXIT) for t in ["thoát", "thoat", "x", "X", "exit", "/x", "thoat nhanh"]],
     *[(t, Intent.HELP) for t in ["help", "/help", "giúp", "em cần giúp", "huong dan"]],
     *[(t, Intent.PRIVACY) for t in ["/privacy", "bảo mật", "rieng tu"]],

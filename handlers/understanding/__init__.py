@@ -148,7 +148,7 @@ def _places(resolver: PlaceResolver) -> PlaceReader:
 
 def _core(words: Words, lex: Lexicon) -> str:
     """The message without polite particles at either end ("dạ không ạ" -> "khong")."""
-    parts = words.norm.split()
+    parts = " ".join(t.norm for t in words.tokens).split()
     while len(parts) > 1 and parts[0] in lex.particles:
         parts.pop(0)
     while len(parts) > 1 and parts[-1] in lex.particles:

@@ -25,7 +25,7 @@ MAX_NAME = 6
 _UNIT_WORDS = frozenset(
     w for forms in UNIT_ABBREVIATIONS.values() for form in forms for w in form.split()
 )
-_HOMETOWN = frozenset({"que", "from"})  # where the person comes from, not where they are
+_HOMETOWN = frozenset({"que", "from", "tu"})  # where the person comes from, not where they are
 _LINKS = frozenset({"thuoc", "o", "tai", "cua", "va"})  # between two names of one place
 
 
