@@ -77,6 +77,9 @@ NOT_PLACES = [
     "e o tro", "tôi sống hòa bình", "em bi ck danh, dang o nha me de", "alo", "Xin chào",
     "can cho o cho 2 me con",
     "em mới trốn về từ bên Campuchia tháng trước, giờ bọn nó nhắn dọa sẽ đến nhà giết cả nhà em",
+    "vừa bị bóp cổ xong, cổ vẫn đau, nói khó",  # "vẫn đau" is not Phường Văn Đẩu
+    "ngày xưa bố hay đánh mẹ, giờ bố mất rồi, em vẫn ám ảnh",  # nor "vẫn ám" a commune
+    "ông ấy xích chân tôi ở chuồng trâu",  # a buffalo pen, no typo for Hương Trà
 ]
 
 
@@ -100,10 +103,27 @@ def test_where_you_are_beats_where_you_come_from(resolver: PlaceResolver) -> Non
     assert reading.place.province.code == HN
 
 
-def test_a_typo_in_a_short_place_message(resolver: PlaceResolver) -> None:
-    reading = r("ha noii", resolver)
+@pytest.mark.parametrize("text", ["ha noii", "Hà Nộii", "em o ha nooi"])
+def test_a_typo_in_a_short_place_message(resolver: PlaceResolver, text: str) -> None:
+    reading = r(text, resolver)
     assert reading.place is not None and reading.place.province is not None
     assert reading.place.province.code == HN
+
+
+def test_a_commune_alone_is_a_place_but_not_inside_a_story(resolver: PlaceResolver) -> None:
+    alone = r("Lưu Kiếm", resolver)
+    assert alone.place is not None and alone.place.commune == "Phường Lưu Kiếm"
+    story = r("chồng em đánh em, em ở Lưu Kiếm", resolver)  # after a cue: still the place
+    assert story.place is not None and story.place.commune == "Phường Lưu Kiếm"
+
+
+def test_hometown_and_where_now(resolver: PlaceResolver) -> None:
+    reading = r("ở quê Nghệ An, giờ làm ở Bình Dương", resolver)
+    assert reading.place is not None and reading.place.province is not None
+    assert reading.place.province.code == HCM  # Bình Dương is in Hồ Chí Minh City since 2025
+    worker = r("em làm ở Côn Đảo nhưng quê ở Cà Mau", resolver)
+    assert worker.place is not None and worker.place.province is not None
+    assert worker.place.province.code == HCM
 
 
 def test_a_typo_is_never_guessed_into_a_commune(resolver: PlaceResolver) -> None:
