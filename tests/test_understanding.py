@@ -336,6 +336,9 @@ WHO = [
     ("chị gái em lấy chồng bên Tàu, vừa gọi về khóc bảo bị đánh", Who.RELAY),
     ("em là tình nguyện viên hội phụ nữ, có chị trong xóm bị chồng đuổi ra khỏi nhà", Who.RELAY),
     ("hs lop 3. bo con dang danh me con", Who.SELF),
+    ("ông ấy lại uống rượu về, em với con đang trốn nhà hàng xóm", Who.SELF),
+    ("mua bán người là gì", Who.SELF),
+    ("cô giáo ơi, bạn em nói ông hàng xóm cho kẹo rồi sờ vào người bạn ấy", Who.RELAY),
 ]
 
 
@@ -351,6 +354,8 @@ LANGS = [
     ("my husband is beating me", "en"),
     ("I live in Hanoi", "en"),
     ("can someone help me", "en"),
+    ("i'm writing an essay on human trafficking in southeast asia", "en"),
+    ("he has a knife and is standing outside the door", "en"),
     ("chong danh em", "vi"),
     ("toi o Ca Mau, can cho o tam", "vi"),
     ("chồng đánh em", "vi"),
@@ -414,6 +419,11 @@ def test_intents(resolver: PlaceResolver, text: str, intent: Intent) -> None:
         ("ai đọc tin nhắn của em?", Intent.NOT_SAFE_TO_TALK),
         ("chồng đánh em, em muốn thoát khỏi cảnh này", Intent.EXIT),
         ("em là thực tập sinh ở Osaka, công ty giữ hộ chiếu", Intent.THANKS),  # "ty" of công ty
+        ("tối nay ck về là đánh e nữa, sáng nay nó nhắn vậy", Intent.NOT_SAFE_TO_TALK),  # later
+        ("chồng cũ dọa sẽ không bao giờ cho em gặp con", Intent.WANTS_HUMAN),
+        ("em cần hỗ trợ tiền để thuê nhà", Intent.HELP),  # a need named: that need, no menu
+        ("i'm writing an essay on human trafficking", Intent.WANTS_HUMAN),
+        ("em là người Khmer, nói tiếng Việt không giỏi", Intent.LANG_VI),
     ],
 )
 def test_intents_not_read_into(resolver: PlaceResolver, text: str, absent: Intent) -> None:
@@ -455,6 +465,18 @@ QUESTIONS = [
 @pytest.mark.parametrize(("text", "question"), QUESTIONS)
 def test_questions(resolver: PlaceResolver, text: str, question: Question) -> None:
     assert question in r(text, resolver).questions, text
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("tôi bị chồng cũ cưỡng hiếp khi anh ta đến đón con", Question.SOMEONE_COME),
+        ("đọc báo thấy vụ cha dượng bạo hành bé gái ở Hà Nội, thương quá", Question.WHERE_REPORT),
+        ("toi muon ly hon", Question.LAW),
+    ],
+)
+def test_questions_not_read_into(resolver: PlaceResolver, text: str, absent: Question) -> None:
+    assert absent not in r(text, resolver).questions, text
 
 
 def test_a_legal_word_without_a_question_is_a_need_not_a_question(

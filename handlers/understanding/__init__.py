@@ -210,16 +210,30 @@ def _who(norm: str, lex: Lexicon) -> Who:
     return Who.SELF
 
 
+# The shape of a Vietnamese syllable once folded: onset, one to three vowels, a coda. A longer
+# word of letters that has no such shape ("writing", "help", "trafficking") is foreign evidence.
+_VI_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|nh|ng|[cmnpt])?"
+)
+
+
 def _language(words: Words, lex: Lexicon, skip: set[int]) -> str | None:
     en = vi = 0
     for k, t in enumerate(words.tokens):
         if k in skip:
             continue
+        if t.folded in lex.teencode or t.folded in lex.lang_neutral:
+            vi += t.folded in lex.teencode and t.folded not in lex.lang_en
+            continue
         for w in t.norm.split():
             if w in lex.lang_neutral:
                 continue
-            en += w in lex.lang_en
-            vi += w in lex.lang_vi
+            if w in lex.lang_en:
+                en += 1
+            elif w in lex.lang_vi:
+                vi += 1
+            elif len(w) >= 3 and w.isalpha() and not _VI_SYLLABLE.fullmatch(w):
+                en += 1
     if words.has_diacritics(skip):
         vi += 2
     if en > vi:
