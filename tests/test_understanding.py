@@ -226,6 +226,9 @@ def test_needs(resolver: PlaceResolver, text: str, need: Need) -> None:
         ("toi la nhan vien y te", Need.MEDICAL),
         ("em o Tam Ky", Need.SHELTER),  # "ở Tam" is not "ở tạm"
         ("dai loan", Need.LIVELIHOOD),  # "loan" is Đài Loan here, not a bank loan
+        ("ông chủ nhà trọ vào phòng em sờ soạng", Need.SHELTER),
+        ("dao kéo trong bếp nên để đâu cho an toàn với trẻ nhỏ", Need.SHELTER),
+        ("em đã rời khỏi nhà chồng 2 năm, giờ sống an toàn, muốn hỏi thủ tục ly hôn", Need.SHELTER),
         ("ba cu 70 tuoi hang xom bi con trai danh", Need.CHILD),  # an adult son is no child
         ("chủ giữ passport không trả lương", Need.FOREIGN_MARRIAGE),  # held papers: trafficking
         ("is there a shelter for women in HCMC? i'm safe right now", Need.LEGAL),  # "right now"
