@@ -531,6 +531,9 @@ TIMES = [
     ("lúc chồng đi làm", "lúc chồng đi làm"),
     ("in the morning please", "in the morning"),
     ("luc nao cung duoc", "luc nao cung duoc"),
+    ("gọi sau 20:00 nhé", "sau 20:00"),
+    ("khoảng 9 giờ sáng mai", "khoảng 9 giờ sáng mai"),
+    ("gio nghi trua", "gio nghi trua"),
 ]
 
 
@@ -545,6 +548,7 @@ CODES = [
     ("code word: sunflower", "sunflower"),
     ("mật mã: mây trắng", "mây trắng"),
     ("tu khoa la con meo, goi sau 9h", "con meo"),
+    ("mật khẩu là bông sen", "bông sen"),
 ]
 
 
