@@ -31,8 +31,8 @@ from handlers.understanding.lexicon import Lexicon, lexicon
 from handlers.understanding.people import Band, read_people
 from handlers.understanding.where import PlaceFind, PlaceReader
 from handlers.understanding.words import Words
+from knowledge.abroad import VIETNAM, default_abroad
 from knowledge.abroad import Abroad as AbroadDirectory
-from knowledge.abroad import default_abroad
 from knowledge.models import Audience, Need
 from knowledge.places import Candidate, PlaceResolver, Resolution
 
@@ -279,6 +279,8 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
 
     directory = abroad or default_abroad()
     foreign = directory.find_in_text(text)
+    if foreign is not None and foreign[0] == VIETNAM:
+        foreign = None  # "Việt Nam" named is no foreign place
     found: PlaceFind | None = None
     if option_number is None:
         found = _places(resolver).find(words, claimed, foreign is not None)
