@@ -33,11 +33,16 @@ def _print(obj: object) -> None:
 
 
 def cmd_where(args: argparse.Namespace) -> int:
+    from knowledge.abroad import default_abroad
     from knowledge.search import default_search
 
     resolver = default_search().resolver
+    abroad = default_abroad()
     for text in _texts(args.text):
-        _print(resolver.resolve(text).public())
+        row = resolver.resolve(text).public()
+        found = abroad.find_in_text(text)
+        row["abroad"] = None if found is None else {"country": found[0], "city": found[1]}
+        _print(row)
     return 0
 
 
@@ -62,6 +67,7 @@ def cmd_nearest(args: argparse.Namespace) -> int:
             **origin,
             "province": result.province,
             "outside_vietnam": result.outside_vietnam,
+            "country": result.country,
             "services": [hit.public() for hit in result.hits],
             "hotlines": [
                 {"number": h.number, "name": h.name.vi, "open_24_7": h.open_24_7}

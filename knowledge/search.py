@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 
+from knowledge.abroad import default_abroad
 from knowledge.directory import Directory, load_directory
 from knowledge.gazetteer import Gazetteer, default_gazetteer
 from knowledge.geo import GridIndex
@@ -62,6 +63,7 @@ class SearchResult:
     hits: list[Hit] = field(default_factory=list)
     province: int | None = None
     outside_vietnam: bool = False
+    country: str | None = None  # ISO code when outside Vietnam and on a country's land or coast
 
 
 class ServiceSearch:
@@ -113,7 +115,7 @@ class ServiceSearch:
     ) -> SearchResult:
         located = self.gazetteer.locate(lat, lon)
         if located is None:
-            return SearchResult(outside_vietnam=True)
+            return SearchResult(outside_vietnam=True, country=default_abroad().country_at(lat, lon))
         commune, _ = located
         return self._search(lat, lon, commune.province, need, audience, limit)
 
