@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 
 from handlers.understanding import AgeBand, Intent, Question, Reading, Who, read
-from knowledge.abroad import Abroad as AbroadDirectory
 from knowledge.models import Audience, Need
 from knowledge.places import PlaceResolver
 
@@ -134,44 +133,58 @@ def test_a_typo_is_never_guessed_into_a_commune(resolver: PlaceResolver) -> None
 # -- abroad -------------------------------------------------------------------------------------
 
 
-class _TwoCountries(AbroadDirectory):
-    """A stand-in for the abroad directory (built on another branch this round): two names, so
-    the reader's wiring is tested whatever that data holds."""
-
-    def find_in_text(self, text: str) -> tuple[str, str | None] | None:
-        folded = text.lower()
-        if "busan" in folded or "han quoc" in folded or "hàn quốc" in folded:
-            return ("KR", "Busan" if "busan" in folded else None)
-        if "kuala lumpur" in folded or "malay" in folded:
-            return ("MY", "Kuala Lumpur" if "kuala" in folded else None)
-        return None
-
-
 @pytest.mark.parametrize(
     ("text", "country", "city"),
     [
         ("Hàn Quốc, Busan", "KR", "Busan"),
+        ("han quoc", "KR", None),
         ("em dang o han quoc", "KR", None),
+        ("em o Busan", "KR", "Busan"),
+        ("dai loan", "TW", None),
+        ("Đài Loan", "TW", None),
+        ("malay", "MY", None),
         ("Kuala Lumpur", "MY", "Kuala Lumpur"),
-        ("em o malay, bi chu giu ho chieu", "MY", None),
+        ("nhat", "JP", None),
+        ("campuchia", "KH", None),
+        ("trung quoc", "CN", None),
+        ("e bi ban sang trung quoc, dang o mot lang gan ha khau", "CN", "Hà Khẩu"),
+        ("em o Dong Hung, TQ", "CN", "Đông Hưng"),
     ],
 )
 def test_abroad_wins_over_a_vietnamese_guess(
     resolver: PlaceResolver, text: str, country: str, city: str | None
 ) -> None:
-    reading = read(text, resolver, abroad=_TwoCountries())
-    assert reading.abroad is not None
+    reading = r(text, resolver)
+    assert reading.abroad is not None, text
     assert (reading.abroad.country, reading.abroad.city) == (country, city)
-    assert reading.place is None
+    assert reading.place is None, text
 
 
-def test_abroad_with_a_home_province_keeps_only_the_foreign_place_as_where(
+@pytest.mark.parametrize("text", ["Kuala Lumpur", "campuchia", "malay"])
+def test_a_foreign_name_alone_says_no_language(resolver: PlaceResolver, text: str) -> None:
+    assert r(text, resolver).lang is None
+
+
+def test_a_name_both_vietnamese_and_foreign_is_asked_not_guessed(
     resolver: PlaceResolver,
 ) -> None:
-    reading = read("em lay chong han quoc, gio o Busan, con chua co khai sinh", resolver,
-                   abroad=_TwoCountries())
+    reading = r("Em ở Hà Khẩu", resolver)  # a ward of Hạ Long, and a town in China
+    assert reading.place is None and reading.abroad is None
+    assert [c.province.code for c in reading.place_candidates] == [22]
+    assert [(a.country, a.city) for a in reading.abroad_candidates] == [("CN", "Hà Khẩu")]
+
+
+def test_hometown_in_vietnam_while_abroad(resolver: PlaceResolver) -> None:
+    reading = r("em quê Nghệ An, đang ở Đài Loan, ck đánh em", resolver)
+    assert reading.abroad is not None and reading.abroad.country == "TW"
+    assert reading.urgent
+
+
+def test_a_bride_abroad_with_papers(resolver: PlaceResolver) -> None:
+    reading = r("em lay chong han quoc, gio o Busan, con chua co khai sinh", resolver)
     assert reading.abroad is not None and reading.abroad.country == "KR"
     assert Need.FOREIGN_MARRIAGE in reading.needs
+    assert reading.place is None
 
 
 # -- needs --------------------------------------------------------------------------------------

@@ -113,6 +113,10 @@ class Reading:
     option_number: int | None = None  # the message is just a menu number ("2")
     # Added by the understanding work (issue 16):
     place_candidates: tuple[Candidate, ...] = ()  # a name that exists in several places: ask
+    # A name that is both a Vietnamese place and a foreign one ("em ở Hà Khẩu": a ward of Hạ
+    # Long, a town in China): ``place`` is None, the Vietnamese reading is in ``place_candidates``
+    # and the foreign one(s) here. Ask which is meant.
+    abroad_candidates: tuple[Abroad, ...] = ()
     code_word: str | None = None  # "mã là hoa hồng", "code word: sunflower" (as typed)
 
     @property
@@ -243,6 +247,24 @@ def _language(words: Words, lex: Lexicon, skip: set[int]) -> str | None:
     return None
 
 
+def _foreign_tokens(directory: AbroadDirectory, words: Words) -> dict[int, Abroad]:
+    """Token index -> the foreign place a name there may mean (ambiguous names included)."""
+    folded = " ".join(words.folded).split()
+    if len(folded) != len(words):
+        return {}  # the directory's words do not line up with ours: claim nothing
+    spans: dict[int, Abroad] = {}
+    for match in directory.find_all(" ".join(words.folded)):
+        for k in range(match.start, match.end):
+            spans[k] = Abroad(match.country, match.city)
+    return spans
+
+
+def _candidate(resolution: Resolution) -> Candidate:
+    assert resolution.province is not None
+    return Candidate(province=resolution.province, district=resolution.district,
+                     commune=resolution.commune)
+
+
 def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = None) -> Reading:
     """Read one message: everything it says, whatever question it answers."""
     lex = lexicon()
@@ -278,16 +300,22 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
             claimed.update(got[1])
 
     directory = abroad or default_abroad()
-    foreign = directory.find_in_text(text)
+    foreign = directory.find_in_text(words.text)
     if foreign is not None and foreign[0] == VIETNAM:
         foreign = None  # "Việt Nam" named is no foreign place
+    foreign_tokens = _foreign_tokens(directory, words)
     found: PlaceFind | None = None
     if option_number is None:
         found = _places(resolver).find(words, claimed, foreign is not None)
     place_tokens = set(found.tokens) if found else set()
-    if found is not None and foreign is not None:
-        named = " ".join(words.folded[k] for k in sorted(found.tokens))
-        if directory.find_in_text(named) is not None:
+    maybe_abroad: tuple[Abroad, ...] = ()
+    overlap = {k: m for k, m in foreign_tokens.items() if k in place_tokens}
+    if found is not None and overlap:
+        if foreign is None and found.resolution is not None:
+            # Only a name that is Vietnamese too ("Hà Khẩu"): offer both, guess neither.
+            maybe_abroad = tuple(dict.fromkeys(overlap.values()))
+            found = PlaceFind(None, (_candidate(found.resolution),), found.tokens)
+        elif foreign is not None:
             found, place_tokens = None, set()  # the "place" was the foreign name itself
 
     needs: list[Need] = []
@@ -317,9 +345,10 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
     return Reading(
         text=text,
         triage=verdict,
-        lang=_language(words, lex, place_tokens),
+        lang=_language(words, lex, place_tokens | set(foreign_tokens)),
         place=found.resolution if found else None,
         place_candidates=found.candidates if found else (),
+        abroad_candidates=maybe_abroad,
         abroad=Abroad(foreign[0], foreign[1]) if foreign else None,
         needs=tuple(needs),
         age=people.age,
