@@ -393,9 +393,11 @@ def test_language(resolver: PlaceResolver, text: str, lang: str | None) -> None:
 
 INTENTS = [
     *[(t, Intent.YES) for t in ["có", "co", "uk", "ừ", "u", "vâng", "dạ", "ok", "oke", "yes",
-                                "yep", "đúng", "dung roi", "co a", "da vang a"]],
+                                "yep", "đúng", "dung roi", "co a", "da vang a", "uk, can cho o",
+                                "dạ vâng, em ở Cà Mau"]],
     *[(t, Intent.NO) for t in ["không", "ko", "k", "hok", "hong", "khum", "no", "nope",
-                               "dạ không ạ", "ko nha", "khong can", "em không", "dạ em không ạ"]],
+                               "dạ không ạ", "ko nha", "khong can", "em không", "dạ em không ạ",
+                               "không, nó đang đánh em", "ko, em o hue"]],
     *[(t, Intent.SKIP) for t in ["bỏ qua", "skip", "thôi", "không muốn trả lời",
                                  "e ko muon noi", "e ko bit"]],
     *[(t, Intent.EXIT) for t in ["thoát", "thoat", "x", "X", "exit", "/x", "thoat nhanh"]],
@@ -428,6 +430,8 @@ def test_intents(resolver: PlaceResolver, text: str, intent: Intent) -> None:
     [
         ("co 2 con nho", Intent.YES),
         ("có không", Intent.YES),
+        ("co 2 con, chong hay danh", Intent.YES),  # "có 2 con" opens no answer
+        ("không cho em ra ngoài, nhốt em", Intent.NO),
         ("khong biet nua", Intent.NO),
         ("em không an toàn", Intent.SAFE),
         ("I'm not safe", Intent.SAFE),

@@ -150,9 +150,11 @@ def _places(resolver: PlaceResolver) -> PlaceReader:
     return PlaceReader(resolver, lexicon())
 
 
-def _core(words: Words, lex: Lexicon) -> str:
-    """The message without polite particles at either end ("dạ không ạ" -> "khong")."""
-    parts = " ".join(t.norm for t in words.tokens).split()
+def _core(words: Words, lex: Lexicon, clause: int | None = None) -> str:
+    """The message (or one clause of it) without polite particles at either end ("dạ không ạ"
+    -> "khong")."""
+    tokens = [t for t in words.tokens if clause is None or t.clause == clause]
+    parts = " ".join(t.norm for t in tokens).split()
     while len(parts) > 1 and (parts[0] in lex.particles or parts[0] in lex.pronouns):
         parts.pop(0)
     while len(parts) > 1 and parts[-1] in lex.particles:
@@ -160,13 +162,23 @@ def _core(words: Words, lex: Lexicon) -> str:
     return " ".join(parts)
 
 
+# A short answer may open a longer message: "không, nó đang đánh em", "uk, can cho o".
+_OPENING_ANSWERS = (Intent.YES, Intent.NO, Intent.SKIP)
+
+
 def _intents(words: Words, core: str, lex: Lexicon, claimed: set[int]) -> set[Intent]:
     found: set[Intent] = set()
+    several = len(words) > 0 and words.tokens[-1].clause != words.tokens[0].clause
+    opening = _core(words, lex, words.tokens[0].clause) if several else None
     for name, spec in lex.intents.items():
         intent = Intent(name)
         if core in spec.whole:
             found.add(intent)
             claimed.update(range(len(words)))
+        elif opening is not None and intent in _OPENING_ANSWERS and opening in spec.whole:
+            found.add(intent)
+            claimed.update(k for k, t in enumerate(words.tokens)
+                           if t.clause == words.tokens[0].clause)
         for i, j in words.spans(spec.phrases):
             if intent is Intent.SAFE and _negated(words, i):
                 continue
