@@ -7,6 +7,8 @@ English. Every expected value is written here by hand from what the message says
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from handlers.understanding import AgeBand, Intent, Question, Reading, Who, read
 from knowledge.models import Audience, Need
@@ -693,3 +695,32 @@ def test_a_long_message_is_read_whole(resolver: PlaceResolver) -> None:
     assert reading.place is not None and reading.place.province is not None
     assert reading.place.province.code == CA_MAU
     assert reading.urgent and Need.SHELTER in reading.needs
+
+
+# -- anything at all -----------------------------------------------------------------------------
+
+_PIECES = [
+    "ở", "o", "tai", "Hà Nội", "ha khau", "chú", "đàn ông", "ko", "uk", "x", "2", "14t", "U60",
+    "0912.345.678", "+84", "mã là", "sau 8h", "😭", "🆘", ",", ".", "\n", "?", "bạn em", "nhà",
+    "Busan", "xã", "quận 9", "Tân An", "ck", "đánh", "cho o", "tam", "Đài Loan", "ạ", "Ð",
+]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=12)), max_size=14),
+    st.sampled_from([" ", "", ", "]),
+)
+def test_any_text_reads_without_error(
+    resolver: PlaceResolver, pieces: list[str], sep: str
+) -> None:
+    """Whatever is typed, the reader answers with a well-formed reading (never an exception)."""
+    text = sep.join(pieces)
+    reading = read(text, resolver)
+    assert reading.text == text
+    assert reading.place is None or reading.place.province is not None
+    assert reading.option_number is None or 0 <= reading.option_number <= 99
+    assert reading.phone is None or (reading.phone.isdigit() and reading.phone[0] == "0")
+    assert not (reading.place is not None and reading.place_candidates)
