@@ -196,6 +196,7 @@ NEEDS = [
     ("cho em xin cho ngu toi nay", Need.SHELTER),
     ("có nhà tạm lánh không", Need.SHELTER),
     ("e bi duoi ra khoi nha", Need.SHELTER),
+    ("ông bà nội em già yếu bị chú đuổi ra khỏi nhà", Need.SHELTER),
     ("I need a place to stay", Need.SHELTER),
     ("em muon duoc tu van", Need.COUNSELLING),
     ("cần hỗ trợ tâm lý", Need.COUNSELLING),
@@ -356,6 +357,7 @@ WHO = [
     ("hs lop 3. bo con dang danh me con", Who.SELF),
     ("ông ấy lại uống rượu về, em với con đang trốn nhà hàng xóm", Who.SELF),
     ("mua bán người là gì", Who.SELF),
+    ("ông bà nội em già yếu bị chú đuổi ra khỏi nhà", Who.RELAY),
     ("cô giáo ơi, bạn em nói ông hàng xóm cho kẹo rồi sờ vào người bạn ấy", Who.RELAY),
 ]
 
@@ -495,6 +497,7 @@ def test_questions(resolver: PlaceResolver, text: str, question: Question) -> No
         ("tôi bị chồng cũ cưỡng hiếp khi anh ta đến đón con", Question.SOMEONE_COME),
         ("đọc báo thấy vụ cha dượng bạo hành bé gái ở Hà Nội, thương quá", Question.WHERE_REPORT),
         ("toi muon ly hon", Question.LAW),
+        ("so dt cua e 0987 654 321 goi giup e sau 9h toi nhe", Question.CALL_FOR_ME),
     ],
 )
 def test_questions_not_read_into(resolver: PlaceResolver, text: str, absent: Question) -> None:
