@@ -277,6 +277,13 @@ def _candidate(resolution: Resolution) -> Candidate:
                      commune=resolution.commune)
 
 
+def prepare(resolver: PlaceResolver) -> None:
+    """Build the vocabulary and the place indexes now (about a second), so the first person to
+    write does not wait for them. Optional: ``read`` builds them on first use otherwise."""
+    lexicon()
+    _places(resolver)
+
+
 def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = None) -> Reading:
     """Read one message: everything it says, whatever question it answers."""
     lex = lexicon()
