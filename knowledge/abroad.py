@@ -198,6 +198,7 @@ _CUES_FOR = {
     "tau": {"ben", "sang", "nuoc"},
     "han": {"o", "tai", "sang", "nuoc", "di", "xu"},
 }
+_NOT_ALONE = {"tau", "cam", "mien", "dai", "ma"}
 # Short forms that also name a Vietnamese place people abbreviate the same way: "ĐL" is Đà Lạt.
 _ALSO_VIETNAMESE_SHORT = {"dl"}
 # Words after a short form that make it an ordinary word again ("đi tàu hỏa", "lao động").
@@ -263,6 +264,15 @@ def _line(row: dict[str, str]) -> AbroadLine:
         dialable_abroad=not (row["country_code"] == VIETNAM and not number.startswith("+")),
         conflicting=row["notes"].upper().startswith("CONFLICT"),
     )
+
+
+def _mission_rank(line: AbroadLine, near: str) -> float:
+    """Missions that name the place first among missions; every other line keeps its rank."""
+    if line.kind not in (LineKind.EMBASSY, LineKind.CONSULATE):
+        return _ORDER[LineKind(line.kind)]
+    wanted = f" {fold(near)} "
+    named = wanted.strip() and wanted in f" {fold(line.city)} {fold(line.research_note)} "
+    return _ORDER[LineKind.EMBASSY] - 0.5 if named else _ORDER[LineKind.EMBASSY]
 
 
 class Abroad:
@@ -343,13 +353,17 @@ class Abroad:
 
     # --- help ----------------------------------------------------------------------------
 
-    def help_for(self, country: str) -> CountryHelp | None:
+    def help_for(self, country: str, near: str | None = None) -> CountryHelp | None:
         """The sourced help for a country; the citizen-protection line is always among them.
 
         Local emergency numbers first, then DV, migrant and trafficking lines, then Vietnam's
         embassy and consulates, then the Ministry's citizen-protection lines in Hà Nội. Numbers
         the sources disagree on and rows with no number are left out; 111 goes in
         ``from_vietnam`` (family in Vietnam can call it), never in ``lines``.
+
+        ``near``, a city or region the person named ("Hà Khẩu", from ``find_in_text``), puts
+        first among the missions the one whose city or sourced note names it (the consulate in
+        Kunming covers Hà Khẩu); the order is otherwise the file's.
         """
         country = (country or "").strip().upper()
         if len(country) != 2 or not country.isalpha() or country == VIETNAM:
@@ -362,6 +376,8 @@ class Abroad:
             if line.number and line.dialable_abroad and not line.conflicting
         ]
         usable.sort(key=lambda line: _ORDER[LineKind(line.kind)])  # stable: file order within
+        if near:
+            usable.sort(key=lambda line: _mission_rank(line, near))
         protection = [
             line for line in home if line.kind == LineKind.CITIZEN_PROTECTION and line.number
         ]
@@ -483,9 +499,11 @@ class Abroad:
 
     @staticmethod
     def _cued(words: list[str], start: int, end: int, alias: AbroadAlias) -> bool:
-        if start == 0 and end == len(words):
-            return True  # the whole message: an answer to "where are you?"
         key = " ".join(alias.key)
+        if start == 0 and end == len(words):
+            # The whole message: an answer to "where are you?" ("nhat", "TQ", "malay"), but not
+            # for the commonest words ("tàu", "cam", "miên", "đài" alone are not a country).
+            return key not in _NOT_ALONE
         if start == 0 or words[start - 1] not in _CUES_FOR.get(key, _CUES):
             return False
         following = words[end] if end < len(words) else ""

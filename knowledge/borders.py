@@ -18,17 +18,22 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 BAND = 0.05  # degrees of latitude per band of the ray-cast index
-SQUARE = 0.05  # degrees per side of the distance index's cells
+SQUARE = 0.05  # degrees per side of the distance index's cells (the precise layer)
+WORLD_SQUARE = 0.5  # the same for the 1:50m layer, whose edges are long and few
 CELL = 1.0  # degrees per side of the coarse grid of countries
 CELL_MARGIN = 0.1  # degrees around each polygon box in that grid: > 5 km below 60° latitude
 M = CELL_MARGIN
 KM_PER_DEGREE = 111.195
 
-Edge = tuple[float, float, float, float, bool]  # lon1, lat1, lon2, lat2, on an outer ring
+# Edge kinds, one byte per vertex: the edge from vertex i to i + 1 is on an outer ring, on a
+# hole, or is no edge at all (vertex i closes its ring).
+NO_EDGE, OUTER, HOLE = 0, 1, 2
 
 
 def _floor(value: float, step: float) -> int:
@@ -41,6 +46,9 @@ class Country:
 
     The land layer has holes for lakes and reservoirs (Hồ Tây, Dầu Tiếng); a point in one is
     still in the country, which ``within_outline`` tells by ignoring the holes.
+
+    Why flat arrays: a list per vertex costs ~120 bytes, and the world has ~260,000 vertices;
+    two ``array('d')`` and a ``bytearray`` cost 17. The indexes hold vertex numbers, 4 bytes each.
     """
 
     iso: str
@@ -49,36 +57,64 @@ class Country:
     south: float
     east: float
     north: float
-    rings: list[list[list[float]]]  # GeoJSON rings: [[lon, lat], ...], closed
-    outer: list[bool]  # per ring: the first ring of a polygon (not a hole)
+    xs: array  # longitudes of every vertex of every ring, rings one after another
+    ys: array  # latitudes, likewise
+    kinds: bytearray  # per vertex: the kind of the edge that starts there
     boxes: list[list[float]] = field(default_factory=list)  # per polygon: west, south, east, north
-    _bands: dict[int, list[Edge]] | None = field(default=None, repr=False)
-    _squares: dict[tuple[int, int], list[Edge]] | None = field(default=None, repr=False)
+    square: float = SQUARE  # side of the distance index's cells: coarser for coarse data
+    _bands: dict[int, array] | None = field(default=None, repr=False)
+    _squares: dict[tuple[int, int], array] | None = field(default=None, repr=False)
 
-    def _edges(self) -> itertools.chain[Edge]:
-        return itertools.chain.from_iterable(
-            ((x1, y1, x2, y2, outer) for (x1, y1), (x2, y2) in itertools.pairwise(ring))
-            for ring, outer in zip(self.rings, self.outer, strict=True)
-        )
+    @classmethod
+    def from_polygons(
+        cls,
+        iso: str,
+        name: str,
+        bbox: list[float],
+        polygons: list,
+        boxes: list[list[float]],
+        square: float = SQUARE,
+    ) -> Country:
+        rings = [(ring, number == 0) for polygon in polygons for number, ring in enumerate(polygon)]
+        xs = array("d", [x for ring, _ in rings for x, _ in ring])
+        ys = array("d", [y for ring, _ in rings for _, y in ring])
+        kinds = bytearray()
+        for ring, outer in rings:
+            kinds += bytes([OUTER if outer else HOLE]) * (len(ring) - 1) + bytes([NO_EDGE])
+        west, south, east, north = bbox
+        return cls(iso, name, west, south, east, north, xs, ys, kinds, boxes, square)
 
-    def _band_index(self) -> dict[int, list[Edge]]:
+    def _edges(self) -> Iterator[int]:
+        return (i for i, kind in enumerate(self.kinds) if kind != NO_EDGE)
+
+    def _band_index(self) -> dict[int, array]:
         if self._bands is None:
-            bands: dict[int, list[Edge]] = {}
-            for edge in self._edges():
-                y1, y2 = edge[1], edge[3]
-                for band in range(_floor(min(y1, y2), BAND), _floor(max(y1, y2), BAND) + 1):
-                    bands.setdefault(band, []).append(edge)
+            bands: dict[int, array] = {}
+            ys = self.ys
+            for i in self._edges():
+                y1, y2 = ys[i], ys[i + 1]
+                low, high = (y1, y2) if y1 <= y2 else (y2, y1)
+                for band in range(_floor(low, BAND), _floor(high, BAND) + 1):
+                    bands.setdefault(band, array("I")).append(i)
             self._bands = bands
         return self._bands
 
-    def _square_index(self) -> dict[tuple[int, int], list[Edge]]:
+    def _square_index(self) -> dict[tuple[int, int], array]:
+        """Each edge in the squares its segment passes through (sampled at a quarter square;
+        a query looks one square beyond its distance, so a corner the sampling skips is met)."""
         if self._squares is None:
-            squares: dict[tuple[int, int], list[Edge]] = {}
-            for edge in self._edges():
-                x1, y1, x2, y2, _ = edge
-                for i in range(_floor(min(y1, y2), SQUARE), _floor(max(y1, y2), SQUARE) + 1):
-                    for j in range(_floor(min(x1, x2), SQUARE), _floor(max(x1, x2), SQUARE) + 1):
-                        squares.setdefault((i, j), []).append(edge)
+            squares: dict[tuple[int, int], array] = {}
+            xs, ys, size = self.xs, self.ys, self.square
+            for i in self._edges():
+                x1, y1, x2, y2 = xs[i], ys[i], xs[i + 1], ys[i + 1]
+                steps = max(1, math.ceil(max(abs(x2 - x1), abs(y2 - y1)) / (size / 4)))
+                seen = {
+                    (_floor(y1 + (y2 - y1) * k / steps, size),
+                     _floor(x1 + (x2 - x1) * k / steps, size))
+                    for k in range(steps + 1)
+                }
+                for key in seen:
+                    squares.setdefault(key, array("I")).append(i)
             self._squares = squares
         return self._squares
 
@@ -99,11 +135,13 @@ class Country:
     def _cast(self, lat: float, lon: float, holes: bool) -> bool:
         if not self.in_box(lat, lon):
             return False
+        xs, ys, kinds = self.xs, self.ys, self.kinds
         inside = False
-        for x1, y1, x2, y2, outer in self._band_index().get(_floor(lat, BAND), ()):
-            if (outer or holes) and (y1 > lat) != (y2 > lat):
-                crossing = x1 + (lat - y1) * (x2 - x1) / (y2 - y1)
-                if lon < crossing:
+        for i in self._band_index().get(_floor(lat, BAND), ()):
+            y1, y2 = ys[i], ys[i + 1]
+            if (y1 > lat) != (y2 > lat) and (holes or kinds[i] == OUTER):
+                x1 = xs[i]
+                if lon < x1 + (lat - y1) * (xs[i + 1] - x1) / (y2 - y1):
                     inside = not inside
         return inside
 
@@ -118,16 +156,26 @@ class Country:
         ):
             return math.inf
         index = self._square_index()
+        xs, ys, size = self.xs, self.ys, self.square
+        south, north, west, east = lat - dlat, lat + dlat, lon - dlon, lon + dlon
         best = math.inf
-        for i in range(_floor(lat - dlat, SQUARE), _floor(lat + dlat, SQUARE) + 1):
-            for j in range(_floor(lon - dlon, SQUARE), _floor(lon + dlon, SQUARE) + 1):
-                for edge in index.get((i, j), ()):
-                    best = min(best, _segment_km(lat, lon, edge, scale))
+        for row in range(_floor(lat - dlat, size) - 1, _floor(lat + dlat, size) + 2):
+            for column in range(_floor(lon - dlon, size) - 1, _floor(lon + dlon, size) + 2):
+                for i in index.get((row, column), ()):
+                    x1, y1, x2, y2 = xs[i], ys[i], xs[i + 1], ys[i + 1]
+                    if (y1 > north and y2 > north) or (y1 < south and y2 < south):
+                        continue  # the whole edge is farther than max_km
+                    if (x1 > east and x2 > east) or (x1 < west and x2 < west):
+                        continue
+                    distance = _segment_km(lat, lon, x1, y1, x2, y2, scale)
+                    if distance < best:
+                        best = distance
         return best if best <= max_km else math.inf
 
 
-def _segment_km(lat: float, lon: float, edge: Edge, scale: float) -> float:
-    x1, y1, x2, y2, _ = edge
+def _segment_km(
+    lat: float, lon: float, x1: float, y1: float, x2: float, y2: float, scale: float
+) -> float:
     ax, ay = (x1 - lon) * scale, y1 - lat
     bx, by = (x2 - lon) * scale, y2 - lat
     dx, dy = bx - ax, by - ay
@@ -159,24 +207,20 @@ class Borders:
 
     @classmethod
     def load(cls, paths: list[Path]) -> Borders:
-        """Countries in file order; rings stay as parsed until a query needs their index."""
+        """Countries in file order (the first file is the precise layer); each country's indexes
+        are built the first time a query comes near it."""
         countries: list[Country] = []
-        for path in paths:
+        for number, path in enumerate(paths):
             collection = json.loads(path.read_text(encoding="utf-8"))
             for feature in collection["features"]:
-                west, south, east, north = feature["bbox"]
-                polygons = feature["geometry"]["coordinates"]
                 countries.append(
-                    Country(
-                        iso=feature["properties"]["iso"],
-                        name=feature["properties"]["name"],
-                        west=west,
-                        south=south,
-                        east=east,
-                        north=north,
-                        rings=[ring for polygon in polygons for ring in polygon],
-                        outer=[i == 0 for polygon in polygons for i in range(len(polygon))],
-                        boxes=feature["properties"]["boxes"],
+                    Country.from_polygons(
+                        feature["properties"]["iso"],
+                        feature["properties"]["name"],
+                        feature["bbox"],
+                        feature["geometry"]["coordinates"],
+                        feature["properties"]["boxes"],
+                        SQUARE if number == 0 else WORLD_SQUARE,
                     )
                 )
         return cls(countries)
