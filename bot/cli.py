@@ -151,7 +151,13 @@ def cmd_staff(args: argparse.Namespace) -> int:
     async def run(store, secrets) -> int:  # type: ignore[no-untyped-def]
         now = dt.datetime.now(dt.UTC)
         async with store.unit_of_work() as uow:
-            if args.staff_command == "add":
+            if args.staff_command == "add" and (args.user_id is None or args.web):
+                from bot.web.cli import add_web_account  # a console account (and Telegram too)
+
+                code = await add_web_account(uow, secrets, load_settings(), args, now)
+                if code:
+                    return code
+            elif args.staff_command == "add":
                 key = secrets.hash_id("staff", args.user_id)
                 name = args.name or f"staff-{str(args.user_id)[-4:]}"
                 await uow.staff.add(key, args.user_id, args.role, name, now)
@@ -288,7 +294,11 @@ def build_parser() -> argparse.ArgumentParser:
     staff = sub.add_parser("staff", help="register staff: add, list, remove")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True)
     add = staff_sub.add_parser("add", help="register a Telegram user as staff")
-    add.add_argument("user_id", type=int, help="the staff member's Telegram user id")
+    add.add_argument("user_id", type=int, nargs="?",
+                     help="the staff member's Telegram user id (optional with --web)")
+    add.add_argument("--web", metavar="LOGIN",
+                     help="also a web console account with this login name: prints a one-time "
+                     "setup link")
     add.add_argument("--role", choices=["staff", "supervisor", "admin"], default="staff")
     add.add_argument("--name", help="how colleagues see them in alerts and the audit log")
     add.set_defaults(func=cmd_staff)

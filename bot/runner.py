@@ -24,8 +24,10 @@ from bot.logs import configure_logging
 from bot.roster import parse_schedule
 from bot.sender import Pacing
 from bot.staff import DeskConfig
+from bot.staff_channels import FanOut, StaffChannel, live_staff_channels, warn_without_staff_channel
 from bot.storage import Purger, Store, retention_from
 from bot.telegram_channel import TelegramChannel
+from bot.web.app import WebConsole, web_config
 from bot.webhook import WebhookServer, telegram_route
 from bot.zalo_bot import ZaloBotChannel, ZaloBotClient
 from bot.zalo_oa import ZaloOAChannel, ZaloOAClient
@@ -113,17 +115,11 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         starters.append(lambda: tg.start(webhook, settings.telegram_webhook_secret))
         stoppers.append(tg.stop)
         tasks.append(asyncio.create_task(tg.sender.run()))
-        dispatcher = AlertDispatcher(store, desk, catalogue, engine.search.gazetteer)
-
-        async def alerts() -> None:
-            if await dispatcher.deliver_due():
-                tg.sender.wake()
 
         async def escalations() -> None:
             if await tg.desk.escalate_due():
                 tg.sender.wake()
 
-        tasks.append(asyncio.create_task(every(0.5, alerts, "alert dispatch")))
         tasks.append(asyncio.create_task(every(5.0, escalations, "escalation")))
 
     if settings.zalo_oa_app_id:
@@ -165,6 +161,32 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         tasks.append(asyncio.create_task(zbot.sender.run()))
         if telegram is not None:
             telegram.person_routes["zalo_bot"] = zbot.to_person
+
+    # -- staff alerts through every configured staff channel, whatever channels people use --
+    staff_channels: list[StaffChannel] = []
+    if telegram is not None and settings.staff_chat_id is not None:
+        staff_channels.append(StaffChannel("telegram", telegram.desk))
+    console = None
+    if settings.web_listen:
+        console = WebConsole(store, secrets, engine.search.gazetteer, web_config(settings))
+        staff_channels.append(StaffChannel("web", console.notifier))
+        web_host, web_port = settings.web_listen.rsplit(":", 1)
+        web_console = console
+        starters.append(lambda: web_console.start(web_host, int(web_port)))
+        stoppers.append(web_console.stop)
+    fanout = FanOut(staff_channels)
+    dispatcher = AlertDispatcher(store, fanout, catalogue, engine.search.gazetteer)
+
+    async def alerts() -> None:
+        if await dispatcher.deliver_due() and telegram is not None:
+            telegram.sender.wake()
+
+    async def staff_channel_names() -> list[str]:
+        return await live_staff_channels(store, fanout)
+
+    if staff_channels:
+        tasks.append(asyncio.create_task(every(0.5, alerts, "alert dispatch")))
+    tasks.append(asyncio.create_task(warn_without_staff_channel(staff_channel_names)))
 
     try:
         if routes:
