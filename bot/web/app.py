@@ -497,6 +497,8 @@ class WebConsole:
             request, "case.html", case=case, where=self._where(case, request[VISIT].lang),
             holder=holders.get(case["claimed_by"] or "", ""), details=details,
             contact=_contact_text(details), location=_location_text(details),
+            code_word=((details or {}).get("contact") or {}).get("code_word") or "",
+            worries=(details or {}).get("worries") or "",
             timeline=timeline, message=message, outcomes=list(Outcome),
             outcome_label=self._outcome_label(request, case["outcome"]),
             can_close=allowed(account, Action.CLOSE, case),
