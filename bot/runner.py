@@ -27,7 +27,8 @@ from bot.staff import DeskConfig
 from bot.staff_channels import FanOut, StaffChannel, live_staff_channels, warn_without_staff_channel
 from bot.storage import Purger, Store, retention_from
 from bot.telegram_channel import TelegramChannel
-from bot.web.app import WebConsole, web_config
+from bot.web.app import WebConsole, desk_config, web_config
+from bot.web.handoff import PersonRoutes, WebDesk
 from bot.webhook import WebhookServer, telegram_route
 from bot.zalo_bot import ZaloBotChannel, ZaloBotClient
 from bot.zalo_oa import ZaloOAChannel, ZaloOAClient
@@ -122,6 +123,20 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
 
         tasks.append(asyncio.create_task(every(5.0, escalations, "escalation")))
 
+    # -- the staff web console: a staff channel, and the desk for its holders' handoffs ------
+    console = None
+    web_routes = PersonRoutes()
+    if settings.web_listen:
+        console = WebConsole(store, secrets, engine.search.gazetteer, web_config(settings))
+        web_desk = WebDesk(store, secrets, catalogue, engine.search.gazetteer,
+                           telegram if telegram is not None else web_routes,
+                           desk_config(settings))
+        web_desk.broker = console.broker
+        console.desk = web_desk
+        if telegram is not None:
+            telegram.desk = web_desk  # the same desk, plus handoffs held on the console
+        desk = web_desk
+
     if settings.zalo_oa_app_id:
         async def operator_alert(reason: str) -> None:
             log.error("OPERATOR: Zalo OA token refresh failed (%s); renew the tokens", reason)
@@ -140,6 +155,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         stoppers.append(oa.idle)
         if telegram is not None:
             telegram.person_routes["zalo_oa"] = oa.to_person
+        web_routes.routes["zalo_oa"] = oa.to_person
 
     if settings.zalo_bot_token:
         zbot = ZaloBotChannel(ZaloBotClient(http, settings.zalo_bot_api_url,
@@ -161,14 +177,13 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         tasks.append(asyncio.create_task(zbot.sender.run()))
         if telegram is not None:
             telegram.person_routes["zalo_bot"] = zbot.to_person
+        web_routes.routes["zalo_bot"] = zbot.to_person
 
     # -- staff alerts through every configured staff channel, whatever channels people use --
     staff_channels: list[StaffChannel] = []
     if telegram is not None and settings.staff_chat_id is not None:
         staff_channels.append(StaffChannel("telegram", telegram.desk))
-    console = None
-    if settings.web_listen:
-        console = WebConsole(store, secrets, engine.search.gazetteer, web_config(settings))
+    if console is not None:
         staff_channels.append(StaffChannel("web", console.notifier))
         web_host, web_port = settings.web_listen.rsplit(":", 1)
         web_console = console

@@ -972,6 +972,14 @@ CREATE TABLE IF NOT EXISTS web_accounts (
     setup_expires REAL,
     created_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS web_handoff (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_code TEXT NOT NULL,
+    at REAL NOT NULL,
+    side TEXT NOT NULL,            -- 'person', 'staff' or 'notice'
+    body BLOB NOT NULL             -- encrypted: the words of a handoff conversation
+);
+CREATE INDEX IF NOT EXISTS web_handoff_case ON web_handoff (case_code, id);
 CREATE TABLE IF NOT EXISTS web_sessions (
     token_hash TEXT PRIMARY KEY,   -- keyed hash of the cookie's token
     login TEXT NOT NULL,
@@ -1126,3 +1134,40 @@ class WebCaseViews:
         ) as cursor:
             return [(r[0], dt.datetime.fromtimestamp(r[1], dt.UTC), bool(r[2]))
                     for r in await cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class HandoffLine:
+    at: dt.datetime
+    side: str
+    text: str
+
+
+class WebHandoffRepository:
+    """A handoff conversation as the console holder reads it, sealed, kept only as long as
+    messages are (RETENTION_MESSAGE_DAYS) and deleted with the case's closing."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(self, code: str, side: str, text: str, now: dt.datetime) -> None:
+        await self.store.db.execute(
+            "INSERT INTO web_handoff (case_code, at, side, body) VALUES (?, ?, ?, ?)",
+            (code, ts(now), side, self.store.seal({"text": text})),
+        )
+
+    async def lines(self, code: str) -> list[HandoffLine]:
+        async with self.store.db.execute(
+            "SELECT at, side, body FROM web_handoff WHERE case_code = ? ORDER BY id", (code,)
+        ) as cursor:
+            return [HandoffLine(dt.datetime.fromtimestamp(r[0], dt.UTC), r[1],
+                                self.store.open_sealed(r[2])["text"])
+                    for r in await cursor.fetchall()]
+
+    async def forget(self, code: str) -> None:
+        await self.store.db.execute("DELETE FROM web_handoff WHERE case_code = ?", (code,))
+
+    async def purge(self, before: dt.datetime) -> int:
+        cursor = await self.store.db.execute("DELETE FROM web_handoff WHERE at < ?",
+                                             (ts(before),))
+        return cursor.rowcount

@@ -27,12 +27,14 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.crypto import Secrets
+from bot.staff import DeskConfig
 from bot.storage import (
     Outbox,
     SqliteUnitOfWork,
     Store,
     WebAccountRepository,
     WebCaseViews,
+    WebHandoffRepository,
     WebSessionRepository,
 )
 from bot.web.accounts import (
@@ -46,6 +48,7 @@ from bot.web.accounts import (
     totp_uri,
     verify_password,
 )
+from bot.web.handoff import WebDesk
 from bot.web.i18n import web_text
 from bot.web.live import Broker, LiveEvent, WebNotifier
 from bot.web.permissions import Action, allowed
@@ -127,6 +130,7 @@ class WebConsole:
         self.text = web_text()
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._runner: web.AppRunner | None = None
+        self.desk: WebDesk | None = None  # set by the runner: talking with the person
         self.jinja = jinja2.Environment(
             loader=jinja2.PackageLoader("bot.web", "templates"),
             autoescape=True, trim_blocks=True, lstrip_blocks=True,
@@ -149,6 +153,8 @@ class WebConsole:
         app.router.add_get("/queue", self.queue_fragment)
         app.router.add_get("/events", self.events)
         app.router.add_get("/case/{code}", self.case_page)
+        app.router.add_get("/case/{code}/conversation", self.conversation)
+        app.router.add_post("/case/{code}/reply", self.reply)
         app.router.add_post("/case/{code}/{action}", self.case_action)
         app.router.add_get("/audit", self.audit_page)
         app.router.add_static("/static/", static, append_version=False)
@@ -487,7 +493,8 @@ class WebConsole:
                      for e in audit]
         done = request.query.get("done", "")
         message = None
-        if done in ("claim-ok", "closed-ok", "urgent-ok", "routine-ok"):
+        if done in ("claim-ok", "closed-ok", "urgent-ok", "routine-ok", "reply-ok",
+                    "reply-failed"):
             message = self._t(request, done, code=code)
         elif done == "claim-lost":
             message = self._t(request, done, code=code,
@@ -503,7 +510,52 @@ class WebConsole:
             outcome_label=self._outcome_label(request, case["outcome"]),
             can_close=allowed(account, Action.CLOSE, case),
             can_routine=allowed(account, Action.ROUTINE, case),
+            can_talk=self.desk is not None and case["status"] != "closed"
+            and allowed(account, Action.HANDOFF, case),
+            lines=await self._lines(case) if allowed(account, Action.HANDOFF, case) else [],
         )
+
+    # -- talking with the person (the handoff) -----------------------------------------------
+    async def _lines(self, case: dict[str, Any]) -> list[dict[str, str]]:
+        async with self.store.unit_of_work() as uow:
+            lines = await WebHandoffRepository(uow.store).lines(case["code"])
+        return [{"at": self._local(line.at), "side": line.side, "text": line.text}
+                for line in lines]
+
+    async def conversation(self, request: web.Request) -> web.Response:
+        account: Account = request[VISIT].account
+        code = request.match_info["code"].upper()[:8]
+        async with self.store.unit_of_work() as uow:
+            case = await uow.cases.get(code)
+        if case is None:
+            raise web.HTTPNotFound()
+        if not allowed(account, Action.HANDOFF, case):
+            return await self._refuse(request, Action.HANDOFF, code)
+        return self._page(request, "conversation.html", lines=await self._lines(case))
+
+    async def reply(self, request: web.Request) -> web.StreamResponse:
+        account: Account = request[VISIT].account
+        code = request.match_info["code"].upper()[:8]
+        form = await request.post()
+        text = str(form.get("text", "")).strip()
+        async with self.store.unit_of_work() as uow:
+            case = await uow.cases.get(code)
+            if case is None:
+                raise web.HTTPNotFound()
+            if self.desk is None or not allowed(account, Action.HANDOFF, case):
+                await uow.audit.record(account.actor, "refused", self._clock(), code,
+                                       Action.HANDOFF.value)
+                await uow.commit()
+                return self._page(request, "message.html", status=403,
+                                  message=self._t(request, "refused"))
+            if not text:
+                raise web.HTTPSeeOther(f"/case/{code}")
+            member = {"key": account.staff_key, "name": account.name,
+                      "role": account.role.label, "user_id": 0}
+            answer = await self.desk.console_message(uow, member, code, text)
+            await uow.commit()
+        done = "reply-ok" if answer == self.desk.t("staff-sent") else "reply-failed"
+        raise web.HTTPSeeOther(f"/case/{code}?done={done}")
 
     def _outcome_label(self, request: web.Request, outcome: str | None) -> str:
         if outcome in {o.value for o in Outcome}:
@@ -558,6 +610,8 @@ class WebConsole:
             outcome = Outcome(str(form.get("outcome", "")))
         except ValueError:
             raise web.HTTPBadRequest(text="unknown outcome") from None
+        if self.desk is not None:
+            await self.desk.end_for_close(uow, case)
         await uow.cases.set_status(code, "closed", now, outcome=outcome.value, handoff=False)
         await uow.audit.record(account.actor, "close", now, code, outcome.value)
         return "closed-ok"
@@ -602,3 +656,11 @@ def public_url(settings: Settings) -> str:
         return settings.web_public_url
     host, port = (settings.web_listen or "127.0.0.1:8080").rsplit(":", 1)
     return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+
+
+def desk_config(settings: Settings) -> DeskConfig:
+    return DeskConfig(
+        escalate_after=dt.timedelta(seconds=settings.escalate_after_seconds),
+        escalate_repeat=dt.timedelta(seconds=settings.escalate_repeat_seconds),
+        invite_lifetime=dt.timedelta(hours=settings.invite_hours),
+    )

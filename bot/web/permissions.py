@@ -20,6 +20,7 @@ class Action(StrEnum):
     ROUTINE = "routine"            # lowering a case is a supervisor's judgement
     CLOSE = "close"                # the claimer, or a supervisor
     AUDIT = "audit"
+    HANDOFF = "handoff"            # talking with the person: the holder only
 
 
 MIN_ROLE: dict[Action, Role] = {
@@ -31,6 +32,7 @@ MIN_ROLE: dict[Action, Role] = {
     Action.ROUTINE: Role.SUPERVISOR,
     Action.CLOSE: Role.STAFF,
     Action.AUDIT: Role.ADMIN,
+    Action.HANDOFF: Role.STAFF,
 }
 HOLDER_OR_SUPERVISOR = {Action.VIEW_PRIVATE, Action.CLOSE}
 
@@ -38,6 +40,8 @@ HOLDER_OR_SUPERVISOR = {Action.VIEW_PRIVATE, Action.CLOSE}
 def allowed(account: Account, action: Action, case: dict[str, Any] | None = None) -> bool:
     if account.role < MIN_ROLE[action]:
         return False
+    if action is Action.HANDOFF:
+        return case is not None and case["claimed_by"] == account.staff_key
     if action in HOLDER_OR_SUPERVISOR and case is not None:
         return case["claimed_by"] == account.staff_key or account.role >= Role.SUPERVISOR
     return True

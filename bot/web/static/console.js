@@ -1,23 +1,29 @@
-// Bình An staff console: live updates. The server sends an "alert" or "queue" event; the queue
-// reloads itself through htmx (hx-trigger="refresh from:body"), and an alert also shows a banner.
+// Bình An staff console: live updates. The server sends "alert", "queue" or "handoff" events
+// (a case code, never a person's words); the page reloads the part concerned through htmx.
 (function () {
   "use strict";
   var alerts = document.getElementById("alerts");
   var live = document.getElementById("live");
-  if (!alerts || !window.EventSource) { return; }
+  var conversation = document.getElementById("conversation");
+  if ((!alerts && !conversation) || !window.EventSource) { return; }
   var source = new EventSource("/events");
   function refresh() { document.body.dispatchEvent(new Event("refresh")); }
   source.addEventListener("open", function () {
-    live.textContent = live.dataset.online;
-    live.classList.remove("offline");
-    refresh();
+    if (live) { live.textContent = live.dataset.online; live.classList.remove("offline"); }
+    if (alerts) { refresh(); }
   });
   source.addEventListener("error", function () {
-    live.textContent = live.dataset.offline;
-    live.classList.add("offline");
+    if (live) { live.textContent = live.dataset.offline; live.classList.add("offline"); }
   });
   source.addEventListener("queue", refresh);
+  source.addEventListener("handoff", function (event) {
+    var data = JSON.parse(event.data);
+    if (conversation && conversation.dataset.code === data.code) {
+      conversation.dispatchEvent(new Event("handoff"));
+    }
+  });
   source.addEventListener("alert", function (event) {
+    if (!alerts) { return; }
     var alert = JSON.parse(event.data);
     var item = document.createElement("li");
     item.className = "alert tier-" + alert.tier;
