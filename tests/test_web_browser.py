@@ -17,17 +17,23 @@ from pathlib import Path
 import pyotp
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Error as PlaywrightError
 
 from bot.alerts import AlertDispatcher
+from bot.config import Settings
+from bot.runner import serve
 from bot.web.accounts import Role, create_account, setup_link
 from bot.web.app import WebConfig, WebConsole
 from handlers.catalogue import default_catalogue
-from tests.conversation import Chat, Clock, make_engine, open_store
-from tests.web_console import PASSWORD
+from tests.conversation import SECRET, Chat, Clock, make_engine, open_store
+from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.telegram_harness import until
+from tests.web_console import PASSWORD, free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PERSON_CHAT = 515151
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2}
 
@@ -135,3 +141,65 @@ async def test_two_staff_alert_claim_race_and_close(tmp_path: Path, browser: Bro
         await minh_ctx.close()
         await console.stop()
         await store.close()
+
+
+async def test_handoff_with_a_person_on_telegram(tmp_path: Path, browser: Browser) -> None:
+    """A deployment with Telegram and the console: a console-only staff member talks with a
+    person on the Telegram fake, both ways, and the person's answer appears without a reload."""
+    fake = FakeTelegram()
+    await fake.start()
+    port = free_port()
+    store = await open_store(tmp_path / "binhan.db")
+    now = dt.datetime.now(dt.UTC)
+    async with store.unit_of_work() as uow:
+        token = await create_account(uow, store.secrets, "hoa", "Hoa", Role.STAFF,
+                                     dt.timedelta(hours=1), now)
+        await uow.commit()
+    await store.close()
+    settings = Settings(_env_file=None, database_path=tmp_path / "binhan.db",  # type: ignore[call-arg]
+                        secret_key=SECRET, telegram_bot_token=TOKEN, telegram_api_url=fake.url,
+                        staff_chat_id=-100777, telegram_per_chat_interval=0,
+                        web_listen=f"127.0.0.1:{port}", web_secure_cookies=False)
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(settings, stop))
+    base = f"http://127.0.0.1:{port}"
+    context = await browser.new_context(**PHONE)
+    page = await context.new_page()
+    try:
+        clock = Clock()
+        clock.now = dt.datetime.now(dt.UTC)
+        for _ in range(100):
+            try:
+                await page.goto(f"{base}/healthz")
+                break
+            except PlaywrightError:
+                await asyncio.sleep(0.1)
+        await set_up_and_log_in(page, setup_link(base, token), "hoa", clock)
+
+        await fake.user_sends(PERSON_CHAT, text="ck e cam dao doa giet e, cuu e voi")
+        row = page.locator("table.queue tbody tr").first
+        await expect(row).to_contain_text("KHẨN CẤP", timeout=20_000)
+        await row.locator("a").click()
+        await page.click("#claim")
+        await expect(page.locator("#message")).to_contain_text("Bạn đã nhận ca")
+        await page.fill("textarea[name=text]", "Chi la Hoa o trung tam. Em dang o dau?")
+        await page.click("#send")
+        await expect(page.locator("#message")).to_have_text("Đã gửi cho người đó.")
+        await until(lambda: any("Em dang o dau?" in (m.get("text") or "")
+                                for m in fake.bot_messages(PERSON_CHAT)))
+        await page.evaluate("window.__notReloaded = true")
+        await fake.user_sends(PERSON_CHAT, text="e o nha me de, ck ko biet")
+        await expect(page.locator("#conversation")).to_contain_text("e o nha me de",
+                                                                    timeout=20_000)
+        assert await page.evaluate("window.__notReloaded") is True
+        await page.screenshot(path=str(tmp_path / "handoff-phone.png"), full_page=True)
+        await page.select_option("select[name=outcome]", "safe")
+        await page.click("#close")
+        await expect(page.locator("#status")).to_have_text("đã đóng")
+        await until(lambda: any("kết thúc" in (m.get("text") or "")
+                                for m in fake.bot_messages(PERSON_CHAT)))
+    finally:
+        await context.close()
+        stop.set()
+        await running
+        await fake.stop()
