@@ -135,6 +135,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         console.desk = web_desk
         if telegram is not None:
             telegram.desk = web_desk  # the same desk, plus handoffs held on the console
+        else:  # no Telegram: unclaimed urgent cases are announced again on the console
+            tasks.append(asyncio.create_task(every(5.0, web_desk.escalate_due, "escalation")))
         desk = web_desk
 
     if settings.zalo_oa_app_id:

@@ -34,6 +34,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PERSON_CHAT = 515151
+GROUP = -100777
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2}
 
@@ -87,6 +88,8 @@ async def test_two_staff_alert_claim_race_and_close(tmp_path: Path, browser: Bro
         await set_up_and_log_in(minh, links["minh"], "minh", clock)
         await expect(lan.locator(".empty")).to_be_visible()
         await expect(lan.locator("#live")).to_have_text("Trực tiếp: ca mới tự hiện ở đây.")
+        for page in (lan, minh):
+            await expect(page.locator("html[data-live=on]")).to_have_count(1)  # stream open
         await lan.evaluate("window.__notReloaded = true")
 
         # a person writes on a phone; the dispatcher hands the alert to the console
@@ -148,6 +151,7 @@ async def test_handoff_with_a_person_on_telegram(tmp_path: Path, browser: Browse
     person on the Telegram fake, both ways, and the person's answer appears without a reload."""
     fake = FakeTelegram()
     await fake.start()
+    fake.chat(GROUP, "supergroup")
     port = free_port()
     store = await open_store(tmp_path / "binhan.db")
     now = dt.datetime.now(dt.UTC)
@@ -158,7 +162,7 @@ async def test_handoff_with_a_person_on_telegram(tmp_path: Path, browser: Browse
     await store.close()
     settings = Settings(_env_file=None, database_path=tmp_path / "binhan.db",  # type: ignore[call-arg]
                         secret_key=SECRET, telegram_bot_token=TOKEN, telegram_api_url=fake.url,
-                        staff_chat_id=-100777, telegram_per_chat_interval=0,
+                        staff_chat_id=GROUP, telegram_per_chat_interval=0,
                         web_listen=f"127.0.0.1:{port}", web_secure_cookies=False)
     stop = asyncio.Event()
     running = asyncio.create_task(serve(settings, stop))
@@ -179,6 +183,9 @@ async def test_handoff_with_a_person_on_telegram(tmp_path: Path, browser: Browse
         await fake.user_sends(PERSON_CHAT, text="ck e cam dao doa giet e, cuu e voi")
         row = page.locator("table.queue tbody tr").first
         await expect(row).to_contain_text("KHẨN CẤP", timeout=20_000)
+        # the same alert went to the Telegram staff group too: every staff channel gets it
+        await until(lambda: any("KHẨN CẤP" in (m.get("text") or "")
+                                for m in fake.bot_messages(GROUP)))
         await row.locator("a").click()
         await page.click("#claim")
         await expect(page.locator("#message")).to_contain_text("Bạn đã nhận ca")
@@ -187,6 +194,7 @@ async def test_handoff_with_a_person_on_telegram(tmp_path: Path, browser: Browse
         await expect(page.locator("#message")).to_have_text("Đã gửi cho người đó.")
         await until(lambda: any("Em dang o dau?" in (m.get("text") or "")
                                 for m in fake.bot_messages(PERSON_CHAT)))
+        await expect(page.locator("html[data-live=on]")).to_have_count(1)  # stream open
         await page.evaluate("window.__notReloaded = true")
         await fake.user_sends(PERSON_CHAT, text="e o nha me de, ck ko biet")
         await expect(page.locator("#conversation")).to_contain_text("e o nha me de",

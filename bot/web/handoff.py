@@ -65,6 +65,26 @@ class WebDesk(StaffDesk):
                 return
         await super().from_person(uow, code, text, notice)
 
+    async def escalate_due(self) -> int:
+        """An urgent case nobody claimed is announced again on every open console (urgent,
+        with how long it has waited), then escalated as the desk does (privately on Telegram
+        where staff have it); the timers stay in the store."""
+        if self.broker is not None:
+            now = self._clock()
+            async with self.store.unit_of_work() as uow:
+                due = await uow.cases.due_escalations(now, self.config.escalate_after)
+                cases = [await uow.cases.get(code) for code, _ in due]
+            for case in cases:
+                if case is None:
+                    continue
+                minutes = int((now - case["created_at"]).total_seconds() // 60)
+                self.broker.publish(LiveEvent("alert", {
+                    "code": case["code"], "tier": "urgent", "event": "escalation",
+                    "text": self.t("staff-escalation", code=case["code"],
+                                   province=self._province(case["province"]),
+                                   minutes=minutes)}))
+        return await super().escalate_due()
+
     async def console_message(self, uow: SqliteUnitOfWork, member: dict[str, Any], code: str,
                               text: str) -> str:
         """A holder's words from the console: the desk's handoff, kept for the page too."""

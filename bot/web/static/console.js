@@ -8,11 +8,15 @@
   if ((!alerts && !conversation) || !window.EventSource) { return; }
   var source = new EventSource("/events");
   function refresh() { document.body.dispatchEvent(new Event("refresh")); }
+  // On every (re)connection, reload what may have changed while the stream was down.
   source.addEventListener("open", function () {
+    document.documentElement.dataset.live = "on";
     if (live) { live.textContent = live.dataset.online; live.classList.remove("offline"); }
     if (alerts) { refresh(); }
+    if (conversation) { conversation.dispatchEvent(new Event("handoff")); }
   });
   source.addEventListener("error", function () {
+    document.documentElement.dataset.live = "off";
     if (live) { live.textContent = live.dataset.offline; live.classList.add("offline"); }
   });
   source.addEventListener("queue", refresh);
