@@ -281,3 +281,18 @@ async def test_nothing_personal_in_urls_or_logs(desk: Desk,
                        if not r.name.startswith(NOISY) or r.levelno >= logging.WARNING)
     for private in (PHONE, "hoa sen", "kiem tra", "lan", PASSWORD):
         assert private not in logged
+
+
+async def test_logout_ends_the_session_on_the_server(desk: Desk) -> None:
+    http = await logged_in(desk, "lan", Role.STAFF)
+    async with http:
+        async with http.get(f"{desk.base}/") as response:
+            page = await response.text()
+        token = next(c.value for c in http.cookie_jar if c.key == "binhan_session")
+        async with http.post(f"{desk.base}/logout", data={"csrf": csrf_of(page)},
+                             allow_redirects=False) as response:
+            assert response.status == 303 and response.headers["Location"] == "/login"
+    replay = {"Cookie": f"binhan_session={token}"}  # the old cookie: no longer a session
+    async with session() as stolen, stolen.get(f"{desk.base}/", allow_redirects=False,
+                                               headers=replay) as response:
+        assert response.status == 303 and response.headers["Location"] == "/login"

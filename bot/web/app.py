@@ -285,7 +285,7 @@ class WebConsole:
         response = web.HTTPSeeOther(target)
         if lang in ("vi", "en"):
             self._cookie(response, LANG_COOKIE, lang, max_age=365 * 24 * 3600)
-        return response
+        raise response
 
     def _login_form(self, request: web.Request, status: int = 200,
                     error: str | None = None) -> web.Response:
