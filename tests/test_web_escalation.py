@@ -45,3 +45,4 @@ async def test_unclaimed_urgent_case_is_announced_again_until_claimed(tmp_path: 
     clock.advance(minutes=10)
     assert await desk.escalate_due() == 0 and events.empty()  # claimed: quiet
     await store.close()
+

@@ -62,6 +62,7 @@ LOGIN_CSRF_COOKIE = "binhan_login_csrf"  # double-submit token for the forms bef
 LANG_COOKIE = "binhan_lang"
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 KEEPALIVE_SECONDS = 15.0
+PURGE_SECONDS = 3600.0
 PUBLIC_PREFIXES = ("/login", "/setup/", "/static/", "/healthz", "/lang/")
 
 SECURITY_HEADERS = {
@@ -95,6 +96,7 @@ class WebConfig:
     login_attempts: int = 5
     login_window: dt.timedelta = dt.timedelta(minutes=15)
     default_language: str = "vi"
+    message_retention: dt.timedelta = dt.timedelta(days=7)  # handoff words (safety.md)
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -131,6 +133,7 @@ class WebConsole:
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._runner: web.AppRunner | None = None
         self.desk: WebDesk | None = None  # set by the runner: talking with the person
+        self._purging: asyncio.Task[None] | None = None
         self.jinja = jinja2.Environment(
             loader=jinja2.PackageLoader("bot.web", "templates"),
             autoescape=True, trim_blocks=True, lstrip_blocks=True,
@@ -165,6 +168,25 @@ class WebConsole:
         self._runner = web.AppRunner(self.app(), access_log=None)  # no URLs or addresses logged
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
+        self._purging = asyncio.create_task(self._purge_forever())
+
+    async def purge(self) -> int:
+        """Expired sessions, and handoff words older than the message retention."""
+        now = self._clock()
+        async with self.store.unit_of_work() as uow:
+            count = await WebSessionRepository(uow.store).purge(now)
+            count += await WebHandoffRepository(uow.store).purge(
+                now - self.config.message_retention)
+            await uow.commit()
+        return count
+
+    async def _purge_forever(self) -> None:
+        while True:
+            try:
+                await self.purge()
+            except Exception as exc:
+                log.error("console purge failed: %s", type(exc).__name__)
+            await asyncio.sleep(PURGE_SECONDS)
 
     @property
     def port(self) -> int:
@@ -174,6 +196,11 @@ class WebConsole:
         return int(server.sockets[0].getsockname()[1])
 
     async def stop(self) -> None:
+        if self._purging is not None:
+            self._purging.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._purging
+            self._purging = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -647,6 +674,7 @@ def web_config(settings: Settings) -> WebConfig:
         login_attempts=settings.web_login_attempts,
         login_window=dt.timedelta(minutes=settings.web_login_window_minutes),
         default_language=settings.default_language,
+        message_retention=dt.timedelta(days=settings.retention_message_days),
     )
 
 
