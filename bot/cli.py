@@ -164,6 +164,12 @@ def cmd_staff(args: argparse.Namespace) -> int:
                 await uow.audit.record("admin (cli)", f"staff_add:{args.role}", now,
                                        detail=name)
                 print(f"added {name} as {args.role}")
+            elif args.staff_command == "remove" and (args.user_id is None or args.web):
+                from bot.web.cli import remove_web_account  # a console account (and Telegram)
+
+                code = await remove_web_account(uow, secrets, args, now)
+                if code:
+                    return code
             elif args.staff_command == "remove":
                 removed = await uow.staff.remove(secrets.hash_id("staff", args.user_id))
                 if not removed:
@@ -175,6 +181,10 @@ def cmd_staff(args: argparse.Namespace) -> int:
                 for member in await uow.staff.all():
                     _print({"id": member["user_id"], "role": member["role"],
                             "name": member["name"]})
+                from bot.web.cli import web_accounts  # console accounts
+
+                for account in await web_accounts(uow):
+                    _print(account)
             await uow.commit()
         return 0
 
@@ -305,7 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     staff_sub.add_parser("list", help="registered staff (JSON lines)").set_defaults(
         func=cmd_staff)
     remove = staff_sub.add_parser("remove", help="unregister a staff member")
-    remove.add_argument("user_id", type=int)
+    remove.add_argument("user_id", type=int, nargs="?")
+    remove.add_argument("--web", metavar="LOGIN", help="remove this console account too")
     remove.set_defaults(func=cmd_staff)
 
     audit = sub.add_parser("audit", help="the audit log of staff actions (JSON lines)")

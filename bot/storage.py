@@ -1076,6 +1076,19 @@ class WebAccountRepository:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    async def remove(self, login: str) -> bool:
+        """Offboarding: the account and every session it has end at once."""
+        cursor = await self.store.db.execute("DELETE FROM web_accounts WHERE login = ?",
+                                             (login,))
+        await self.store.db.execute("DELETE FROM web_sessions WHERE login = ?", (login,))
+        return cursor.rowcount == 1
+
+    async def all(self) -> list[WebAccountRecord]:
+        async with self.store.db.execute(
+            f"SELECT {self._COLUMNS} FROM web_accounts ORDER BY role, login"
+        ) as cursor:
+            return [self._record(r) for r in await cursor.fetchall()]
+
     async def names(self) -> dict[str, str]:
         """staff key -> name, to show who holds a case."""
         async with self.store.db.execute("SELECT staff_key, name FROM web_accounts") as cursor:

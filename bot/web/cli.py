@@ -8,7 +8,7 @@ import sys
 
 from bot.config import Settings
 from bot.crypto import Secrets
-from bot.storage import SqliteUnitOfWork
+from bot.storage import SqliteUnitOfWork, WebAccountRepository
 from bot.web.accounts import Role, create_account, setup_link, valid_login
 from bot.web.app import public_url
 
@@ -36,3 +36,28 @@ async def add_web_account(uow: SqliteUnitOfWork, secrets: Secrets, settings: Set
         print("note: WEB_LISTEN is not set, so `binhan run` does not serve the console yet",
               file=sys.stderr)
     return 0
+
+
+async def remove_web_account(uow: SqliteUnitOfWork, secrets: Secrets, args: argparse.Namespace,
+                             now: dt.datetime) -> int:
+    """Offboarding: the console account (its sessions end at once), and the Telegram
+    registration when an id is given too."""
+    login = (args.web or "").strip().lower()
+    if not login:
+        print("give a Telegram user id, --web LOGIN, or both", file=sys.stderr)
+        return 2
+    if not await WebAccountRepository(uow.store).remove(login):
+        print("no such console account", file=sys.stderr)
+        return 1
+    if args.user_id is not None:
+        await uow.staff.remove(secrets.hash_id("staff", args.user_id))
+    await uow.audit.record("admin (cli)", "web_account_remove", now)
+    print("removed")
+    return 0
+
+
+async def web_accounts(uow: SqliteUnitOfWork) -> list[dict[str, object]]:
+    """Console accounts for ``binhan staff list``: no secrets, whether set up or waiting."""
+    return [{"web": a.login, "role": a.role, "name": a.name,
+             "ready": a.password_hash is not None}
+            for a in await WebAccountRepository(uow.store).all()]
