@@ -219,13 +219,25 @@ def cmd_staff(args: argparse.Namespace) -> int:
     async def run(store, secrets) -> int:  # type: ignore[no-untyped-def]
         now = dt.datetime.now(dt.UTC)
         async with store.unit_of_work() as uow:
-            if args.staff_command == "add":
+            if args.staff_command == "add" and (args.user_id is None or args.web):
+                from bot.web.cli import add_web_account  # a console account (and Telegram too)
+
+                code = await add_web_account(uow, secrets, load_settings(), args, now)
+                if code:
+                    return code
+            elif args.staff_command == "add":
                 key = secrets.hash_id("staff", args.user_id)
                 name = args.name or f"staff-{str(args.user_id)[-4:]}"
                 await uow.staff.add(key, args.user_id, args.role, name, now)
                 await uow.audit.record("admin (cli)", f"staff_add:{args.role}", now,
                                        detail=name)
                 print(f"added {name} as {args.role}")
+            elif args.staff_command == "remove" and (args.user_id is None or args.web):
+                from bot.web.cli import remove_web_account  # a console account (and Telegram)
+
+                code = await remove_web_account(uow, secrets, args, now)
+                if code:
+                    return code
             elif args.staff_command == "remove":
                 removed = await uow.staff.remove(secrets.hash_id("staff", args.user_id))
                 if not removed:
@@ -237,6 +249,10 @@ def cmd_staff(args: argparse.Namespace) -> int:
                 for member in await uow.staff.all():
                     _print({"id": member["user_id"], "role": member["role"],
                             "name": member["name"]})
+                from bot.web.cli import web_accounts  # console accounts
+
+                for account in await web_accounts(uow):
+                    _print(account)
             await uow.commit()
         return 0
 
@@ -356,14 +372,19 @@ def build_parser() -> argparse.ArgumentParser:
     staff = sub.add_parser("staff", help="register staff: add, list, remove")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True)
     add = staff_sub.add_parser("add", help="register a Telegram user as staff")
-    add.add_argument("user_id", type=int, help="the staff member's Telegram user id")
+    add.add_argument("user_id", type=int, nargs="?",
+                     help="the staff member's Telegram user id (optional with --web)")
+    add.add_argument("--web", metavar="LOGIN",
+                     help="also a web console account with this login name: prints a one-time "
+                     "setup link")
     add.add_argument("--role", choices=["staff", "supervisor", "admin"], default="staff")
     add.add_argument("--name", help="how colleagues see them in alerts and the audit log")
     add.set_defaults(func=cmd_staff)
     staff_sub.add_parser("list", help="registered staff (JSON lines)").set_defaults(
         func=cmd_staff)
     remove = staff_sub.add_parser("remove", help="unregister a staff member")
-    remove.add_argument("user_id", type=int)
+    remove.add_argument("user_id", type=int, nargs="?")
+    remove.add_argument("--web", metavar="LOGIN", help="remove this console account too")
     remove.set_defaults(func=cmd_staff)
 
     audit = sub.add_parser("audit", help="the audit log of staff actions (JSON lines)")

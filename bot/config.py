@@ -72,6 +72,15 @@ class Settings(BaseSettings):
     telegram_per_chat_interval: float = Field(default=1.05, ge=0, le=60)
     telegram_per_second: int = Field(default=28, ge=1, le=1000)
 
+    # -- the staff web console (bot.web) -----------------------------------------------------
+    web_listen: str | None = Field(default=None, pattern=r"^[^:]+:[0-9]{1,5}$")
+    web_public_url: str | None = Field(default=None, pattern=r"^https?://[^/]+")
+    web_secure_cookies: bool = True
+    web_setup_hours: int = Field(default=24, ge=1, le=24 * 14)
+    web_session_hours: int = Field(default=12, ge=1, le=24 * 7)
+    web_login_attempts: int = Field(default=5, ge=1, le=100)
+    web_login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
     @model_validator(mode="after")
     def _complete(self) -> Settings:
         if self.telegram_webhook_url and not self.telegram_webhook_secret:

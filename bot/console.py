@@ -14,7 +14,9 @@ from typing import Any, TextIO
 from bot.alerts import AlertDispatcher
 from bot.config import Settings
 from bot.crypto import load_secrets
+from bot.staff_channels import FanOut, StaffChannel
 from bot.storage import Store
+from bot.web.demo import start_demo_console
 from handlers.catalogue import default_catalogue
 from handlers.events import (
     Command,
@@ -99,9 +101,13 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
                      default_language=settings.default_language,
                      flood_burst=settings.flood_burst, flood_per_minute=settings.flood_per_minute),
     )
-    dispatcher = AlertDispatcher(store, ConsoleNotifier(out), catalogue, search.gazetteer)
-    key = secrets.hash_id("console", getpass.getuser())
     out.write(BANNER)
+    # -- the staff web console beside the terminal: alerts go to both (bot.web.demo) --------
+    web = await start_demo_console(store, secrets, search.gazetteer, settings, out)
+    staff = FanOut([StaffChannel("terminal", ConsoleNotifier(out)),
+                    StaffChannel("web", web.notifier)])
+    dispatcher = AlertDispatcher(store, staff, catalogue, search.gazetteer)
+    key = secrets.hash_id("console", getpass.getuser())
     out.flush()
     try:
         while True:
@@ -120,6 +126,7 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
                 render(reply, out)
             await dispatcher.deliver_due()
     finally:
+        await web.stop()
         await store.close()
     return 0
 

@@ -24,8 +24,11 @@ from bot.logs import configure_logging
 from bot.roster import parse_schedule
 from bot.sender import Pacing
 from bot.staff import DeskConfig
+from bot.staff_channels import FanOut, StaffChannel, live_staff_channels, warn_without_staff_channel
 from bot.storage import Purger, Store, retention_from
 from bot.telegram_channel import TelegramChannel
+from bot.web.app import WebConsole, desk_config, web_config
+from bot.web.handoff import PersonRoutes, WebDesk
 from bot.webhook import WebhookServer, telegram_route
 from bot.zalo_bot import ZaloBotChannel, ZaloBotClient
 from bot.zalo_oa import KEEP_ALIVE_CHECK, ZaloOAChannel, ZaloOAClient
@@ -113,18 +116,28 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         starters.append(lambda: tg.start(webhook, settings.telegram_webhook_secret))
         stoppers.append(tg.stop)
         tasks.append(asyncio.create_task(tg.sender.run()))
-        dispatcher = AlertDispatcher(store, desk, catalogue, engine.search.gazetteer)
-
-        async def alerts() -> None:
-            if await dispatcher.deliver_due():
-                tg.sender.wake()
 
         async def escalations() -> None:
             if await tg.desk.escalate_due():
                 tg.sender.wake()
 
-        tasks.append(asyncio.create_task(every(0.5, alerts, "alert dispatch")))
         tasks.append(asyncio.create_task(every(5.0, escalations, "escalation")))
+
+    # -- the staff web console: a staff channel, and the desk for its holders' handoffs ------
+    console = None
+    web_routes = PersonRoutes()
+    if settings.web_listen:
+        console = WebConsole(store, secrets, engine.search.gazetteer, web_config(settings))
+        web_desk = WebDesk(store, secrets, catalogue, engine.search.gazetteer,
+                           telegram if telegram is not None else web_routes,
+                           desk_config(settings))
+        web_desk.broker = console.broker
+        console.desk = web_desk
+        if telegram is not None:
+            telegram.desk = web_desk  # the same desk, plus handoffs held on the console
+        else:  # no Telegram: unclaimed urgent cases are announced again on the console
+            tasks.append(asyncio.create_task(every(5.0, web_desk.escalate_due, "escalation")))
+        desk = web_desk
 
     if settings.zalo_oa_app_id:
         async def operator_alert(problem: str) -> None:
@@ -153,6 +166,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         stoppers.append(oa.idle)
         if telegram is not None:
             telegram.person_routes["zalo_oa"] = oa.to_person
+        web_routes.routes["zalo_oa"] = oa.to_person
 
     if settings.zalo_bot_token:
         zbot = ZaloBotChannel(ZaloBotClient(http, settings.zalo_bot_api_url,
@@ -177,6 +191,31 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         tasks.append(asyncio.create_task(zbot.sender.run()))
         if telegram is not None:
             telegram.person_routes["zalo_bot"] = zbot.to_person
+        web_routes.routes["zalo_bot"] = zbot.to_person
+
+    # -- staff alerts through every configured staff channel, whatever channels people use --
+    staff_channels: list[StaffChannel] = []
+    if telegram is not None and settings.staff_chat_id is not None:
+        staff_channels.append(StaffChannel("telegram", telegram.desk))
+    if console is not None:
+        staff_channels.append(StaffChannel("web", console.notifier))
+        web_host, web_port = settings.web_listen.rsplit(":", 1)
+        web_console = console
+        starters.append(lambda: web_console.start(web_host, int(web_port)))
+        stoppers.append(web_console.stop)
+    fanout = FanOut(staff_channels)
+    dispatcher = AlertDispatcher(store, fanout, catalogue, engine.search.gazetteer)
+
+    async def alerts() -> None:
+        if await dispatcher.deliver_due() and telegram is not None:
+            telegram.sender.wake()
+
+    async def staff_channel_names() -> list[str]:
+        return await live_staff_channels(store, fanout)
+
+    if staff_channels:
+        tasks.append(asyncio.create_task(every(0.5, alerts, "alert dispatch")))
+    tasks.append(asyncio.create_task(warn_without_staff_channel(staff_channel_names)))
 
     try:
         if routes:
