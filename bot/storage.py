@@ -11,6 +11,8 @@ import asyncio
 import datetime as dt
 import json
 import secrets
+import sqlite3
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,7 +100,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     created_at REAL NOT NULL,
     next_attempt_at REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
-    delivered_at REAL,
+    delivered_at REAL,             -- the messenger accepted the alert
+    queued_at REAL,                -- handed to the sender (an outgoing row)
     UNIQUE (case_code, event)
 );
 CREATE TABLE IF NOT EXISTS processed_events (
@@ -141,9 +144,141 @@ CREATE TABLE IF NOT EXISTS oncall (
     staff TEXT PRIMARY KEY,        -- keyed hash of the staff member's id
     since REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS inbox (
+    channel TEXT NOT NULL,
+    event_key TEXT NOT NULL,       -- the channel's own event id (update id, event hash)
+    body BLOB,                     -- encrypted event; emptied once processed
+    received_at REAL NOT NULL,
+    next_attempt_at REAL NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    done_at REAL,
+    failed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (channel, event_key)
+);
+CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (done_at, channel);
+CREATE TABLE IF NOT EXISTS locks (
+    name TEXT PRIMARY KEY,         -- e.g. "running": binhan run holds it, rotate-key refuses
+    holder TEXT NOT NULL,          -- host and process id
+    heartbeat REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS intake_counts (
+    conversation TEXT NOT NULL,    -- keyed hash
+    kind TEXT NOT NULL,            -- e.g. "invite": attempts at a guessable secret
+    window_start REAL NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (conversation, kind)
+);
 """
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+class SchemaError(Exception):
+    """The database was written by a newer Bình An than this one: refuse rather than guess."""
+
+
+async def _columns(db: aiosqlite.Connection, table: str) -> list[tuple[str, str, int, Any]]:
+    async with db.execute(f"PRAGMA table_info({table})") as cursor:
+        return [(r[1], r[2], r[3], r[4]) for r in await cursor.fetchall()]
+
+
+async def reconcile(db: aiosqlite.Connection) -> list[str]:
+    """Additive catch-up to ``SCHEMA``: create missing tables and indexes, add missing columns
+    (every column added since the first release is nullable or has a default). Returns what was
+    added. Safe to run on every open, so an additive change to ``SCHEMA`` needs no step of its own;
+    a change that moves or rewrites data gets a numbered step in ``MIGRATIONS``."""
+    reference = sqlite3.connect(":memory:")
+    try:
+        reference.executescript(SCHEMA)
+        tables = [r[0] for r in reference.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite_%'")]
+        wanted = {t: [(r[1], r[2], r[3], r[4]) for r in
+                      reference.execute(f"PRAGMA table_info({t})")] for t in tables}
+    finally:
+        reference.close()
+    added: list[str] = []
+    for table, columns in wanted.items():
+        have = {c[0] for c in await _columns(db, table)}
+        if not have:
+            continue  # a missing table: the script below creates it whole
+        for name, kind, notnull, default in columns:
+            if name in have:
+                continue
+            clause = f"ALTER TABLE {table} ADD COLUMN {name} {kind}"
+            if default is not None:
+                clause += f" DEFAULT {default}"
+            if notnull:
+                clause += " NOT NULL"
+            await db.execute(clause)
+            added.append(f"{table}.{name}")
+    for statement in _statements(SCHEMA):  # CREATE ... IF NOT EXISTS: tables and indexes
+        await db.execute(statement)  # one by one: executescript would commit a transaction
+    return added
+
+
+def _statements(script: str) -> list[str]:
+    out: list[str] = []
+    current = ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    return [s for s in out if s]
+
+
+async def _step_first_release(db: aiosqlite.Connection) -> None:
+    """Databases from before versioning: cases gained address, volunteer, claim, handoff and
+    escalation columns; staff, invites, audit, outgoing and more tables came later."""
+    await reconcile(db)
+
+
+async def _step_alert_acceptance(db: aiosqlite.Connection) -> None:
+    """``outbox.delivered_at`` used to mean "queued for the sender"; now it means the messenger
+    accepted the alert, and ``queued_at`` is the hand-over. Old rows were handed over."""
+    await reconcile(db)
+    await db.execute("UPDATE outbox SET queued_at = delivered_at "
+                     "WHERE delivered_at IS NOT NULL AND queued_at IS NULL")
+
+
+# Ordered steps: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Append, never edit.
+MIGRATIONS: tuple[Callable[[aiosqlite.Connection], Awaitable[None]], ...] = (
+    _step_first_release,
+    _step_alert_acceptance,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+async def migrate(db: aiosqlite.Connection, path: object) -> int:
+    """Bring the database to ``SCHEMA_VERSION`` (``PRAGMA user_version``), one step per
+    transaction; a fresh database gets the whole schema at once. Returns the version found."""
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    found = int(row[0]) if row else 0
+    if found > SCHEMA_VERSION:
+        raise SchemaError(
+            f"{path} has schema version {found}, newer than this release knows "
+            f"({SCHEMA_VERSION}): run the newer Bình An, or restore a backup")
+    async with db.execute(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ) as cursor:
+        row = await cursor.fetchone()
+    if not row or not row[0]:
+        await db.executescript(SCHEMA)
+        await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return found
+    for number in range(found + 1, SCHEMA_VERSION + 1):
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            await MIGRATIONS[number - 1](db)
+            await db.execute(f"PRAGMA user_version = {number}")
+            await db.execute("COMMIT")
+        except BaseException:
+            await db.execute("ROLLBACK")
+            raise
+    await reconcile(db)  # additive changes made since the last numbered step
+    return found
 
 
 def ts(moment: dt.datetime) -> float:
@@ -166,7 +301,11 @@ class Store:
         await self._db.execute("PRAGMA synchronous=NORMAL")
         await self._db.execute("PRAGMA foreign_keys=ON")
         await self._db.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten
-        await self._db.executescript(SCHEMA)
+        try:
+            await migrate(self._db, self.path)
+        except SchemaError:
+            await self.close()
+            raise
         await self._adopt_pseudonym_key()
         return self
 
@@ -657,6 +796,8 @@ class Purger:
                          cut["messages"]),
             "audit": ("DELETE FROM audit WHERE at < ?", cut["audit"]),
             "events": ("DELETE FROM processed_events WHERE processed_at < ?", cut["events"]),
+            "inbox": ("DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?",
+                      cut["events"]),
             "ledger": ("DELETE FROM ledger WHERE sent_at < ?", cut["events"]),
             "windows": ("DELETE FROM last_inbound WHERE at < ?", cut["events"]),
             "invites": ("DELETE FROM invites WHERE expires_at < ?", cut["events"]),
@@ -955,3 +1096,85 @@ class Outbox:
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
                 (ts(retry_at), alert_id),
             )
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    channel: str
+    key: str
+    body: dict[str, Any]
+    attempts: int
+
+
+class Inbox:
+    """Events as they arrive at a door, kept until processed (``bot.inbound.Intake``).
+
+    ``put`` is its own transaction: a door acknowledges an event only after it returns, so an
+    acknowledged event survives any crash. The body is encrypted and emptied once processed; the
+    row stays (until the events retention) so a redelivered event is recognised and ignored."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def put(self, channel: str, events: list[tuple[str, dict[str, Any]]],
+                  now: dt.datetime) -> list[str]:
+        """Store events (key, body) in one commit; returns the keys that were new."""
+        fresh: list[str] = []
+        async with self.store._lock:
+            await self.store.db.execute("BEGIN IMMEDIATE")
+            try:
+                for key, body in events:
+                    cursor = await self.store.db.execute(
+                        "INSERT OR IGNORE INTO inbox (channel, event_key, body, received_at) "
+                        "VALUES (?, ?, ?, ?)", (channel, key, self.store.seal(body), ts(now)))
+                    if cursor.rowcount == 1:
+                        fresh.append(key)
+                await self.store.db.execute("COMMIT")
+            except BaseException:
+                await self.store.db.execute("ROLLBACK")
+                raise
+        return fresh
+
+    async def pending(self, channel: str, now: dt.datetime, limit: int = 500) -> list[InboxRow]:
+        """Unprocessed events whose time has come, oldest first."""
+        async with self.store._lock, self.store.db.execute(
+            "SELECT event_key, body, attempts FROM inbox WHERE done_at IS NULL AND channel = ? "
+            "AND next_attempt_at <= ? ORDER BY received_at, rowid LIMIT ?",
+            (channel, ts(now), limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [InboxRow(channel, r[0], self.store.open_sealed(r[1]), r[2]) for r in rows]
+
+    async def get(self, channel: str, key: str) -> InboxRow | None:
+        async with self.store._lock, self.store.db.execute(
+            "SELECT body, attempts FROM inbox WHERE channel = ? AND event_key = ? "
+            "AND done_at IS NULL", (channel, key),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return InboxRow(channel, key, self.store.open_sealed(row[0]), row[1]) if row else None
+
+    async def finish(self, channel: str, key: str, now: dt.datetime,
+                     failed: bool = False) -> None:
+        """Processed (or given up on): the body goes, the key stays for deduplication."""
+        await self._write(
+            "UPDATE inbox SET done_at = ?, failed = ?, body = NULL, attempts = attempts + 1 "
+            "WHERE channel = ? AND event_key = ?", (ts(now), int(failed), channel, key))
+
+    async def retry_at(self, channel: str, key: str, when: dt.datetime) -> None:
+        await self._write(
+            "UPDATE inbox SET attempts = attempts + 1, next_attempt_at = ? "
+            "WHERE channel = ? AND event_key = ?", (ts(when), channel, key))
+
+    async def count_pending(self, channel: str | None = None) -> int:
+        query = "SELECT COUNT(*) FROM inbox WHERE done_at IS NULL"
+        args: tuple[Any, ...] = ()
+        if channel is not None:
+            query += " AND channel = ?"
+            args = (channel,)
+        async with self.store._lock, self.store.db.execute(query, args) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _write(self, sql: str, args: tuple[Any, ...]) -> None:
+        async with self.store._lock:
+            await self.store.db.execute(sql, args)  # one statement: its own transaction

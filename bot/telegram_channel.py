@@ -1,7 +1,11 @@
 """The Telegram channel: a thin adapter around python-telegram-bot's ``Application``.
 
-One catch-all handler turns every ``Update`` into a core event; the core's reply is queued as Bot
-API calls in the same transaction as the conversation state (``Engine.handle(on_reply=...)``),
+Every update enters through the inbox (``bot.inbound.Intake``): polling stores a batch in one
+commit before the next ``getUpdates`` confirms it (the offset), and the webhook stores the update
+before answering 200. Updates are then processed from the inbox, not through PTB's update queue
+(whose handler errors PTB swallows): ``_on_update`` turns each ``Update`` into a core event;
+the core's reply is queued as Bot API calls in the same transaction as the conversation state
+(``Engine.handle(on_reply=...)``),
 and ``bot.sender.PacedSender`` sends them through PTB's own HTTP stack. PTB's
 ``ConversationHandler`` and persistence are not used: the store is the source of truth.
 
@@ -12,19 +16,22 @@ numbers in updates are never read, and updates are never logged.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import logging
 import os
+import random
+import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes
 
 from bot.crypto import Secrets
-from bot.inbound import PriorityGate
+from bot.inbound import Intake, PriorityGate, Unparseable
 from bot.sender import PacedSender, Pacing, Refused, RetryLater
 from bot.staff import STAFF_COMMANDS, VOLUNTEER_COMMANDS, DeskConfig, StaffDesk
 from bot.storage import OutgoingQueue, SqliteUnitOfWork, Store
@@ -40,6 +47,9 @@ CHANNEL = "telegram"
 DELETE_WINDOW = dt.timedelta(hours=48)  # Telegram lets a bot delete messages younger than this
 DELETE_BATCH = 100  # ids per deleteMessages call
 CONCURRENT_UPDATES = 4096
+POLL_TIMEOUT = 10  # seconds Telegram holds a getUpdates open
+POLL_BACKOFF_CAP = 60.0
+
 
 
 # Opt in now to PTB's coming API (durations as timedelta) instead of a deprecation warning on
@@ -107,13 +117,14 @@ class TelegramChannel:
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         # Updates run concurrently up to the inbound gate, so an urgent one can overtake a queue.
+        # No PTB Updater and no PTB dispatch: the inbox is the queue (see the module docstring).
         builder = (Application.builder().token(token).base_url(api_url)
-                   .concurrent_updates(CONCURRENT_UPDATES))
-        if not polling:
-            builder = builder.updater(None)
+                   .concurrent_updates(CONCURRENT_UPDATES).updater(None)
+                   .get_updates_read_timeout(POLL_TIMEOUT + 5))
         self.application = builder.build()
-        self.application.add_handler(TypeHandler(Update, self._on_update))
-        self.application.add_error_handler(self._on_error)
+        self.polling = polling
+        self.intake = Intake(store, CHANNEL, self._process_body)
+        self._tasks: list[asyncio.Task[None]] = []
         self.engine = engine
         self.store = store
         self.secrets = secrets
@@ -129,11 +140,58 @@ class TelegramChannel:
         self.desk = StaffDesk(store, secrets, catalogue, engine.search.gazetteer, self,
                               desk_config, clock)
 
-    # -- inbound ---------------------------------------------------------------------------
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("telegram handler failed: %s", type(context.error).__name__)
+    # -- the doors -------------------------------------------------------------------------
+    async def accept_update(self, data: dict[str, Any]) -> None:
+        """Store one webhook update (the caller answers 200 only after this returns)."""
+        await self.intake.accept([(str(data["update_id"]), data)])
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def poll(self) -> None:
+        """Long polling: each batch is committed to the inbox before the next ``getUpdates``
+        confirms it, so a crash at any moment loses nothing (Telegram resends unconfirmed)."""
+        offset: int | None = None
+        failures = 0
+        while True:
+            try:
+                raw = await self._get_updates(offset)
+            except RetryAfter as exc:
+                await asyncio.sleep(retry_seconds(exc))
+                continue
+            except NetworkError as exc:  # includes timeouts; the next call resumes the offset
+                failures += 1
+                delay = min(POLL_BACKOFF_CAP, 2 ** min(failures, 6)) * random.uniform(0.5, 1.0)
+                log.warning("telegram getUpdates failed (%s), retry in %.0fs",
+                            type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                continue
+            failures = 0
+            events = [(str(u["update_id"]), u) for u in raw if isinstance(u, dict)
+                      and isinstance(u.get("update_id"), int)] if isinstance(raw, list) else []
+            if not events:
+                continue
+            await self.intake.accept(events)  # committed: now the offset may move past them
+            offset = max(int(key) for key, _ in events) + 1
+
+    async def _get_updates(self, offset: int | None) -> Any:
+        """getUpdates as raw JSON, so an update PTB cannot parse is skipped alone rather than
+        failing the whole batch (PTB would then log the batch, personal data and all)."""
+        with warnings.catch_warnings():  # PTB warns that a typed method exists: on purpose
+            warnings.simplefilter("ignore")
+            return await self.application.bot.do_api_request(
+                "getUpdates", api_kwargs={"offset": offset, "timeout": POLL_TIMEOUT,
+                                          "allowed_updates": list(Update.ALL_TYPES)},
+                read_timeout=POLL_TIMEOUT + 5)
+
+    async def _process_body(self, body: dict[str, Any]) -> None:
+        try:
+            update = Update.de_json(body, self.application.bot)
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+            raise Unparseable(type(exc).__name__) from None
+        if update is None:
+            raise Unparseable("empty")
+        await self._on_update(update, None)
+
+    # -- inbound ---------------------------------------------------------------------------
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE | None) -> None:
         chat = update.effective_chat
         if chat is None:
             return
@@ -328,23 +386,24 @@ class TelegramChannel:
     async def start(self, webhook_url: str | None = None, secret: str | None = None) -> None:
         """Initialise PTB; poll (never dropping pending updates) or register the webhook."""
         await self.application.initialize()
-        await self.application.start()
+        self._tasks.append(asyncio.create_task(self.intake.run()))  # first: what a crash left
         if webhook_url:
             await self.application.bot.set_webhook(
                 url=webhook_url, secret_token=secret, drop_pending_updates=False,
                 allowed_updates=Update.ALL_TYPES,
             )
-        elif self.application.updater is not None:
-            await self.application.updater.start_polling(
-                drop_pending_updates=False, allowed_updates=Update.ALL_TYPES, poll_interval=0.0,
-                timeout=10,
-            )
+        elif self.polling:
+            await self.application.bot.delete_webhook(drop_pending_updates=False)
+            self._tasks.append(asyncio.create_task(self.poll()))
 
     async def stop(self) -> None:
-        if self.application.updater is not None and self.application.updater.running:
-            await self.application.updater.stop()
-        if self.application.running:
-            await self.application.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.intake.stop()
         await self.application.shutdown()
 
     def parse_webhook_body(self, data: dict[str, Any]) -> Update | None:
@@ -354,5 +413,6 @@ class TelegramChannel:
         except (TypeError, ValueError, KeyError, AttributeError, OverflowError):
             return None
 
-    async def process_update(self, update: Update) -> None:
-        await self.application.process_update(update)
+    async def settle(self) -> None:
+        """Wait until every accepted update has been processed (tests)."""
+        await self.intake.idle()
