@@ -342,6 +342,19 @@ class Store:
     def unit_of_work(self) -> SqliteUnitOfWork:
         return SqliteUnitOfWork(self)
 
+    async def recall(self, name: str) -> dict[str, Any] | None:
+        """A small runtime fact kept encrypted in ``meta`` (e.g. where a staff chat moved)."""
+        async with self._lock, self.db.execute(
+            "SELECT blob FROM meta WHERE name = ?", (name,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return self.open_sealed(row[0]) if row else None
+
+    async def remember(self, name: str, data: dict[str, Any]) -> None:
+        async with self._lock:
+            await self.db.execute("INSERT OR REPLACE INTO meta (name, blob) VALUES (?, ?)",
+                                  (name, self.seal(data)))
+
     # Encryption of JSON blobs, shared by the repositories.
     def seal(self, data: dict[str, Any]) -> bytes:
         return self.secrets.encrypt(json.dumps(data, ensure_ascii=False).encode("utf-8"))
@@ -747,8 +760,10 @@ class OutboxRepository:
         self.store = store
 
     async def delivered(self, alert_id: int, now: dt.datetime) -> None:
+        """Handed to the sender (queued in the same transaction). ``delivered_at`` is set only
+        when the messenger accepts it (``OutgoingQueue.done``)."""
         await self.store.db.execute(
-            "UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
+            "UPDATE outbox SET queued_at = ? WHERE id = ? AND queued_at IS NULL",
             (ts(now), alert_id),
         )
 
@@ -1021,12 +1036,19 @@ class OutgoingQueue:
     async def pending(
         self, channel: str, now: dt.datetime, limit: int = 200, by_priority: bool = True
     ) -> list[tuple[int, str, int, dict[str, Any]]]:
-        """Due rows, highest priority first, then oldest: (id, conversation, priority, payload)."""
+        """Each chat's head (its most urgent, then oldest, unsent row), when it is due; heads
+        highest priority first, then oldest: (id, conversation, priority, payload).
+
+        Fair by construction: one row per chat, so a chat with a thousand queued rows takes one
+        place, and nobody else's first reply waits behind its backlog."""
         order = "priority, id" if by_priority else "id"
         async with self.store._lock, self.store.db.execute(
-            "SELECT id, conversation, priority, payload FROM outgoing "
-            "WHERE done_at IS NULL AND channel = ? AND next_attempt_at <= ? "
-            f"ORDER BY {order} LIMIT ?", (channel, ts(now), limit),
+            "SELECT id, conversation, priority, payload FROM ("
+            "  SELECT id, conversation, priority, payload, next_attempt_at, "
+            f"  ROW_NUMBER() OVER (PARTITION BY conversation ORDER BY {order}) AS place "
+            "  FROM outgoing WHERE done_at IS NULL AND channel = ?"
+            f") WHERE place = 1 AND next_attempt_at <= ? ORDER BY {order} LIMIT ?",
+            (channel, ts(now), limit),
         ) as cursor:
             rows = await cursor.fetchall()
         return [(r[0], r[1], r[2], self.store.open_sealed(r[3])) for r in rows]
@@ -1037,24 +1059,78 @@ class OutgoingQueue:
         remember: dict[str, str] | None = None,
     ) -> None:
         """Mark a row finished. The ids of messages it put in a person's chat join the ledger;
-        an alert's id is kept (to edit it on claim), and so is a case message to a staff member
-        (so a reply to it reaches the case)."""
+        an alert's id is kept (to edit it on claim) and the alert counts as delivered; a case
+        message to a staff member is kept too (so a reply to it reaches the case).
+
+        If that bookkeeping fails, the row is still marked done on its own: a message the
+        messenger accepted is never sent again."""
         async with self.store._lock:
+            try:
+                await self.store.db.execute("BEGIN IMMEDIATE")
+                await self._finish(row_id, now, failed)
+                if conversation and sent_ids:
+                    await Ledger(self.store).add(conversation, sent_ids, now)
+                if sent_ids and remember:
+                    if "alert_case" in remember:
+                        await CaseRepository(self.store).set_alert_message(
+                            remember["alert_case"], sent_ids[0])
+                        await self.store.db.execute(
+                            "UPDATE outbox SET delivered_at = ? WHERE case_code = ? "
+                            "AND delivered_at IS NULL AND queued_at IS NOT NULL",
+                            (ts(now), remember["alert_case"]))
+                    if "staff" in remember:
+                        await StaffRepository(self.store).remember_message(
+                            remember["staff"], sent_ids[0], remember["case"])
+                await self.store.db.execute("COMMIT")
+            except Exception:
+                await self._rollback()
+                await self._finish(row_id, now, failed)  # autocommit: at least this holds
+                raise
+
+    async def _finish(self, row_id: int, now: dt.datetime, failed: bool) -> None:
+        await self.store.db.execute(
+            "UPDATE outgoing SET done_at = ?, failed = ?, attempts = attempts + 1 "
+            "WHERE id = ?", (ts(now), int(failed), row_id),
+        )
+
+    async def _rollback(self) -> None:
+        if self.store.db.in_transaction:
+            await self.store.db.execute("ROLLBACK")
+
+    async def readdress(self, channel: str, old_chat: Any, new_chat: Any,
+                        new_conversation: str | None = None) -> int:
+        """A chat moved (a group upgraded to a supergroup): queued rows follow it."""
+        count = 0
+        async with self.store._lock:
+            async with self.store.db.execute(
+                "SELECT id, conversation, payload FROM outgoing WHERE done_at IS NULL "
+                "AND channel = ?", (channel,),
+            ) as cursor:
+                rows = await cursor.fetchall()
             await self.store.db.execute("BEGIN IMMEDIATE")
-            await self.store.db.execute(
-                "UPDATE outgoing SET done_at = ?, failed = ?, attempts = attempts + 1 "
-                "WHERE id = ?", (ts(now), int(failed), row_id),
-            )
-            if conversation and sent_ids:
-                await Ledger(self.store).add(conversation, sent_ids, now)
-            if sent_ids and remember:
-                if "alert_case" in remember:
-                    await CaseRepository(self.store).set_alert_message(
-                        remember["alert_case"], sent_ids[0])
-                if "staff" in remember:
-                    await StaffRepository(self.store).remember_message(
-                        remember["staff"], sent_ids[0], remember["case"])
-            await self.store.db.execute("COMMIT")
+            try:
+                for row_id, conversation, blob in rows:
+                    payload = self.store.open_sealed(blob)
+                    if payload.get("chat") != old_chat:
+                        continue
+                    payload["chat"] = new_chat
+                    await self.store.db.execute(
+                        "UPDATE outgoing SET payload = ?, conversation = ?, next_attempt_at = 0 "
+                        "WHERE id = ?",
+                        (self.store.seal(payload), new_conversation or conversation, row_id))
+                    count += 1
+                await self.store.db.execute("COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
+        return count
+
+    async def attempts(self, row_id: int) -> int:
+        async with self.store._lock, self.store.db.execute(
+            "SELECT attempts FROM outgoing WHERE id = ?", (row_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
 
     async def retry_at(self, row_id: int, when: dt.datetime) -> None:
         async with self.store._lock:
@@ -1083,7 +1159,7 @@ class Outbox:
         """Undelivered alerts whose time has come, urgent first: (id, payload, attempts so far)."""
         async with self.store._lock, self.store.db.execute(
             "SELECT id, payload, attempts FROM outbox "
-            "WHERE delivered_at IS NULL AND next_attempt_at <= ? "
+            "WHERE queued_at IS NULL AND delivered_at IS NULL AND next_attempt_at <= ? "
             "ORDER BY (json_extract(payload, '$.tier') = 'urgent') DESC, id LIMIT ?",
             (ts(now), limit),
         ) as cursor:

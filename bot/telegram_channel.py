@@ -27,12 +27,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ContextTypes
 
 from bot.crypto import Secrets
 from bot.inbound import Intake, PriorityGate, Unparseable
-from bot.sender import PacedSender, Pacing, Refused, RetryLater
+from bot.sender import Moved, PacedSender, Pacing, Refused, RetryLater
 from bot.staff import STAFF_COMMANDS, VOLUNTEER_COMMANDS, DeskConfig, StaffDesk
 from bot.storage import OutgoingQueue, SqliteUnitOfWork, Store
 from bot.telegram_render import TEXT_LIMIT, encode_option, to_calls, to_event
@@ -94,6 +94,8 @@ class TelegramTransport:
                 return []
         except RetryAfter as exc:
             raise RetryLater(retry_seconds(exc)) from None
+        except ChatMigrated as exc:
+            raise Moved(exc.new_chat_id) from None
         except (BadRequest, Forbidden) as exc:
             raise Refused(type(exc).__name__) from None
         except NetworkError:
@@ -130,7 +132,8 @@ class TelegramChannel:
         self.secrets = secrets
         self.catalogue = catalogue
         self.sender = PacedSender(
-            OutgoingQueue(store), CHANNEL, TelegramTransport(self.application), pacing
+            OutgoingQueue(store), CHANNEL, TelegramTransport(self.application), pacing,
+            on_moved=self._chat_moved,
         )
         self.inbound = PriorityGate()
         self.staff_chat_id = staff_chat_id
@@ -139,6 +142,31 @@ class TelegramChannel:
             CHANNEL: self._to_telegram_person}
         self.desk = StaffDesk(store, secrets, catalogue, engine.search.gazetteer, self,
                               desk_config, clock)
+
+    # -- a staff group that moved ------------------------------------------------------------
+    STAFF_MOVED = "telegram_staff_chat_moved"
+
+    async def _chat_moved(self, old: Any, new: Any) -> None:
+        """Telegram upgraded a group to a supergroup (``migrate_to_chat_id``): remember the new
+        id for the staff group (it outlives a restart with the old STAFF_CHAT_ID), and re-address
+        every queued row, so alerts reach staff instead of failing forever."""
+        if old == self.staff_chat_id:
+            self.staff_chat_id = new
+            moves = await self.store.recall(self.STAFF_MOVED) or {}
+            moves[str(old)] = new
+            await self.store.remember(self.STAFF_MOVED, moves)
+            log.error("OPERATOR: the staff group became a supergroup; set STAFF_CHAT_ID to its "
+                      "new id (used meanwhile)")
+        await self.sender.queue.readdress(
+            CHANNEL, old, new, self.secrets.hash_id("telegram-staff", new)
+            if new == self.staff_chat_id else None)
+
+    async def _follow_staff_chat(self) -> None:
+        moves = await self.store.recall(self.STAFF_MOVED) or {}
+        seen = set()
+        while str(self.staff_chat_id) in moves and self.staff_chat_id not in seen:
+            seen.add(self.staff_chat_id)
+            self.staff_chat_id = moves[str(self.staff_chat_id)]
 
     # -- the doors -------------------------------------------------------------------------
     async def accept_update(self, data: dict[str, Any]) -> None:
@@ -386,6 +414,7 @@ class TelegramChannel:
     async def start(self, webhook_url: str | None = None, secret: str | None = None) -> None:
         """Initialise PTB; poll (never dropping pending updates) or register the webhook."""
         await self.application.initialize()
+        await self._follow_staff_chat()
         self._tasks.append(asyncio.create_task(self.intake.run()))  # first: what a crash left
         if webhook_url:
             await self.application.bot.set_webhook(

@@ -284,3 +284,41 @@ def test_staff_and_audit_commands(tmp_path, monkeypatch, capsys) -> None:
     assert main(["audit"]) == 0
     actions = [json.loads(line)["action"] for line in capsys.readouterr().out.splitlines()]
     assert actions == ["staff_add:supervisor", "staff_add:staff", "staff_remove"]
+
+
+async def test_staff_group_upgraded_to_supergroup_alerts_follow_it(fake, tmp_path, clock) -> None:
+    """Telegram answers 400 with migrate_to_chat_id: the alerts go to the new id, the outbox
+    counts an alert delivered only once Telegram accepted it, and a restart keeps the new id."""
+    new_group = -1009999
+    fake.chat(new_group, "supergroup")
+    fake.migrated[GROUP] = new_group
+    async with running(fake, tmp_path, clock) as bot:
+        for text in ("cuu em voi ck dang danh em", "no bop co em, cuu"):
+            await bot.say(text, chat=CHAT)
+        await bot.say("chong toi cam dao doa giet toi", chat=CHAT + 1)
+        await bot.dispatch()
+        assert alerts(fake) == []  # the old id holds nothing
+        new_alerts = [m for m in fake.bot_messages(new_group) if "KHẨN CẤP" in m["text"]]
+        assert len(new_alerts) == 2  # one case per person, each alerted once
+        assert bot.channel.staff_chat_id == new_group
+        async with bot.store.unit_of_work() as uow:
+            rows = await uow.store.db.execute_fetchall(
+                "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL")
+        assert rows[0][0] == 0
+    async with running(fake, tmp_path, clock) as bot:  # STAFF_CHAT_ID still says the old one
+        assert bot.channel.staff_chat_id == new_group
+
+
+async def test_alert_refused_by_telegram_is_not_counted_delivered(fake, tmp_path, clock) -> None:
+    async with RunningBot(fake, tmp_path / "s.db", staff_chat_id=-100555, clock=clock) as bot:
+        await bot.say("cuu em voi ck dang danh em")  # the bot was never added to -100555
+        assert await bot.dispatcher.deliver_due() == 1  # handed to the sender once
+        bot.channel.sender.wake()
+        for _ in range(5):
+            await bot.channel.sender.step()
+        async with bot.store.unit_of_work() as uow:
+            rows = await uow.store.db.execute_fetchall(
+                "SELECT queued_at IS NOT NULL, delivered_at FROM outbox")
+        assert rows == [(1, None)]
+        assert await bot.channel.sender.queue.count_pending("telegram") == 1  # kept, retried
+        assert bot.channel.sender.stats.refused == 1
