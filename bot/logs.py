@@ -14,6 +14,7 @@ import json
 import logging
 import sys
 import time
+from typing import TextIO
 
 NOISY = ("telegram", "httpx", "httpcore", "aiohttp", "aiosqlite", "hpack", "asyncio", "apscheduler")
 OURS = ("bot", "handlers", "knowledge", "benchmarks", "__main__")
@@ -71,8 +72,8 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+def configure_logging(level: str, stream: TextIO | None = None) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(Contain())
     handler.addFilter(Bounded())

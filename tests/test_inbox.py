@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import logging
 from pathlib import Path
 
@@ -89,16 +90,17 @@ async def _never(body: dict) -> None:
 
 
 async def test_polling_skips_an_unparseable_update_alone_and_logs_no_content(
-        fake: FakeTelegram, tmp_path: Path, capsys) -> None:
+        fake: FakeTelegram, tmp_path: Path) -> None:
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
-    configure_logging("DEBUG")  # the product's own set-up, at its most talkative
+    out = io.StringIO()
+    configure_logging("DEBUG", out)  # the product's own set-up, at its most talkative
     try:
         await _unparseable_scenario(fake, tmp_path)
     finally:
         root.handlers[:], _ = saved
         root.setLevel(saved[1])
-    logged = capsys.readouterr().err
+    logged = out.getvalue()
     for secret in ("Nguyễn", "0912345678", str(CHAT), "so dien thoai", "xin chao", "lan_private"):
         assert secret not in logged
     assert "unparseable" in logged
