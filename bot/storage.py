@@ -721,6 +721,24 @@ class VolunteerRepository:
         )
         return "ok"
 
+    async def count_attempt(self, conversation: str, kind: str, now: dt.datetime,
+                            limit: int, window: dt.timedelta) -> bool:
+        """Count one attempt at a guessable secret; False when the account is over ``limit``
+        within ``window`` (kept in the database, so a restart does not reset it)."""
+        async with self.store.db.execute(
+            "SELECT window_start, count FROM intake_counts WHERE conversation = ? AND kind = ?",
+            (conversation, kind),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None or row[0] < ts(now - window):
+            start, count = ts(now), 0
+        else:
+            start, count = row[0], row[1]
+        await self.store.db.execute(
+            "INSERT OR REPLACE INTO intake_counts (conversation, kind, window_start, count) "
+            "VALUES (?, ?, ?, ?)", (conversation, kind, start, count + 1))
+        return count < limit
+
     async def is_volunteer(self, conversation: str) -> bool:
         async with self.store.db.execute(
             "SELECT 1 FROM volunteers WHERE conversation = ?", (conversation,)
@@ -817,6 +835,7 @@ class Purger:
             "windows": ("DELETE FROM last_inbound WHERE at < ?", cut["events"]),
             "invites": ("DELETE FROM invites WHERE expires_at < ?", cut["events"]),
             "blocks": ("DELETE FROM blocks WHERE until < ?", ts(now)),
+            "throttles": ("DELETE FROM intake_counts WHERE window_start < ?", cut["events"]),
         }
         counts: dict[str, int] = {}
         async with self.store.unit_of_work() as uow:
@@ -848,6 +867,7 @@ class Purger:
                 "DELETE FROM last_inbound WHERE conversation = ?",
                 "DELETE FROM volunteers WHERE conversation = ?",
                 "DELETE FROM blocks WHERE conversation = ?",
+                "DELETE FROM intake_counts WHERE conversation = ?",
             ):
                 await uow.store.db.execute(sql, (who,))
             await uow.audit.record("admin (cli)", "forget", now, code.upper())

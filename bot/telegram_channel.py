@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 import os
 import random
+import time
 import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -38,6 +39,7 @@ from bot.storage import OutgoingQueue, SqliteUnitOfWork, Store
 from bot.telegram_render import TEXT_LIMIT, encode_option, to_calls, to_event
 from handlers.catalogue import Catalogue
 from handlers.events import Choice, Command, DeleteHistory, Inbound, Message, Reply, Text, ToStaff
+from handlers.flood import FloodGate
 from handlers.flow import Engine
 from handlers.triage import triage
 
@@ -136,6 +138,7 @@ class TelegramChannel:
             on_moved=self._chat_moved,
         )
         self.inbound = PriorityGate()
+        self.refusals = FloodGate(burst=2, per_minute=2.0)
         self.staff_chat_id = staff_chat_id
         # Where staff words to a person go, by the person's channel (Zalo channels add theirs).
         self.person_routes: dict[str, Callable[..., Awaitable[bool]]] = {
@@ -227,7 +230,10 @@ class TelegramChannel:
         user = update.effective_user
         event = to_event(update)
         if isinstance(event, Choice) and event.option.startswith("claim:") and user is not None:
-            await self._claim(update, user.id, event.option[6:], event_id)
+            if self._admit(user.id):
+                await self._claim(update, user.id, event.option[6:], event_id)
+            else:
+                await self._drop(event_id)
             return
         if update.callback_query is not None:
             # If answering fails the spinner stops by itself; the choice is still handled.
@@ -235,7 +241,10 @@ class TelegramChannel:
                 await update.callback_query.answer()
         if self.staff_chat_id is not None and chat.id == self.staff_chat_id:
             if isinstance(event, Command) and user is not None:
-                await self._staff_command(user.id, event, event_id, to_chat=chat.id)
+                if self._admit(user.id):
+                    await self._staff_command(user.id, event, event_id, to_chat=chat.id)
+                else:
+                    await self._drop(event_id)
             return  # talk among staff in their group is not for the bot
         if chat.type != "private":
             await self._private_only(chat.id, event_id)
@@ -261,8 +270,31 @@ class TelegramChannel:
         self.sender.wake()
 
     # -- staff and volunteers ----------------------------------------------------------------
+    def _admit(self, user_id: int) -> bool:
+        """The flood gate for what does not reach the engine (staff and volunteer commands,
+        claims): the same per-person bucket the engine uses, so no door skips it."""
+        key = self.secrets.hash_id(CHANNEL, user_id)
+        return self.engine.flood.admit(key, time.monotonic()) == "ok"
+
+    async def _drop(self, event_id: str) -> None:
+        """A gated update: marked processed, nothing else (as the engine does in a flood)."""
+        async def nothing(uow: SqliteUnitOfWork) -> None:
+            return None
+
+        await self.desk.run(event_id, nothing)
+
+    def _may_refuse(self, user_id: int) -> bool:
+        """A refusal to a non-member is itself rate-limited: a stranger hammering /cases gets a
+        couple of answers, then silence, and costs the sender nothing."""
+        return self.refusals.admit(str(user_id), time.monotonic()) == "ok"
+
     async def _claim(self, update: Update, user_id: int, code: str, event_id: str) -> None:
+        message = update.callback_query.message if update.callback_query else None
+        from_group = message is not None and message.chat.id == self.staff_chat_id
+
         async def act(uow: SqliteUnitOfWork) -> str:
+            if not from_group:  # a forged or forwarded button: claims come from the group
+                return await self.desk.refuse(uow, user_id, "claim_outside_group", code)
             return await self.desk.claim(uow, user_id, code)
 
         answer = await self.desk.run(event_id, act)
@@ -272,11 +304,17 @@ class TelegramChannel:
         self.sender.wake()
 
     async def _staff_command(self, user_id: int, event: Command, event_id: str,
-                             to_chat: int) -> None:
+                             to_chat: int, is_staff: bool | None = None) -> None:
+        if is_staff is None:
+            is_staff = await self.desk.is_staff(user_id)
+        if not is_staff and not self._may_refuse(user_id):
+            await self._drop(event_id)
+            return
+
         async def act(uow: SqliteUnitOfWork) -> None:
             answer = await self.desk.command(uow, user_id, event.name, event.args)
-            if answer:
-                await self._queue_plain(uow, to_chat, answer)
+            if answer:  # a member's answer first; a refusal waits behind everyone's replies
+                await self._queue_plain(uow, to_chat, answer, priority=0 if is_staff else 1)
 
         await self.desk.run(event_id, act)
         self.sender.wake()
@@ -288,22 +326,33 @@ class TelegramChannel:
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
         key = self.secrets.hash_id(CHANNEL, chat_id)
         if isinstance(event, Command) and event.name in VOLUNTEER_COMMANDS:
+            if not self._admit(user_id):
+                await self._drop(event_id)
+                return True
+
             async def volunteer(uow: SqliteUnitOfWork) -> None:
                 if event.name == "volunteer":
                     answer = await self.desk.redeem(uow, key, event.args)
                 else:
                     answer = await self.desk.my_cases(uow, key)
-                await self._queue_plain(uow, chat_id, answer, conversation=key)
+                await self._queue_plain(uow, chat_id, answer, conversation=key, priority=1)
 
             await self.desk.run(event_id, volunteer)
             return True
         is_command = isinstance(event, Command) and event.name in STAFF_COMMANDS
         is_staff = await self.desk.is_staff(user_id)
         if is_command or (is_staff and isinstance(event, Command) and event.name == "help"):
-            await self._staff_command(user_id, event, event_id, to_chat=chat_id)  # type: ignore[arg-type]
+            if self._admit(user_id):
+                await self._staff_command(user_id, event, event_id, to_chat=chat_id,  # type: ignore[arg-type]
+                                          is_staff=is_staff)
+            else:
+                await self._drop(event_id)
             return True
         replied = update.message.reply_to_message if update.message is not None else None
         if is_staff and replied is not None and isinstance(event, Text):
+            if not self._admit(user_id):
+                await self._drop(event_id)
+                return True
             async def answer(uow: SqliteUnitOfWork) -> None:
                 result = await self.desk.reply_to_message(uow, user_id, replied.message_id,
                                                           event.text)
