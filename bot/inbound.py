@@ -34,6 +34,11 @@ from bot.storage import Inbox, Store
 log = logging.getLogger(__name__)
 
 
+class CredentialRejected(Exception):
+    """A platform rejected our credentials at start (revoked token, wrong API URL): no retry
+    helps. The message names the setting to check and never holds the secret."""
+
+
 class Unparseable(Exception):
     """The stored event is not one the channel can read: skipped (counted), never retried."""
 

@@ -10,7 +10,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
+import random
 import signal
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlparse
@@ -19,12 +22,13 @@ import httpx
 
 from bot.alerts import AlertDispatcher
 from bot.config import Settings
-from bot.crypto import load_secrets
+from bot.crypto import SecretError, load_secrets
+from bot.inbound import CredentialRejected
 from bot.logs import configure_logging
 from bot.roster import parse_schedule
 from bot.sender import Pacing
 from bot.staff import DeskConfig
-from bot.storage import Purger, Store, retention_from
+from bot.storage import Purger, SchemaError, Store, retention_from
 from bot.telegram_channel import TelegramChannel
 from bot.webhook import WebhookServer, telegram_route
 from bot.zalo_bot import ZaloBotChannel, ZaloBotClient
@@ -36,6 +40,7 @@ from knowledge.search import default_search
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
 PURGE_SECONDS = 3600.0
+RUN_LOCK_HEARTBEAT = 10.0  # rotate-key treats a lock older than RUN_LOCK_STALE as a dead run
 
 NO_CHANNEL = (
     "No channel is configured. Set TELEGRAM_BOT_TOKEN, the ZALO_OA_* settings or\n"
@@ -64,6 +69,35 @@ async def every(seconds: float, job: Callable[[], Awaitable[object]], name: str)
         await asyncio.sleep(seconds)
 
 
+async def start_with_retry(start: Callable[[], Awaitable[None]], stop: asyncio.Event,
+                           first: float = 1.0, cap: float = 60.0) -> bool:
+    """Start one channel, retrying with backoff and jitter while its API is unreachable (a
+    network outage at boot is not a reason to die). ``CredentialRejected`` is not retried.
+    False when ``stop`` came first."""
+    delay = first
+    while not stop.is_set():
+        try:
+            await start()
+            return True
+        except CredentialRejected:
+            raise
+        except Exception as exc:  # network, TLS, proxy: the type only, never the URL
+            wait = delay * random.uniform(0.5, 1.0)
+            log.warning("a channel could not start (%s), retry in %.0fs", type(exc).__name__,
+                        wait)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=wait)
+            delay = min(cap, delay * 2)
+    return False
+
+
+async def hold_run_lock(store: Store, holder: str) -> None:
+    """Keep the "running" lock fresh, so ``binhan rotate-key`` refuses while the bot runs."""
+    while True:
+        await store.locks.take("running", holder, dt.datetime.now(dt.UTC))
+        await asyncio.sleep(RUN_LOCK_HEARTBEAT)
+
+
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     secrets = load_secrets(settings)
     store = await Store(settings.database_path, secrets,
@@ -85,8 +119,11 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     async def purge() -> None:
         await purger.purge(retention, dt.datetime.now(dt.UTC))
 
+    holder = f"{socket.gethostname()}:{os.getpid()}"
+    await store.locks.take("running", holder, dt.datetime.now(dt.UTC))
     tasks = [asyncio.create_task(every(SWEEP_SECONDS, engine.expire_idle, "idle sweep")),
-             asyncio.create_task(every(PURGE_SECONDS, purge, "retention purge"))]
+             asyncio.create_task(every(PURGE_SECONDS, purge, "retention purge")),
+             asyncio.create_task(hold_run_lock(store, holder))]
     starters: list[Callable[[], Awaitable[None]]] = []
     stoppers: list[Callable[[], Awaitable[None]]] = []
     desk = None
@@ -170,7 +207,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         if routes:
             await server.start()
         for start in starters:
-            await start()
+            if not await start_with_retry(start, stop):
+                return
         print(f"Bình An is running ({', '.join(configured_channels(settings))}). "
               "Ctrl-C stops it.", file=sys.stderr)
         await stop.wait()
@@ -184,6 +222,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             await stopper()
         await server.stop()
         await http.aclose()
+        with contextlib.suppress(Exception):
+            await store.locks.release("running", holder)
         await store.close()
 
 
@@ -201,5 +241,16 @@ def main(settings: Settings) -> int:
                 loop.add_signal_handler(sig, stop.set)
         await serve(settings, stop)
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except CredentialRejected as exc:
+        print(f"binhan run: {exc}", file=sys.stderr)  # no traceback: it would show the URL
+        return 2
+    except (SecretError, SchemaError) as exc:
+        print(f"binhan run: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # never a traceback: frames and URLs can hold tokens
+        print(f"binhan run stopped: {type(exc).__name__} (run with LOG_LEVEL=INFO for more)",
+              file=sys.stderr)
+        return 1
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import re
 import secrets
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -341,6 +342,10 @@ class Store:
 
     def unit_of_work(self) -> SqliteUnitOfWork:
         return SqliteUnitOfWork(self)
+
+    @property
+    def locks(self) -> Locks:
+        return Locks(self)
 
     async def recall(self, name: str) -> dict[str, Any] | None:
         """A small runtime fact kept encrypted in ``meta`` (e.g. where a staff chat moved)."""
@@ -856,6 +861,11 @@ class Purger:
             if row is None:
                 return False
             who = row[0]
+            async with uow.store.db.execute(
+                "SELECT code FROM cases WHERE conversation = ?", (who,)
+            ) as cursor:
+                their_codes = {r[0] for r in await cursor.fetchall()}
+            await self._forget_staff_messages(their_codes)
             codes = "SELECT code FROM cases WHERE conversation = ?"
             for sql in (
                 f"DELETE FROM staff_messages WHERE case_code IN ({codes})",
@@ -873,6 +883,25 @@ class Purger:
             await uow.audit.record("admin (cli)", "forget", now, code.upper())
             await uow.commit()
         return True
+
+    async def _forget_staff_messages(self, codes: set[str]) -> None:
+        """Rows addressed to staff (alerts, details, the person's words, escalations) carry
+        the case code in their encrypted payload, not the person's conversation key: each is
+        opened and dropped when it is about one of ``codes``, sent or not."""
+        if not codes:
+            return
+        pattern = re.compile(r"(?<![A-Z0-9])(" + "|".join(sorted(codes)) + r")(?![A-Z0-9])")
+        async with self.store.db.execute("SELECT id, payload FROM outgoing") as cursor:
+            rows = await cursor.fetchall()
+        doomed = []
+        for row_id, blob in rows:
+            payload = self.store.open_sealed(blob)
+            remember = payload.get("remember") or {}
+            params = payload.get("params") or {}
+            if (remember.get("case") in codes or remember.get("alert_case") in codes
+                    or pattern.search(str(params.get("text", "")))):
+                doomed.append((row_id,))
+        await self.store.db.executemany("DELETE FROM outgoing WHERE id = ?", doomed)
 
     async def vacuum(self) -> None:
         """Give freed pages back, so erased data does not linger in the file or the WAL."""
@@ -1274,3 +1303,32 @@ class Inbox:
     async def _write(self, sql: str, args: tuple[Any, ...]) -> None:
         async with self.store._lock:
             await self.store.db.execute(sql, args)  # one statement: its own transaction
+
+
+RUN_LOCK_STALE = dt.timedelta(seconds=30)
+
+
+class Locks:
+    """Advisory locks between processes sharing the database (``binhan run`` holds "running",
+    refreshed every few seconds; ``binhan rotate-key`` refuses while it is fresh)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def take(self, name: str, holder: str, now: dt.datetime) -> None:
+        async with self.store._lock:
+            await self.store.db.execute(
+                "INSERT OR REPLACE INTO locks (name, holder, heartbeat) VALUES (?, ?, ?)",
+                (name, holder, ts(now)))
+
+    async def release(self, name: str, holder: str) -> None:
+        async with self.store._lock:
+            await self.store.db.execute("DELETE FROM locks WHERE name = ? AND holder = ?",
+                                        (name, holder))
+
+    async def held(self, name: str, now: dt.datetime,
+                   stale: dt.timedelta = RUN_LOCK_STALE) -> bool:
+        async with self.store._lock, self.store.db.execute(
+            "SELECT 1 FROM locks WHERE name = ? AND heartbeat > ?", (name, ts(now - stale))
+        ) as cursor:
+            return await cursor.fetchone() is not None

@@ -28,11 +28,18 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+)
 from telegram.ext import Application, ContextTypes
 
 from bot.crypto import Secrets
-from bot.inbound import Intake, PriorityGate, Unparseable
+from bot.inbound import CredentialRejected, Intake, PriorityGate, Unparseable
 from bot.sender import Moved, PacedSender, Pacing, Refused, RetryLater
 from bot.staff import STAFF_COMMANDS, VOLUNTEER_COMMANDS, DeskConfig, StaffDesk
 from bot.storage import OutgoingQueue, SqliteUnitOfWork, Store
@@ -461,8 +468,17 @@ class TelegramChannel:
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self, webhook_url: str | None = None, secret: str | None = None) -> None:
-        """Initialise PTB; poll (never dropping pending updates) or register the webhook."""
-        await self.application.initialize()
+        """Initialise PTB; poll (never dropping pending updates) or register the webhook.
+
+        Raises ``CredentialRejected`` when Telegram refuses the token (401, or 404 for a wrong
+        API URL); a network failure propagates as itself, for the runner to retry."""
+        try:
+            await self.application.initialize()
+        except InvalidToken:
+            await self.application.shutdown()
+            raise CredentialRejected(
+                "Telegram rejected the bot token (401/404): check TELEGRAM_BOT_TOKEN and "
+                "TELEGRAM_API_URL") from None
         await self._follow_staff_chat()
         self._tasks.append(asyncio.create_task(self.intake.run()))  # first: what a crash left
         if webhook_url:

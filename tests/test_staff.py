@@ -365,3 +365,41 @@ async def test_a_claim_from_a_private_chat_is_refused_and_audited(fake, tmp_path
         await claim(bot, HOA, code)  # from the alert in the group: fine
         async with bot.store.unit_of_work() as uow:
             assert (await uow.cases.get(code))["status"] == "claimed"
+
+
+async def test_forget_erases_rows_addressed_to_staff_too(fake, tmp_path, clock) -> None:
+    """The person's words reach the claimer in outgoing rows keyed by the staff chat, not by
+    the person: forget must find and remove them as well (checked on the database file)."""
+    from bot.storage import SEALED, Purger, Store
+
+    words = "em o so 12 ngo 5 pho Hue, sdt 0987654321"
+    async with running(fake, tmp_path, clock) as bot:
+        await register(bot)
+        code = await urgent_case(bot)
+        await claim(bot, HOA, code)
+        await staff_says(bot, HOA, f"/reply {code} Chi o dau?")
+        await bot.say(words)
+        await bot.channel.sender.drain()
+        assert words in bot.texts(HOA)
+        await bot.say("khong sao", chat=CHAT + 1)  # someone else, who must stay
+    store = await Store(tmp_path / "s.db", bot.secrets).open()
+    purger = Purger(store)
+    assert await purger.forget(code, clock())
+    await purger.vacuum()
+    opened = []
+    async with store.unit_of_work() as uow:
+        for table, _key, column in SEALED:
+            for (blob,) in await uow.store.db.execute_fetchall(
+                    f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL"):
+                opened.append(store.secrets.decrypt(blob).decode("utf-8", "replace"))
+        remaining = await uow.store.db.execute_fetchall(
+            "SELECT COUNT(*) FROM staff_messages")
+        other = await uow.sessions.load(bot.secrets.hash_id("telegram", CHAT + 1))
+    await store.close()
+    everything = "\n".join(opened)
+    for private in (words, "0987654321", code, str(CHAT)):
+        assert private not in everything
+    assert remaining == [(0,)]
+    assert other is not None
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("s.db"))
+    assert b"0987654321" not in raw  # (the audit keeps the code: that it happened, not what)
