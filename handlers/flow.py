@@ -54,6 +54,7 @@ KEYWORDS = {
     "bat dau lai": "start", "menu": "start",
 }
 PHONE = re.compile(r"^\+?[0-9][0-9 .\-]{7,16}[0-9]$")
+PROTECTED_USER = "protected"  # Media kind: a message whose content the platform hid (Zalo Bot)
 
 
 class State(BaseModel):
@@ -78,6 +79,7 @@ class State(BaseModel):
     screen_index: int = 0
     screen_answers: dict[str, str] = Field(default_factory=dict)
     contact: dict[str, str] = Field(default_factory=dict)
+    protected_user_flagged: bool = False  # staff told once that Zalo hides this person's words
 
 
 @dataclass
@@ -258,6 +260,9 @@ class _Turn:
             if verdict.urgent:
                 await self._urgent(verdict.reasons, text)
                 return self.out
+        if isinstance(event, Media) and event.kind == PROTECTED_USER:
+            await self._answer_protected_user()
+            return self.out
         if isinstance(event, Media):
             self.say("media-unsupported")
             await self._prompt()
@@ -278,6 +283,20 @@ class _Turn:
             return self.out
         await self._step(event)
         return self.out
+
+    async def _answer_protected_user(self) -> None:
+        """Zalo hides the messages of protected users (children, people with disabilities,
+        people who cannot read): we cannot know their words, so answer as for a possible child
+        in need (111 and 113 first, other ways to reach help, that we could not read it), and
+        flag the conversation for staff once: a routine case with reason ``hidden_by_zalo``."""
+        lines = {h.number: h for h in self.e.search.hotlines(self.s.province)}
+        phones = tuple(PhoneLink(n, lines[n].name.get(self.s.lang))
+                       for n in ("111", "113") if n in lines)
+        self.out.append(Message(self.t("protected-user"), phones=phones, urgent=True))
+        if not self.s.protected_user_flagged:
+            self.s.protected_user_flagged = True
+            self.s.reasons = sorted(set(self.s.reasons) | {"hidden_by_zalo"})
+            await self._ensure_case("urgent" if self.s.urgent else "routine")
 
     def _is_exit(self, event: Inbound) -> bool:
         if isinstance(event, Command):
