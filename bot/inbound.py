@@ -71,26 +71,30 @@ class Intake:
         self._inflight: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def accept(self, events: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    async def accept(self, events: list[tuple[str, dict[str, Any]]],
+                     wait: bool = False) -> list[str]:
         """Store events (key, body) in one commit, then start processing the new ones. When this
-        returns, the door may acknowledge; when it raises, it must not."""
+        returns, the door may acknowledge; when it raises, it must not. ``wait``: return after
+        the first processing attempt too (its outcome changes nothing: the event is stored)."""
         if not events:
             return []
         fresh = await self.inbox.put(self.channel, events, dt.datetime.now(dt.UTC))
         self.stats.received += len(fresh)
         self.stats.duplicates += len(events) - len(fresh)
         bodies = dict(events)
-        for key in fresh:
-            self._spawn(key, bodies[key], 0)
+        started = [task for key in fresh if (task := self._spawn(key, bodies[key], 0))]
+        if wait and started:
+            await asyncio.wait([asyncio.shield(task) for task in started])
         return fresh
 
-    def _spawn(self, key: str, body: dict[str, Any], attempts: int) -> None:
+    def _spawn(self, key: str, body: dict[str, Any], attempts: int) -> asyncio.Task[None] | None:
         if key in self._inflight:
-            return
+            return None
         self._inflight.add(key)
         task = asyncio.get_running_loop().create_task(self._run(key, body, attempts))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _run(self, key: str, body: dict[str, Any], attempts: int) -> None:
         try:

@@ -185,6 +185,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         server.add(settings.zalo_oa_webhook_path, oa.webhook)
         routes += 1
         tasks.append(asyncio.create_task(oa.sender.run()))
+        tasks.append(asyncio.create_task(oa.intake.run()))  # what a crash left, then retries
         tasks.append(asyncio.create_task(every(KEEP_ALIVE_CHECK.total_seconds(),
                                                client.keep_alive, "zalo OA token keep-alive")))
         stoppers.append(oa.idle)
@@ -212,6 +213,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
                             "ZALO_BOT_WEBHOOK_URL and ZALO_BOT_WEBHOOK_SECRET in production")
             tasks.append(asyncio.create_task(zbot.poll()))
         tasks.append(asyncio.create_task(zbot.sender.run()))
+        tasks.append(asyncio.create_task(zbot.intake.run()))  # what a crash left, then retries
+        stoppers.append(zbot.intake.idle)
         if telegram is not None:
             telegram.person_routes["zalo_bot"] = zbot.to_person
 

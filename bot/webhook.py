@@ -46,9 +46,14 @@ def nesting_depth(body: bytes) -> int:
     return deepest
 
 
+def within_limits(body: bytes, max_depth: int = MAX_DEPTH) -> bool:
+    """Small and shallow enough to parse safely (checked before any parsing)."""
+    return len(body) <= MAX_BODY and nesting_depth(body) <= max_depth
+
+
 def bounded_json(body: bytes, max_depth: int = MAX_DEPTH) -> Any:
     """Parse a JSON body within size and depth limits; None when it is not acceptable."""
-    if len(body) > MAX_BODY or nesting_depth(body) > max_depth:
+    if not within_limits(body, max_depth):
         return None
     try:
         return json.loads(body)
