@@ -12,10 +12,8 @@ import sys
 from typing import Any, TextIO
 
 from bot.alerts import AlertDispatcher
+from bot.bootstrap import open_core
 from bot.config import Settings
-from bot.crypto import load_secrets
-from bot.storage import Store
-from handlers.catalogue import default_catalogue
 from handlers.events import (
     Command,
     DeleteHistory,
@@ -26,8 +24,6 @@ from handlers.events import (
     Text,
     ToStaff,
 )
-from handlers.flow import Engine, EngineConfig
-from knowledge.search import default_search
 
 BANNER = (
     "Bình An · terminal chat. Type a message and press Enter. Numbers pick a choice.\n"
@@ -89,16 +85,9 @@ def render(reply: Reply, out: TextIO) -> None:
 
 
 async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
-    secrets = load_secrets(settings)
-    store = await Store(settings.database_path, secrets).open()
-    catalogue = default_catalogue()
-    search = default_search()
-    engine = Engine(
-        store.unit_of_work, search, catalogue,
-        EngineConfig(idle_minutes=settings.session_idle_minutes,
-                     default_language=settings.default_language,
-                     flood_burst=settings.flood_burst, flood_per_minute=settings.flood_per_minute),
-    )
+    core = await open_core(settings)  # the same bootstrap as binhan run
+    secrets, store, catalogue, engine = core.secrets, core.store, core.catalogue, core.engine
+    search = engine.search
     dispatcher = AlertDispatcher(store, ConsoleNotifier(out), catalogue, search.gazetteer)
     key = secrets.hash_id("console", getpass.getuser())
     out.write(BANNER)
