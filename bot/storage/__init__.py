@@ -1,5 +1,11 @@
 """The embedded store: SQLite through aiosqlite, in WAL mode, behind the repository interfaces
-of ``handlers.ports``. The only module with SQL in it.
+of ``handlers.ports``. The only package with SQL in it.
+
+Here: the schema, the store and its unit of work, and the repositories a conversation or a staff
+action uses inside it (sessions, cases, staff, volunteers, audit, ...). By aggregate, beside it:
+``migrations`` (schema versions), ``intake`` (the inbox at every door, process locks),
+``delivery`` (what the senders and the alert dispatcher read and mark) and ``retention`` (purge,
+forget, rotate-key). Everything is re-exported here: ``from bot.storage import X`` keeps working.
 
 One connection, and one unit of work at a time (an asyncio lock): SQLite has one writer anyway,
 and it keeps each event's session, case and alert in a single transaction.
@@ -10,17 +16,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import re
 import secrets
-import sqlite3
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from bot.config import Settings
 from bot.crypto import InvalidToken, SecretError, Secrets
 from bot.roster import Shift, scheduled_now
 from handlers.ports import CaseDraft
@@ -172,114 +173,6 @@ CREATE TABLE IF NOT EXISTS intake_counts (
 """
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
-
-
-class SchemaError(Exception):
-    """The database was written by a newer Bình An than this one: refuse rather than guess."""
-
-
-async def _columns(db: aiosqlite.Connection, table: str) -> list[tuple[str, str, int, Any]]:
-    async with db.execute(f"PRAGMA table_info({table})") as cursor:
-        return [(r[1], r[2], r[3], r[4]) for r in await cursor.fetchall()]
-
-
-async def reconcile(db: aiosqlite.Connection) -> list[str]:
-    """Additive catch-up to ``SCHEMA``: create missing tables and indexes, add missing columns
-    (every column added since the first release is nullable or has a default). Returns what was
-    added. Safe to run on every open, so an additive change to ``SCHEMA`` needs no step of its own;
-    a change that moves or rewrites data gets a numbered step in ``MIGRATIONS``."""
-    reference = sqlite3.connect(":memory:")
-    try:
-        reference.executescript(SCHEMA)
-        tables = [r[0] for r in reference.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' "
-            "AND name NOT LIKE 'sqlite_%'")]
-        wanted = {t: [(r[1], r[2], r[3], r[4]) for r in
-                      reference.execute(f"PRAGMA table_info({t})")] for t in tables}
-    finally:
-        reference.close()
-    added: list[str] = []
-    for table, columns in wanted.items():
-        have = {c[0] for c in await _columns(db, table)}
-        if not have:
-            continue  # a missing table: the script below creates it whole
-        for name, kind, notnull, default in columns:
-            if name in have:
-                continue
-            clause = f"ALTER TABLE {table} ADD COLUMN {name} {kind}"
-            if default is not None:
-                clause += f" DEFAULT {default}"
-            if notnull:
-                clause += " NOT NULL"
-            await db.execute(clause)
-            added.append(f"{table}.{name}")
-    for statement in _statements(SCHEMA):  # CREATE ... IF NOT EXISTS: tables and indexes
-        await db.execute(statement)  # one by one: executescript would commit a transaction
-    return added
-
-
-def _statements(script: str) -> list[str]:
-    out: list[str] = []
-    current = ""
-    for line in script.splitlines(keepends=True):
-        current += line
-        if sqlite3.complete_statement(current):
-            out.append(current.strip())
-            current = ""
-    return [s for s in out if s]
-
-
-async def _step_first_release(db: aiosqlite.Connection) -> None:
-    """Databases from before versioning: cases gained address, volunteer, claim, handoff and
-    escalation columns; staff, invites, audit, outgoing and more tables came later."""
-    await reconcile(db)
-
-
-async def _step_alert_acceptance(db: aiosqlite.Connection) -> None:
-    """``outbox.delivered_at`` used to mean "queued for the sender"; now it means the messenger
-    accepted the alert, and ``queued_at`` is the hand-over. Old rows were handed over."""
-    await reconcile(db)
-    await db.execute("UPDATE outbox SET queued_at = delivered_at "
-                     "WHERE delivered_at IS NOT NULL AND queued_at IS NULL")
-
-
-# Ordered steps: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Append, never edit.
-MIGRATIONS: tuple[Callable[[aiosqlite.Connection], Awaitable[None]], ...] = (
-    _step_first_release,
-    _step_alert_acceptance,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-async def migrate(db: aiosqlite.Connection, path: object) -> int:
-    """Bring the database to ``SCHEMA_VERSION`` (``PRAGMA user_version``), one step per
-    transaction; a fresh database gets the whole schema at once. Returns the version found."""
-    async with db.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    found = int(row[0]) if row else 0
-    if found > SCHEMA_VERSION:
-        raise SchemaError(
-            f"{path} has schema version {found}, newer than this release knows "
-            f"({SCHEMA_VERSION}): run the newer Bình An, or restore a backup")
-    async with db.execute(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    ) as cursor:
-        row = await cursor.fetchone()
-    if not row or not row[0]:
-        await db.executescript(SCHEMA)
-        await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        return found
-    for number in range(found + 1, SCHEMA_VERSION + 1):
-        await db.execute("BEGIN IMMEDIATE")
-        try:
-            await MIGRATIONS[number - 1](db)
-            await db.execute(f"PRAGMA user_version = {number}")
-            await db.execute("COMMIT")
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
-    await reconcile(db)  # additive changes made since the last numbered step
-    return found
 
 
 def ts(moment: dt.datetime) -> float:
@@ -791,127 +684,6 @@ class OutboxRepository:
         )
 
 
-@dataclass(frozen=True)
-class Retention:
-    """How long each kind of record lives (safety.md: everything has a retention period)."""
-
-    sessions: dt.timedelta = dt.timedelta(hours=24)
-    closed_cases: dt.timedelta = dt.timedelta(days=90)
-    messages: dt.timedelta = dt.timedelta(days=7)  # sent messages, incl. handoff text
-    audit: dt.timedelta = dt.timedelta(days=730)
-    events: dt.timedelta = dt.timedelta(days=7)  # processed update ids, deletion ledger
-
-
-def retention_from(settings: Settings) -> Retention:
-    return Retention(
-        sessions=dt.timedelta(hours=settings.retention_session_hours),
-        closed_cases=dt.timedelta(days=settings.retention_closed_case_days),
-        messages=dt.timedelta(days=settings.retention_message_days),
-        audit=dt.timedelta(days=settings.retention_audit_days),
-    )
-
-
-class Purger:
-    """Applies ``Retention`` (``binhan purge`` and the scheduled job) and erases one person's
-    data (``binhan forget``). Each run is one transaction."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def purge(self, retention: Retention, now: dt.datetime) -> dict[str, int]:
-        cut = {name: ts(now - getattr(retention, name)) for name in
-               ("sessions", "closed_cases", "messages", "audit", "events")}
-        statements = {
-            "sessions": ("DELETE FROM sessions WHERE updated_at < ?", cut["sessions"]),
-            "case_messages": ("DELETE FROM staff_messages WHERE case_code IN (SELECT code FROM "
-                              "cases WHERE status = 'closed' AND closed_at < ?)",
-                              cut["closed_cases"]),
-            "alerts": ("DELETE FROM outbox WHERE case_code IN (SELECT code FROM cases WHERE "
-                       "status = 'closed' AND closed_at < ?)", cut["closed_cases"]),
-            "cases": ("DELETE FROM cases WHERE status = 'closed' AND closed_at < ?",
-                      cut["closed_cases"]),
-            "messages": ("DELETE FROM outgoing WHERE done_at IS NOT NULL AND done_at < ?",
-                         cut["messages"]),
-            "audit": ("DELETE FROM audit WHERE at < ?", cut["audit"]),
-            "events": ("DELETE FROM processed_events WHERE processed_at < ?", cut["events"]),
-            "inbox": ("DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?",
-                      cut["events"]),
-            "ledger": ("DELETE FROM ledger WHERE sent_at < ?", cut["events"]),
-            "windows": ("DELETE FROM last_inbound WHERE at < ?", cut["events"]),
-            "invites": ("DELETE FROM invites WHERE expires_at < ?", cut["events"]),
-            "blocks": ("DELETE FROM blocks WHERE until < ?", ts(now)),
-            "throttles": ("DELETE FROM intake_counts WHERE window_start < ?", cut["events"]),
-        }
-        counts: dict[str, int] = {}
-        async with self.store.unit_of_work() as uow:
-            for name, (sql, arg) in statements.items():
-                cursor = await uow.store.db.execute(sql, (arg,))
-                counts[name] = cursor.rowcount
-            await uow.commit()
-        return counts
-
-    async def forget(self, code: str, now: dt.datetime) -> bool:
-        """Erase everything about the person behind one case (all their cases, session,
-        messages), and nothing else. The audit log keeps that it happened, not what it was."""
-        async with self.store.unit_of_work() as uow:
-            async with uow.store.db.execute(
-                "SELECT conversation FROM cases WHERE code = ?", (code.upper(),)
-            ) as cursor:
-                row = await cursor.fetchone()
-            if row is None:
-                return False
-            who = row[0]
-            async with uow.store.db.execute(
-                "SELECT code FROM cases WHERE conversation = ?", (who,)
-            ) as cursor:
-                their_codes = {r[0] for r in await cursor.fetchall()}
-            await self._forget_staff_messages(their_codes)
-            codes = "SELECT code FROM cases WHERE conversation = ?"
-            for sql in (
-                f"DELETE FROM staff_messages WHERE case_code IN ({codes})",
-                f"DELETE FROM outbox WHERE case_code IN ({codes})",
-                "DELETE FROM cases WHERE conversation = ?",
-                "DELETE FROM sessions WHERE key = ?",
-                "DELETE FROM outgoing WHERE conversation = ?",
-                "DELETE FROM ledger WHERE conversation = ?",
-                "DELETE FROM last_inbound WHERE conversation = ?",
-                "DELETE FROM volunteers WHERE conversation = ?",
-                "DELETE FROM blocks WHERE conversation = ?",
-                "DELETE FROM intake_counts WHERE conversation = ?",
-            ):
-                await uow.store.db.execute(sql, (who,))
-            await uow.audit.record("admin (cli)", "forget", now, code.upper())
-            await uow.commit()
-        return True
-
-    async def _forget_staff_messages(self, codes: set[str]) -> None:
-        """Rows addressed to staff (alerts, details, the person's words, escalations) carry
-        the case code in their encrypted payload, not the person's conversation key: each is
-        opened and dropped when it is about one of ``codes``, sent or not."""
-        if not codes:
-            return
-        pattern = re.compile(r"(?<![A-Z0-9])(" + "|".join(sorted(codes)) + r")(?![A-Z0-9])")
-        async with self.store.db.execute("SELECT id, payload FROM outgoing") as cursor:
-            rows = await cursor.fetchall()
-        doomed = []
-        for row_id, blob in rows:
-            payload = self.store.open_sealed(blob)
-            remember = payload.get("remember") or {}
-            params = payload.get("params") or {}
-            if (remember.get("case") in codes or remember.get("alert_case") in codes
-                    or pattern.search(str(params.get("text", "")))):
-                doomed.append((row_id,))
-        await self.store.db.executemany("DELETE FROM outgoing WHERE id = ?", doomed)
-
-    async def vacuum(self) -> None:
-        """Give freed pages back, so erased data does not linger in the file or the WAL."""
-        async with self.store._lock:
-            for sql in ("PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM",
-                        "PRAGMA wal_checkpoint(TRUNCATE)"):
-                async with self.store.db.execute(sql) as cursor:
-                    await cursor.fetchall()
-
-
 class BlockRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -930,39 +702,6 @@ class BlockRepository:
             "SELECT 1 FROM blocks WHERE conversation = ? AND until > ?", (conversation, ts(now))
         ) as cursor:
             return await cursor.fetchone() is not None
-
-
-SEALED = (  # (table, key column, encrypted column): everything rotate-key re-encrypts
-    ("meta", "name", "blob"),
-    ("sessions", "key", "state"),
-    ("cases", "code", "details"),
-    ("cases", "code", "address"),
-    ("staff", "key", "user_id"),
-    ("outgoing", "id", "payload"),
-    ("channel_secrets", "name", "blob"),
-)
-
-
-async def rotate_key(store: Store, new: Secrets) -> int:
-    """Re-encrypt every sealed field with ``new`` in one transaction; pseudonyms do not change.
-    Returns how many fields were re-encrypted."""
-    new.adopt_hash_key(store.secrets.hash_key)
-    count = 0
-    async with store.unit_of_work() as uow:
-        for table, key, column in SEALED:
-            async with uow.store.db.execute(
-                f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL"
-            ) as cursor:
-                rows = await cursor.fetchall()
-            for row_key, blob in rows:
-                fresh = new.encrypt(store.secrets.decrypt(blob))
-                await uow.store.db.execute(
-                    f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (fresh, row_key)
-                )
-                count += 1
-        await uow.commit()
-    store.secrets = new
-    return count
 
 
 class ContactWindow:
@@ -1076,259 +815,29 @@ class OutgoingRepository:
         )
 
 
-class OutgoingQueue:
-    """The sender's side of ``outgoing``: read what is due, mark what was sent or refused."""
+# Aggregates in their own modules (they import the core above, so they come last).
+from bot.storage.delivery import Outbox, OutgoingQueue  # noqa: E402
+from bot.storage.intake import RUN_LOCK_STALE, Inbox, InboxRow, Locks  # noqa: E402
+from bot.storage.migrations import (  # noqa: E402
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    SchemaError,
+    migrate,
+    reconcile,
+)
+from bot.storage.retention import (  # noqa: E402
+    SEALED,
+    Purger,
+    Retention,
+    retention_from,
+    rotate_key,
+)
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def pending(
-        self, channel: str, now: dt.datetime, limit: int = 200, by_priority: bool = True
-    ) -> list[tuple[int, str, int, dict[str, Any]]]:
-        """Each chat's head (its most urgent, then oldest, unsent row), when it is due; heads
-        highest priority first, then oldest: (id, conversation, priority, payload).
-
-        Fair by construction: one row per chat, so a chat with a thousand queued rows takes one
-        place, and nobody else's first reply waits behind its backlog."""
-        order = "priority, id" if by_priority else "id"
-        async with self.store._lock, self.store.db.execute(
-            "SELECT id, conversation, priority, payload FROM ("
-            "  SELECT id, conversation, priority, payload, next_attempt_at, "
-            f"  ROW_NUMBER() OVER (PARTITION BY conversation ORDER BY {order}) AS place "
-            "  FROM outgoing WHERE done_at IS NULL AND channel = ?"
-            f") WHERE place = 1 AND next_attempt_at <= ? ORDER BY {order} LIMIT ?",
-            (channel, ts(now), limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [(r[0], r[1], r[2], self.store.open_sealed(r[3])) for r in rows]
-
-    async def done(
-        self, row_id: int, now: dt.datetime, conversation: str | None = None,
-        sent_ids: list[int] | None = None, failed: bool = False,
-        remember: dict[str, str] | None = None,
-    ) -> None:
-        """Mark a row finished. The ids of messages it put in a person's chat join the ledger;
-        an alert's id is kept (to edit it on claim) and the alert counts as delivered; a case
-        message to a staff member is kept too (so a reply to it reaches the case).
-
-        If that bookkeeping fails, the row is still marked done on its own: a message the
-        messenger accepted is never sent again."""
-        async with self.store._lock:
-            try:
-                await self.store.db.execute("BEGIN IMMEDIATE")
-                await self._finish(row_id, now, failed)
-                if conversation and sent_ids:
-                    await Ledger(self.store).add(conversation, sent_ids, now)
-                if sent_ids and remember:
-                    if "alert_case" in remember:
-                        await CaseRepository(self.store).set_alert_message(
-                            remember["alert_case"], sent_ids[0])
-                        await self.store.db.execute(
-                            "UPDATE outbox SET delivered_at = ? WHERE case_code = ? "
-                            "AND delivered_at IS NULL AND queued_at IS NOT NULL",
-                            (ts(now), remember["alert_case"]))
-                    if "staff" in remember:
-                        await StaffRepository(self.store).remember_message(
-                            remember["staff"], sent_ids[0], remember["case"])
-                await self.store.db.execute("COMMIT")
-            except Exception:
-                await self._rollback()
-                await self._finish(row_id, now, failed)  # autocommit: at least this holds
-                raise
-
-    async def _finish(self, row_id: int, now: dt.datetime, failed: bool) -> None:
-        await self.store.db.execute(
-            "UPDATE outgoing SET done_at = ?, failed = ?, attempts = attempts + 1 "
-            "WHERE id = ?", (ts(now), int(failed), row_id),
-        )
-
-    async def _rollback(self) -> None:
-        if self.store.db.in_transaction:
-            await self.store.db.execute("ROLLBACK")
-
-    async def readdress(self, channel: str, old_chat: Any, new_chat: Any,
-                        new_conversation: str | None = None) -> int:
-        """A chat moved (a group upgraded to a supergroup): queued rows follow it."""
-        count = 0
-        async with self.store._lock:
-            async with self.store.db.execute(
-                "SELECT id, conversation, payload FROM outgoing WHERE done_at IS NULL "
-                "AND channel = ?", (channel,),
-            ) as cursor:
-                rows = await cursor.fetchall()
-            await self.store.db.execute("BEGIN IMMEDIATE")
-            try:
-                for row_id, conversation, blob in rows:
-                    payload = self.store.open_sealed(blob)
-                    if payload.get("chat") != old_chat:
-                        continue
-                    payload["chat"] = new_chat
-                    await self.store.db.execute(
-                        "UPDATE outgoing SET payload = ?, conversation = ?, next_attempt_at = 0 "
-                        "WHERE id = ?",
-                        (self.store.seal(payload), new_conversation or conversation, row_id))
-                    count += 1
-                await self.store.db.execute("COMMIT")
-            except BaseException:
-                await self._rollback()
-                raise
-        return count
-
-    async def attempts(self, row_id: int) -> int:
-        async with self.store._lock, self.store.db.execute(
-            "SELECT attempts FROM outgoing WHERE id = ?", (row_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
-
-    async def retry_at(self, row_id: int, when: dt.datetime) -> None:
-        async with self.store._lock:
-            await self.store.db.execute(
-                "UPDATE outgoing SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
-                (ts(when), row_id),
-            )
-
-    async def count_pending(self, channel: str) -> int:
-        async with self.store._lock, self.store.db.execute(
-            "SELECT COUNT(*) FROM outgoing WHERE done_at IS NULL AND channel = ?", (channel,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
-
-
-class Outbox:
-    """Pending alerts, read by the dispatcher (``bot.alerts``) outside any conversation."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def due(
-        self, now: dt.datetime, limit: int = 50
-    ) -> list[tuple[int, dict[str, Any], int]]:
-        """Undelivered alerts whose time has come, urgent first: (id, payload, attempts so far)."""
-        async with self.store._lock, self.store.db.execute(
-            "SELECT id, payload, attempts FROM outbox "
-            "WHERE queued_at IS NULL AND delivered_at IS NULL AND next_attempt_at <= ? "
-            "ORDER BY (json_extract(payload, '$.tier') = 'urgent') DESC, id LIMIT ?",
-            (ts(now), limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [(row[0], json.loads(row[1]), row[2]) for row in rows]
-
-    async def failed(self, alert_id: int, retry_at: dt.datetime) -> None:
-        async with self.store._lock:
-            await self.store.db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
-                (ts(retry_at), alert_id),
-            )
-
-
-@dataclass(frozen=True)
-class InboxRow:
-    channel: str
-    key: str
-    body: dict[str, Any]
-    attempts: int
-
-
-class Inbox:
-    """Events as they arrive at a door, kept until processed (``bot.inbound.Intake``).
-
-    ``put`` is its own transaction: a door acknowledges an event only after it returns, so an
-    acknowledged event survives any crash. The body is encrypted and emptied once processed; the
-    row stays (until the events retention) so a redelivered event is recognised and ignored."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def put(self, channel: str, events: list[tuple[str, dict[str, Any]]],
-                  now: dt.datetime) -> list[str]:
-        """Store events (key, body) in one commit; returns the keys that were new."""
-        fresh: list[str] = []
-        async with self.store._lock:
-            await self.store.db.execute("BEGIN IMMEDIATE")
-            try:
-                for key, body in events:
-                    cursor = await self.store.db.execute(
-                        "INSERT OR IGNORE INTO inbox (channel, event_key, body, received_at) "
-                        "VALUES (?, ?, ?, ?)", (channel, key, self.store.seal(body), ts(now)))
-                    if cursor.rowcount == 1:
-                        fresh.append(key)
-                await self.store.db.execute("COMMIT")
-            except BaseException:
-                await self.store.db.execute("ROLLBACK")
-                raise
-        return fresh
-
-    async def pending(self, channel: str, now: dt.datetime, limit: int = 500) -> list[InboxRow]:
-        """Unprocessed events whose time has come, oldest first."""
-        async with self.store._lock, self.store.db.execute(
-            "SELECT event_key, body, attempts FROM inbox WHERE done_at IS NULL AND channel = ? "
-            "AND next_attempt_at <= ? ORDER BY received_at, rowid LIMIT ?",
-            (channel, ts(now), limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [InboxRow(channel, r[0], self.store.open_sealed(r[1]), r[2]) for r in rows]
-
-    async def get(self, channel: str, key: str) -> InboxRow | None:
-        async with self.store._lock, self.store.db.execute(
-            "SELECT body, attempts FROM inbox WHERE channel = ? AND event_key = ? "
-            "AND done_at IS NULL", (channel, key),
-        ) as cursor:
-            row = await cursor.fetchone()
-        return InboxRow(channel, key, self.store.open_sealed(row[0]), row[1]) if row else None
-
-    async def finish(self, channel: str, key: str, now: dt.datetime,
-                     failed: bool = False) -> None:
-        """Processed (or given up on): the body goes, the key stays for deduplication."""
-        await self._write(
-            "UPDATE inbox SET done_at = ?, failed = ?, body = NULL, attempts = attempts + 1 "
-            "WHERE channel = ? AND event_key = ?", (ts(now), int(failed), channel, key))
-
-    async def retry_at(self, channel: str, key: str, when: dt.datetime) -> None:
-        await self._write(
-            "UPDATE inbox SET attempts = attempts + 1, next_attempt_at = ? "
-            "WHERE channel = ? AND event_key = ?", (ts(when), channel, key))
-
-    async def count_pending(self, channel: str | None = None) -> int:
-        query = "SELECT COUNT(*) FROM inbox WHERE done_at IS NULL"
-        args: tuple[Any, ...] = ()
-        if channel is not None:
-            query += " AND channel = ?"
-            args = (channel,)
-        async with self.store._lock, self.store.db.execute(query, args) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
-
-    async def _write(self, sql: str, args: tuple[Any, ...]) -> None:
-        async with self.store._lock:
-            await self.store.db.execute(sql, args)  # one statement: its own transaction
-
-
-RUN_LOCK_STALE = dt.timedelta(seconds=30)
-
-
-class Locks:
-    """Advisory locks between processes sharing the database (``binhan run`` holds "running",
-    refreshed every few seconds; ``binhan rotate-key`` refuses while it is fresh)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def take(self, name: str, holder: str, now: dt.datetime) -> None:
-        async with self.store._lock:
-            await self.store.db.execute(
-                "INSERT OR REPLACE INTO locks (name, holder, heartbeat) VALUES (?, ?, ?)",
-                (name, holder, ts(now)))
-
-    async def release(self, name: str, holder: str) -> None:
-        async with self.store._lock:
-            await self.store.db.execute("DELETE FROM locks WHERE name = ? AND holder = ?",
-                                        (name, holder))
-
-    async def held(self, name: str, now: dt.datetime,
-                   stale: dt.timedelta = RUN_LOCK_STALE) -> bool:
-        async with self.store._lock, self.store.db.execute(
-            "SELECT 1 FROM locks WHERE name = ? AND heartbeat > ?", (name, ts(now - stale))
-        ) as cursor:
-            return await cursor.fetchone() is not None
+__all__ = [
+    "CODE_ALPHABET", "MIGRATIONS", "RUN_LOCK_STALE", "SCHEMA", "SCHEMA_VERSION", "SEALED",
+    "AuditLog", "BlockRepository", "CaseRepository", "ChannelSecrets", "ContactWindow", "Inbox",
+    "InboxRow", "Ledger", "Locks", "OnCallRepository", "Outbox", "OutboxRepository",
+    "OutgoingQueue", "OutgoingRepository", "ProcessedEvents", "Purger", "Retention",
+    "SchemaError", "SessionRepository", "SqliteUnitOfWork", "StaffRepository", "Store",
+    "VolunteerRepository", "migrate", "reconcile", "retention_from", "rotate_key", "ts",
+]
