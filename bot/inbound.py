@@ -138,7 +138,8 @@ class Intake:
 
     async def recover(self) -> int:
         """Start every pending event whose time has come (on start: whatever a crash left)."""
-        rows = await self.inbox.pending(self.channel, dt.datetime.now(dt.UTC))
+        rows = await self.inbox.pending(self.channel, dt.datetime.now(dt.UTC),
+                                        skip=set(self._inflight))
         for row in rows:
             self._spawn(row.key, row.body, row.attempts)
         return len(rows)

@@ -47,15 +47,18 @@ class Inbox:
                 raise
         return fresh
 
-    async def pending(self, channel: str, now: dt.datetime, limit: int = 500) -> list[InboxRow]:
-        """Unprocessed events whose time has come, oldest first."""
+    async def pending(self, channel: str, now: dt.datetime, limit: int = 500,
+                      skip: frozenset[str] | set[str] = frozenset()) -> list[InboxRow]:
+        """Unprocessed events whose time has come, oldest first; those in ``skip`` (already
+        being processed) are left sealed."""
         async with self.store._lock, self.store.db.execute(
             "SELECT event_key, body, attempts FROM inbox WHERE done_at IS NULL AND channel = ? "
             "AND next_attempt_at <= ? ORDER BY received_at, rowid LIMIT ?",
             (channel, ts(now), limit),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [InboxRow(channel, r[0], self.store.open_sealed(r[1]), r[2]) for r in rows]
+        return [InboxRow(channel, r[0], self.store.open_sealed(r[1]), r[2])
+                for r in rows if r[0] not in skip]
 
     async def get(self, channel: str, key: str) -> InboxRow | None:
         async with self.store._lock, self.store.db.execute(
