@@ -297,6 +297,7 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
     """Re-encrypt the database with a new secret. With a key file, the new key replaces it;
     with SECRET_KEY in the environment, NEW_SECRET_KEY must hold the new one."""
     import asyncio
+    import datetime as dt
     import os
     import secrets as pysecrets
 
@@ -321,11 +322,19 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
             handle.write(new_key + "\n")
 
     async def run(store, secrets) -> int:  # type: ignore[no-untyped-def]
+        if await store.locks.held("running", dt.datetime.now(dt.UTC)):
+            return 3
         count = await rotate_key(store, Secrets(new_key))
         print(f"re-encrypted {count} field(s)")
         return 0
 
     result = asyncio.run(_with_store(run))
+    if result == 3:  # nothing was changed; the staged key is not the key
+        if not settings.secret_key:
+            staged.unlink(missing_ok=True)
+        print("binhan run is using this database: stop it first (a bot killed without "
+              "stopping holds the lock for 30 s)", file=sys.stderr)
+        return 3
     if settings.secret_key:
         print("done: set SECRET_KEY to the value of NEW_SECRET_KEY before the next start")
     else:

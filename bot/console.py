@@ -12,12 +12,10 @@ import sys
 from typing import Any, TextIO
 
 from bot.alerts import AlertDispatcher
+from bot.bootstrap import open_core
 from bot.config import Settings
-from bot.crypto import load_secrets
 from bot.staff_channels import FanOut, StaffChannel
-from bot.storage import Store
 from bot.web.demo import start_demo_console
-from handlers.catalogue import default_catalogue
 from handlers.events import (
     Command,
     DeleteHistory,
@@ -28,8 +26,6 @@ from handlers.events import (
     Text,
     ToStaff,
 )
-from handlers.flow import Engine, EngineConfig
-from knowledge.search import default_search
 
 BANNER = (
     "Bình An · terminal chat. Type a message and press Enter. Numbers pick a choice.\n"
@@ -91,16 +87,9 @@ def render(reply: Reply, out: TextIO) -> None:
 
 
 async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
-    secrets = load_secrets(settings)
-    store = await Store(settings.database_path, secrets).open()
-    catalogue = default_catalogue()
-    search = default_search()
-    engine = Engine(
-        store.unit_of_work, search, catalogue,
-        EngineConfig(idle_minutes=settings.session_idle_minutes,
-                     default_language=settings.default_language,
-                     flood_burst=settings.flood_burst, flood_per_minute=settings.flood_per_minute),
-    )
+    core = await open_core(settings)  # the same bootstrap as binhan run
+    secrets, store, catalogue, engine = core.secrets, core.store, core.catalogue, core.engine
+    search = engine.search
     out.write(BANNER)
     # -- the staff web console beside the terminal: alerts go to both (bot.web.demo) --------
     web = await start_demo_console(store, secrets, search.gazetteer, settings, out)

@@ -69,6 +69,11 @@ def load_secrets(settings: Settings) -> Secrets:
         raise SecretError("PRODUCTION is set: SECRET_KEY must be given explicitly")
     path: Path = settings.secret_key_file
     if path.exists():
+        if path.stat().st_mode & 0o077:
+            # Readable by others on the machine: anyone there could read every sealed field.
+            if settings.production:
+                raise SecretError(f"{path} is readable by group or others: chmod 600 it")
+            log.warning("the secret key file is readable by group or others: chmod 600 it")
         key = path.read_text(encoding="utf-8").strip()
         if len(key) < 32:
             raise SecretError(f"{path} does not hold a usable key")

@@ -7,7 +7,15 @@ state, so a crash never loses a reply; this loop sends them:
 - at most one message per ``per_chat_interval`` to each chat, in the order they were queued;
 - at most ``per_second`` messages overall;
 - a rate-limit answer (Telegram 429 ``retry_after``) pauses sending for that long and retries;
-- a refusal (blocked bot, deleted message) is counted and dropped, never raised at the person.
+- every other outcome is classified, so no row can jam the queue or be sent twice:
+  * ``Moved`` (a group became a supergroup): ``on_moved`` re-addresses the queued rows, retry now;
+  * ``Refused`` (blocked bot, unknown chat): permanent, the row is dead-lettered (``failed``);
+    a staff alert (``must_deliver``) is kept and retried slowly, with an operator line in the log;
+  * anything else: retried with exponential backoff and jitter, dead-lettered after
+    ``max_attempts`` (staff alerts: retried at the cap), with an operator line;
+  * once the API accepted a row, it is done: a failure in the bookkeeping after that never
+    sends it again (the row is remembered in memory until it is marked).
+Selection is fair: each chat's head, never a global window one chat's backlog could fill.
 """
 
 from __future__ import annotations
@@ -16,9 +24,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -37,6 +46,14 @@ class Refused(Exception):
     """The platform will never accept this call (blocked, unknown chat, nothing to delete)."""
 
 
+class Moved(Exception):
+    """The chat has a new id (Telegram: a group upgraded to a supergroup)."""
+
+    def __init__(self, new_chat: Any) -> None:
+        super().__init__("chat moved")
+        self.new_chat = new_chat
+
+
 class Transport(Protocol):
     async def call(self, chat: Any, method: str, params: dict[str, Any]) -> list[int]:
         """Make one API call; return the ids of messages it created in the chat."""
@@ -50,6 +67,9 @@ class Pacing:
     per_chat_interval: float = 1.05
     per_second: int = 28
     idle_poll: float = 0.5
+    retry_base: float = 2.0  # seconds before the first retry of an unexplained failure
+    retry_cap: float = 300.0
+    max_attempts: int = 8  # then a row is dead-lettered (staff alerts: retried at the cap)
 
 
 @dataclass
@@ -57,6 +77,9 @@ class SenderStats:
     sent: int = 0
     refused: int = 0
     rate_limited: int = 0
+    failed: int = 0  # unexplained failures (each retried or dead-lettered)
+    dead: int = 0
+    moved: int = 0
 
 
 class PacedSender:
@@ -68,7 +91,9 @@ class PacedSender:
         pacing: Pacing | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         fifo: bool = False,
+        on_moved: Callable[[Any, Any], Awaitable[None]] | None = None,
     ) -> None:
+        self.on_moved = on_moved  # re-address rows when a chat moves (Moved)
         self.fifo = fifo  # ignore priority (only to measure what priority buys: benchmarks)
         self.queue = queue
         self.channel = channel
@@ -81,6 +106,8 @@ class PacedSender:
         self._paused_until = 0.0
         self._wake = asyncio.Event()
         self._stepping = asyncio.Lock()  # one step at a time, or a row could be sent twice
+        # Accepted by the API but not yet marked done (the store failed): never sent again.
+        self._accepted: dict[int, tuple[str | None, list[int], dict[str, str] | None]] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -100,15 +127,18 @@ class PacedSender:
             return await self._step()
 
     async def _step(self) -> float:
+        for row_id in list(self._accepted):
+            await self._mark_accepted(row_id)
         rows = await self.queue.pending(self.channel, dt.datetime.now(dt.UTC),
                                         by_priority=not self.fifo)
+        rows = [row for row in rows if row[0] not in self._accepted]
         if not rows:
             return self.pacing.idle_poll
         wait = self.pacing.idle_poll
         sent_any = False
         seen: set[str] = set()
         for row_id, conversation, _priority, payload in rows:
-            if conversation in seen:
+            if conversation in seen:  # (heads are one per chat; kept for any queue)
                 continue  # one chat's messages go in the order they were queued
             seen.add(conversation)
             now = self._monotonic()
@@ -134,24 +164,68 @@ class PacedSender:
             resume = self._monotonic() + exc.seconds
             self._paused_until = max(self._paused_until, resume)
             self._next_for_chat[conversation] = max(self._next_for_chat[conversation], resume)
-            await self.queue.retry_at(
-                row_id, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=exc.seconds)
-            )
+            await self.queue.retry_at(row_id, self._utcnow() + dt.timedelta(seconds=exc.seconds))
+            return
+        except Moved as exc:
+            self.stats.moved += 1
+            log.warning("%s chat moved; queued messages follow it", self.channel)
+            self._next_for_chat.pop(conversation, None)
+            if self.on_moved is not None:
+                await self.on_moved(payload["chat"], exc.new_chat)
+            else:
+                await self.queue.readdress(self.channel, payload["chat"], exc.new_chat)
             return
         except Refused as exc:
             self.stats.refused += 1
-            log.warning("%s refused a %s call (%s)", self.channel, payload["method"], exc)
             if payload.get("must_deliver"):
                 # A staff alert is never dropped: retry slowly until an operator fixes the cause.
-                await self.queue.retry_at(row_id, dt.datetime.now(dt.UTC)
-                                          + dt.timedelta(seconds=60))
+                log.error("OPERATOR: %s refused a staff alert (%s); check STAFF_CHAT_ID and the "
+                          "bot's membership; retrying", self.channel, exc)
+                await self.queue.retry_at(row_id, self._utcnow() + dt.timedelta(
+                    seconds=self.pacing.retry_cap / 5))
                 return
-            await self.queue.done(row_id, dt.datetime.now(dt.UTC), failed=True)
+            log.warning("%s refused a %s call (%s)", self.channel, payload["method"], exc)
+            await self.queue.done(row_id, self._utcnow(), failed=True)
+            return
+        except Exception as exc:  # unexplained: back off and retry, then give up on it
+            self.stats.failed += 1
+            await self._unexplained(row_id, payload, exc)
             return
         self.stats.sent += 1
         ledger = conversation if payload.get("ledger") else None
-        await self.queue.done(row_id, dt.datetime.now(dt.UTC), ledger, ids,
-                              remember=payload.get("remember"))
+        self._accepted[row_id] = (ledger, ids, payload.get("remember"))
+        await self._mark_accepted(row_id)
+
+    async def _mark_accepted(self, row_id: int) -> None:
+        ledger, ids, remember = self._accepted[row_id]
+        try:
+            await self.queue.done(row_id, self._utcnow(), ledger, ids, remember=remember)
+        except Exception as exc:
+            log.error("%s could not record a sent message (%s)", self.channel,
+                      type(exc).__name__)
+            return  # still in _accepted: marked on the next step, never sent again
+        self._accepted.pop(row_id, None)
+
+    async def _unexplained(self, row_id: int, payload: dict[str, Any], exc: Exception) -> None:
+        attempts = await self.queue.attempts(row_id) + 1
+        if attempts >= self.pacing.max_attempts and not payload.get("must_deliver"):
+            self.stats.dead += 1
+            log.error("OPERATOR: %s gave up on a %s call after %d attempts (%s)",
+                      self.channel, payload["method"], attempts, type(exc).__name__)
+            await self.queue.done(row_id, self._utcnow(), failed=True)
+            return
+        delay = min(self.pacing.retry_cap, self.pacing.retry_base * 2 ** (attempts - 1))
+        delay *= random.uniform(0.5, 1.5)
+        log.warning("%s send failed (%s), attempt %d, retry in %.1fs", self.channel,
+                    type(exc).__name__, attempts, delay)
+        if attempts == self.pacing.max_attempts:
+            log.error("OPERATOR: %s keeps failing to deliver a staff alert (%s)",
+                      self.channel, type(exc).__name__)
+        await self.queue.retry_at(row_id, self._utcnow() + dt.timedelta(seconds=delay))
+
+    @staticmethod
+    def _utcnow() -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
 
     async def run(self) -> None:
         """Send forever (until cancelled)."""

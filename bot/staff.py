@@ -24,6 +24,8 @@ ROLES = ("staff", "supervisor", "admin")
 STAFF_COMMANDS = ("cases", "case", "close", "urgent", "oncall", "invite", "reply", "end",
                   "block", "unblock")
 VOLUNTEER_COMMANDS = ("volunteer", "mycases")
+INVITE_ATTEMPTS = 5  # invite codes one account may try per window (8 characters of 32: no
+INVITE_WINDOW = dt.timedelta(hours=24)  # guessing at 5 a day)
 LANG = "vi"
 
 
@@ -161,11 +163,40 @@ class StaffDesk:
         """A staff command; the text to answer with (None when the answer went elsewhere)."""
         member = await uow.staff.get(self.staff_key(user_id))
         if member is None:
-            return self.t("staff-not-staff")
+            return await self.refuse(uow, user_id, f"not_staff:{name}"[:40])
         handler = getattr(self, f"_cmd_{name}", None)
         if handler is None:
             return self.t("staff-help")
         return await handler(uow, member, args.strip())
+
+    # -- permissions -------------------------------------------------------------------------
+    @staticmethod
+    def may_act_on(member: dict[str, Any], case: dict[str, Any]) -> bool:
+        """Details, close, block, unblock and urgent: the claimer, or a supervisor or admin."""
+        return member["role"] in ("supervisor", "admin") or case["claimed_by"] == member["key"]
+
+    async def refuse(self, uow: SqliteUnitOfWork, user_id: int, action: str,
+                     code: str | None = None) -> str:
+        """Every refusal is audited (who, by pseudonym when not a member; what; which case)."""
+        member = await uow.staff.get(self.staff_key(user_id))
+        actor = self._actor(member) if member else f"unregistered ({self.staff_key(user_id)})"
+        case = await uow.cases.get(code) if code else None
+        await uow.audit.record(actor, "refused", self._clock(),
+                               case["code"] if case else None, action)
+        if member is None:
+            return self.t("staff-not-staff")
+        if action == "claim_outside_group":
+            return self.t("staff-claim-in-group")
+        return self.t("staff-not-permitted", code=case["code"] if case else code or "?")
+
+    async def _guard(self, uow: SqliteUnitOfWork, member: dict[str, Any],
+                     case: dict[str, Any], action: str) -> str | None:
+        """None when the member may act on the case; otherwise the (audited) refusal."""
+        if self.may_act_on(member, case):
+            return None
+        await uow.audit.record(self._actor(member), "refused", self._clock(), case["code"],
+                               action)
+        return self.t("staff-not-permitted", code=case["code"])
 
     async def _cmd_help(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
         return self.t("staff-help")
@@ -188,6 +219,8 @@ class StaffDesk:
         case = await uow.cases.get(args.split()[0]) if args else None
         if case is None:
             return self.t("staff-unknown-case", code=args or "?")
+        if refusal := await self._guard(uow, member, case, "view"):
+            return refusal
         await uow.audit.record(self._actor(member), "view", self._clock(), case["code"])
         await self.post.to_staff(uow, member["user_id"], self.details(case),
                                  remember_case=case["code"], staff_key=member["key"])
@@ -200,6 +233,8 @@ class StaffDesk:
         case = await uow.cases.get(parts[0])
         if case is None:
             return self.t("staff-unknown-case", code=parts[0])
+        if refusal := await self._guard(uow, member, case, "close"):
+            return refusal
         now = self._clock()
         outcome = parts[1][:80]
         if case["handoff"]:
@@ -212,6 +247,8 @@ class StaffDesk:
         case = await uow.cases.get(args.split()[0]) if args else None
         if case is None:
             return self.t("staff-unknown-case", code=args or "?")
+        if refusal := await self._guard(uow, member, case, "urgent"):
+            return refusal
         now = self._clock()
         await uow.cases.raise_urgent(case["code"], [*case["reasons"], "staff_judgement"], now)
         await uow.audit.record(self._actor(member), "urgent", now, case["code"])
@@ -224,6 +261,8 @@ class StaffDesk:
         case = await uow.cases.get(parts[0])
         if case is None:
             return self.t("staff-unknown-case", code=parts[0])
+        if refusal := await self._guard(uow, member, case, "block"):
+            return refusal
         now = self._clock()
         await uow.blocks.block(case["conversation"], now + dt.timedelta(hours=int(parts[1])))
         await uow.audit.record(self._actor(member), "block", now, case["code"], parts[1] + "h")
@@ -233,6 +272,8 @@ class StaffDesk:
         case = await uow.cases.get(args.split()[0]) if args else None
         if case is None:
             return self.t("staff-unknown-case", code=args or "?")
+        if refusal := await self._guard(uow, member, case, "unblock"):
+            return refusal
         now = self._clock()
         await uow.blocks.unblock(case["conversation"])
         await uow.audit.record(self._actor(member), "unblock", now, case["code"])
@@ -270,6 +311,8 @@ class StaffDesk:
         if case is None:
             return self.t("staff-unknown-case", code=args or "?")
         if case["claimed_by"] != member["key"]:
+            await uow.audit.record(self._actor(member), "refused", self._clock(), case["code"],
+                                   "end_handoff")
             return self.t("staff-not-claimer", code=case["code"])
         now = self._clock()
         if case["handoff"]:
@@ -294,6 +337,8 @@ class StaffDesk:
         if case is None:
             return self.t("staff-unknown-case", code=code)
         if case["claimed_by"] != member["key"]:
+            await uow.audit.record(self._actor(member), "refused", self._clock(), case["code"],
+                                   "handoff_message")
             return self.t("staff-not-claimer", code=case["code"])
         if case["status"] == "closed":
             return self.t("staff-case-closed", code=case["code"])
@@ -324,6 +369,13 @@ class StaffDesk:
 
     # -- volunteers --------------------------------------------------------------------------
     async def redeem(self, uow: SqliteUnitOfWork, conversation: str, code: str) -> str:
+        """Redeem an invite. Attempts are throttled per account (``INVITE_ATTEMPTS`` a day):
+        past that, every code reads as unknown, so guessing learns nothing."""
+        now = self._clock()
+        if not await uow.volunteers.count_attempt(conversation, "invite", now,
+                                                  INVITE_ATTEMPTS, INVITE_WINDOW):
+            await uow.audit.record("volunteer", "refused", now, detail="invite_throttled")
+            return self.t("volunteer-unknown")
         outcome = await uow.volunteers.redeem(self._invite_hash(code), conversation,
                                               self._clock())
         if outcome == "ok":

@@ -1,7 +1,11 @@
 """The Telegram channel: a thin adapter around python-telegram-bot's ``Application``.
 
-One catch-all handler turns every ``Update`` into a core event; the core's reply is queued as Bot
-API calls in the same transaction as the conversation state (``Engine.handle(on_reply=...)``),
+Every update enters through the inbox (``bot.inbound.Intake``): polling stores a batch in one
+commit before the next ``getUpdates`` confirms it (the offset), and the webhook stores the update
+before answering 200. Updates are then processed from the inbox, not through PTB's update queue
+(whose handler errors PTB swallows): ``_on_update`` turns each ``Update`` into a core event;
+the core's reply is queued as Bot API calls in the same transaction as the conversation state
+(``Engine.handle(on_reply=...)``),
 and ``bot.sender.PacedSender`` sends them through PTB's own HTTP stack. PTB's
 ``ConversationHandler`` and persistence are not used: the store is the source of truth.
 
@@ -12,25 +16,37 @@ numbers in updates are never read, and updates are never logged.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import logging
 import os
+import random
+import time
+import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+)
+from telegram.ext import Application, ContextTypes
 
 from bot.crypto import Secrets
-from bot.inbound import PriorityGate
-from bot.sender import PacedSender, Pacing, Refused, RetryLater
+from bot.inbound import CredentialRejected, Intake, PriorityGate, Unparseable
+from bot.sender import Moved, PacedSender, Pacing, Refused, RetryLater
 from bot.staff import STAFF_COMMANDS, VOLUNTEER_COMMANDS, DeskConfig, StaffDesk
 from bot.storage import OutgoingQueue, SqliteUnitOfWork, Store
 from bot.telegram_render import TEXT_LIMIT, encode_option, to_calls, to_event
 from handlers.catalogue import Catalogue
 from handlers.events import Choice, Command, DeleteHistory, Inbound, Message, Reply, Text, ToStaff
+from handlers.flood import FloodGate
 from handlers.flow import Engine
 from handlers.triage import triage
 
@@ -40,6 +56,9 @@ CHANNEL = "telegram"
 DELETE_WINDOW = dt.timedelta(hours=48)  # Telegram lets a bot delete messages younger than this
 DELETE_BATCH = 100  # ids per deleteMessages call
 CONCURRENT_UPDATES = 4096
+POLL_TIMEOUT = 10  # seconds Telegram holds a getUpdates open
+POLL_BACKOFF_CAP = 60.0
+
 
 
 # Opt in now to PTB's coming API (durations as timedelta) instead of a deprecation warning on
@@ -84,6 +103,8 @@ class TelegramTransport:
                 return []
         except RetryAfter as exc:
             raise RetryLater(retry_seconds(exc)) from None
+        except ChatMigrated as exc:
+            raise Moved(exc.new_chat_id) from None
         except (BadRequest, Forbidden) as exc:
             raise Refused(type(exc).__name__) from None
         except NetworkError:
@@ -107,21 +128,24 @@ class TelegramChannel:
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         # Updates run concurrently up to the inbound gate, so an urgent one can overtake a queue.
+        # No PTB Updater and no PTB dispatch: the inbox is the queue (see the module docstring).
         builder = (Application.builder().token(token).base_url(api_url)
-                   .concurrent_updates(CONCURRENT_UPDATES))
-        if not polling:
-            builder = builder.updater(None)
+                   .concurrent_updates(CONCURRENT_UPDATES).updater(None)
+                   .get_updates_read_timeout(POLL_TIMEOUT + 5))
         self.application = builder.build()
-        self.application.add_handler(TypeHandler(Update, self._on_update))
-        self.application.add_error_handler(self._on_error)
+        self.polling = polling
+        self.intake = Intake(store, CHANNEL, self._process_body)
+        self._tasks: list[asyncio.Task[None]] = []
         self.engine = engine
         self.store = store
         self.secrets = secrets
         self.catalogue = catalogue
         self.sender = PacedSender(
-            OutgoingQueue(store), CHANNEL, TelegramTransport(self.application), pacing
+            OutgoingQueue(store), CHANNEL, TelegramTransport(self.application), pacing,
+            on_moved=self._chat_moved,
         )
         self.inbound = PriorityGate()
+        self.refusals = FloodGate(burst=2, per_minute=2.0)
         self.staff_chat_id = staff_chat_id
         # Where staff words to a person go, by the person's channel (Zalo channels add theirs).
         self.person_routes: dict[str, Callable[..., Awaitable[bool]]] = {
@@ -129,11 +153,83 @@ class TelegramChannel:
         self.desk = StaffDesk(store, secrets, catalogue, engine.search.gazetteer, self,
                               desk_config, clock)
 
-    # -- inbound ---------------------------------------------------------------------------
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("telegram handler failed: %s", type(context.error).__name__)
+    # -- a staff group that moved ------------------------------------------------------------
+    STAFF_MOVED = "telegram_staff_chat_moved"
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _chat_moved(self, old: Any, new: Any) -> None:
+        """Telegram upgraded a group to a supergroup (``migrate_to_chat_id``): remember the new
+        id for the staff group (it outlives a restart with the old STAFF_CHAT_ID), and re-address
+        every queued row, so alerts reach staff instead of failing forever."""
+        if old == self.staff_chat_id:
+            self.staff_chat_id = new
+            moves = await self.store.recall(self.STAFF_MOVED) or {}
+            moves[str(old)] = new
+            await self.store.remember(self.STAFF_MOVED, moves)
+            log.error("OPERATOR: the staff group became a supergroup; set STAFF_CHAT_ID to its "
+                      "new id (used meanwhile)")
+        await self.sender.queue.readdress(
+            CHANNEL, old, new, self.secrets.hash_id("telegram-staff", new)
+            if new == self.staff_chat_id else None)
+
+    async def _follow_staff_chat(self) -> None:
+        moves = await self.store.recall(self.STAFF_MOVED) or {}
+        seen = set()
+        while str(self.staff_chat_id) in moves and self.staff_chat_id not in seen:
+            seen.add(self.staff_chat_id)
+            self.staff_chat_id = moves[str(self.staff_chat_id)]
+
+    # -- the doors -------------------------------------------------------------------------
+    async def accept_update(self, data: dict[str, Any]) -> None:
+        """Store one webhook update (the caller answers 200 only after this returns)."""
+        await self.intake.accept([(str(data["update_id"]), data)])
+
+    async def poll(self) -> None:
+        """Long polling: each batch is committed to the inbox before the next ``getUpdates``
+        confirms it, so a crash at any moment loses nothing (Telegram resends unconfirmed)."""
+        offset: int | None = None
+        failures = 0
+        while True:
+            try:
+                raw = await self._get_updates(offset)
+            except RetryAfter as exc:
+                await asyncio.sleep(retry_seconds(exc))
+                continue
+            except NetworkError as exc:  # includes timeouts; the next call resumes the offset
+                failures += 1
+                delay = min(POLL_BACKOFF_CAP, 2 ** min(failures, 6)) * random.uniform(0.5, 1.0)
+                log.warning("telegram getUpdates failed (%s), retry in %.0fs",
+                            type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                continue
+            failures = 0
+            events = [(str(u["update_id"]), u) for u in raw if isinstance(u, dict)
+                      and isinstance(u.get("update_id"), int)] if isinstance(raw, list) else []
+            if not events:
+                continue
+            await self.intake.accept(events)  # committed: now the offset may move past them
+            offset = max(int(key) for key, _ in events) + 1
+
+    async def _get_updates(self, offset: int | None) -> Any:
+        """getUpdates as raw JSON, so an update PTB cannot parse is skipped alone rather than
+        failing the whole batch (PTB would then log the batch, personal data and all)."""
+        with warnings.catch_warnings():  # PTB warns that a typed method exists: on purpose
+            warnings.simplefilter("ignore")
+            return await self.application.bot.do_api_request(
+                "getUpdates", api_kwargs={"offset": offset, "timeout": POLL_TIMEOUT,
+                                          "allowed_updates": list(Update.ALL_TYPES)},
+                read_timeout=POLL_TIMEOUT + 5)
+
+    async def _process_body(self, body: dict[str, Any]) -> None:
+        try:
+            update = Update.de_json(body, self.application.bot)
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+            raise Unparseable(type(exc).__name__) from None
+        if update is None:
+            raise Unparseable("empty")
+        await self._on_update(update, None)
+
+    # -- inbound ---------------------------------------------------------------------------
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE | None) -> None:
         chat = update.effective_chat
         if chat is None:
             return
@@ -141,7 +237,10 @@ class TelegramChannel:
         user = update.effective_user
         event = to_event(update)
         if isinstance(event, Choice) and event.option.startswith("claim:") and user is not None:
-            await self._claim(update, user.id, event.option[6:], event_id)
+            if self._admit(user.id):
+                await self._claim(update, user.id, event.option[6:], event_id)
+            else:
+                await self._drop(event_id)
             return
         if update.callback_query is not None:
             # If answering fails the spinner stops by itself; the choice is still handled.
@@ -149,7 +248,10 @@ class TelegramChannel:
                 await update.callback_query.answer()
         if self.staff_chat_id is not None and chat.id == self.staff_chat_id:
             if isinstance(event, Command) and user is not None:
-                await self._staff_command(user.id, event, event_id, to_chat=chat.id)
+                if self._admit(user.id):
+                    await self._staff_command(user.id, event, event_id, to_chat=chat.id)
+                else:
+                    await self._drop(event_id)
             return  # talk among staff in their group is not for the bot
         if chat.type != "private":
             await self._private_only(chat.id, event_id)
@@ -175,8 +277,31 @@ class TelegramChannel:
         self.sender.wake()
 
     # -- staff and volunteers ----------------------------------------------------------------
+    def _admit(self, user_id: int) -> bool:
+        """The flood gate for what does not reach the engine (staff and volunteer commands,
+        claims): the same per-person bucket the engine uses, so no door skips it."""
+        key = self.secrets.hash_id(CHANNEL, user_id)
+        return self.engine.flood.admit(key, time.monotonic()) == "ok"
+
+    async def _drop(self, event_id: str) -> None:
+        """A gated update: marked processed, nothing else (as the engine does in a flood)."""
+        async def nothing(uow: SqliteUnitOfWork) -> None:
+            return None
+
+        await self.desk.run(event_id, nothing)
+
+    def _may_refuse(self, user_id: int) -> bool:
+        """A refusal to a non-member is itself rate-limited: a stranger hammering /cases gets a
+        couple of answers, then silence, and costs the sender nothing."""
+        return self.refusals.admit(str(user_id), time.monotonic()) == "ok"
+
     async def _claim(self, update: Update, user_id: int, code: str, event_id: str) -> None:
+        message = update.callback_query.message if update.callback_query else None
+        from_group = message is not None and message.chat.id == self.staff_chat_id
+
         async def act(uow: SqliteUnitOfWork) -> str:
+            if not from_group:  # a forged or forwarded button: claims come from the group
+                return await self.desk.refuse(uow, user_id, "claim_outside_group", code)
             return await self.desk.claim(uow, user_id, code)
 
         answer = await self.desk.run(event_id, act)
@@ -186,11 +311,17 @@ class TelegramChannel:
         self.sender.wake()
 
     async def _staff_command(self, user_id: int, event: Command, event_id: str,
-                             to_chat: int) -> None:
+                             to_chat: int, is_staff: bool | None = None) -> None:
+        if is_staff is None:
+            is_staff = await self.desk.is_staff(user_id)
+        if not is_staff and not self._may_refuse(user_id):
+            await self._drop(event_id)
+            return
+
         async def act(uow: SqliteUnitOfWork) -> None:
             answer = await self.desk.command(uow, user_id, event.name, event.args)
-            if answer:
-                await self._queue_plain(uow, to_chat, answer)
+            if answer:  # a member's answer first; a refusal waits behind everyone's replies
+                await self._queue_plain(uow, to_chat, answer, priority=0 if is_staff else 1)
 
         await self.desk.run(event_id, act)
         self.sender.wake()
@@ -202,22 +333,33 @@ class TelegramChannel:
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
         key = self.secrets.hash_id(CHANNEL, chat_id)
         if isinstance(event, Command) and event.name in VOLUNTEER_COMMANDS:
+            if not self._admit(user_id):
+                await self._drop(event_id)
+                return True
+
             async def volunteer(uow: SqliteUnitOfWork) -> None:
                 if event.name == "volunteer":
                     answer = await self.desk.redeem(uow, key, event.args)
                 else:
                     answer = await self.desk.my_cases(uow, key)
-                await self._queue_plain(uow, chat_id, answer, conversation=key)
+                await self._queue_plain(uow, chat_id, answer, conversation=key, priority=1)
 
             await self.desk.run(event_id, volunteer)
             return True
         is_command = isinstance(event, Command) and event.name in STAFF_COMMANDS
         is_staff = await self.desk.is_staff(user_id)
         if is_command or (is_staff and isinstance(event, Command) and event.name == "help"):
-            await self._staff_command(user_id, event, event_id, to_chat=chat_id)  # type: ignore[arg-type]
+            if self._admit(user_id):
+                await self._staff_command(user_id, event, event_id, to_chat=chat_id,  # type: ignore[arg-type]
+                                          is_staff=is_staff)
+            else:
+                await self._drop(event_id)
             return True
         replied = update.message.reply_to_message if update.message is not None else None
         if is_staff and replied is not None and isinstance(event, Text):
+            if not self._admit(user_id):
+                await self._drop(event_id)
+                return True
             async def answer(uow: SqliteUnitOfWork) -> None:
                 result = await self.desk.reply_to_message(uow, user_id, replied.message_id,
                                                           event.text)
@@ -326,25 +468,36 @@ class TelegramChannel:
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self, webhook_url: str | None = None, secret: str | None = None) -> None:
-        """Initialise PTB; poll (never dropping pending updates) or register the webhook."""
-        await self.application.initialize()
-        await self.application.start()
+        """Initialise PTB; poll (never dropping pending updates) or register the webhook.
+
+        Raises ``CredentialRejected`` when Telegram refuses the token (401, or 404 for a wrong
+        API URL); a network failure propagates as itself, for the runner to retry."""
+        try:
+            await self.application.initialize()
+        except InvalidToken:
+            await self.application.shutdown()
+            raise CredentialRejected(
+                "Telegram rejected the bot token (401/404): check TELEGRAM_BOT_TOKEN and "
+                "TELEGRAM_API_URL") from None
+        await self._follow_staff_chat()
+        self._tasks.append(asyncio.create_task(self.intake.run()))  # first: what a crash left
         if webhook_url:
             await self.application.bot.set_webhook(
                 url=webhook_url, secret_token=secret, drop_pending_updates=False,
                 allowed_updates=Update.ALL_TYPES,
             )
-        elif self.application.updater is not None:
-            await self.application.updater.start_polling(
-                drop_pending_updates=False, allowed_updates=Update.ALL_TYPES, poll_interval=0.0,
-                timeout=10,
-            )
+        elif self.polling:
+            await self.application.bot.delete_webhook(drop_pending_updates=False)
+            self._tasks.append(asyncio.create_task(self.poll()))
 
     async def stop(self) -> None:
-        if self.application.updater is not None and self.application.updater.running:
-            await self.application.updater.stop()
-        if self.application.running:
-            await self.application.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.intake.stop()
         await self.application.shutdown()
 
     def parse_webhook_body(self, data: dict[str, Any]) -> Update | None:
@@ -354,5 +507,6 @@ class TelegramChannel:
         except (TypeError, ValueError, KeyError, AttributeError, OverflowError):
             return None
 
-    async def process_update(self, update: Update) -> None:
-        await self.application.process_update(update)
+    async def settle(self) -> None:
+        """Wait until every accepted update has been processed (tests)."""
+        await self.intake.idle()

@@ -1,8 +1,11 @@
 """The webhook HTTP server (aiohttp), shared by every channel that receives webhooks.
 
 Telegram's requests carry ``X-Telegram-Bot-Api-Secret-Token``; a request without the right one
-gets 403 and changes nothing. The update is processed before the 200 is sent, so a failure makes
-Telegram retry, and the store's processed-event ids make the retry harmless.
+gets 403 and changes nothing, and it is checked before the body is even read. A body larger than
+``MAX_BODY`` or nested deeper than ``MAX_DEPTH`` is refused before parsing. An accepted update is
+stored in the inbox (one commit) and only then answered 200; processing happens behind the inbox
+(``bot.inbound.Intake``), so a processing failure never loses an acknowledged update. If the
+inbox commit fails the answer is 500 and Telegram sends the update again.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from typing import Any
 
 from aiohttp import web
 
@@ -17,6 +21,44 @@ from bot.telegram_channel import TelegramChannel
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1 << 20
+MAX_DEPTH = 32  # Telegram's updates nest about 6 deep
+
+
+def nesting_depth(body: bytes) -> int:
+    """How deep brackets nest in a JSON text, counted without parsing it (strings skipped)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+def within_limits(body: bytes, max_depth: int = MAX_DEPTH) -> bool:
+    """Small and shallow enough to parse safely (checked before any parsing)."""
+    return len(body) <= MAX_BODY and nesting_depth(body) <= max_depth
+
+
+def bounded_json(body: bytes, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse a JSON body within size and depth limits; None when it is not acceptable."""
+    if not within_limits(body, max_depth):
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
 
 
 def telegram_route(channel: TelegramChannel, secret: str) -> web.RequestHandler:
@@ -24,20 +66,21 @@ def telegram_route(channel: TelegramChannel, secret: str) -> web.RequestHandler:
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
             return web.Response(status=403)
+        if (request.content_length or 0) > MAX_BODY:
+            return web.Response(status=413)
         try:
             body = await request.read()
-            data = json.loads(body) if len(body) <= MAX_BODY else None
-        except (ValueError, UnicodeDecodeError):
-            data = None
+        except web.HTTPRequestEntityTooLarge:
+            return web.Response(status=413)
+        data = bounded_json(body)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return web.Response(status=400)
-        update = channel.parse_webhook_body(data)
-        if update is None:
+        if channel.parse_webhook_body(data) is None:
             return web.Response(status=400)
         try:
-            await channel.process_update(update)
-        except Exception as exc:  # answer 500 so Telegram retries; never log the body
-            log.error("telegram webhook failed: %s", type(exc).__name__)
+            await channel.accept_update(data)
+        except Exception as exc:  # not stored: 500, so Telegram sends it again; never the body
+            log.error("telegram webhook could not store an update: %s", type(exc).__name__)
             return web.Response(status=500)
         return web.Response(status=200)
 

@@ -18,7 +18,6 @@ import asyncio
 import datetime as dt
 import enum
 import hmac
-import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -29,9 +28,11 @@ from aiohttp import web
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from bot.crypto import Secrets
+from bot.inbound import Intake, Unparseable
 from bot.sender import Pacing, Refused, RetryLater
 from bot.staff import StaffDesk
 from bot.storage import SqliteUnitOfWork, Store
+from bot.webhook import MAX_BODY, bounded_json
 from bot.zalo_common import QueuedChannel, chunks, numbered, queue_reply
 from handlers.events import Inbound, Media, Message, Reply, Text
 from handlers.flow import Engine
@@ -229,6 +230,7 @@ class ZaloBotChannel(QueuedChannel):
         self.webhook_secret = webhook_secret
         self.poll_backoff = poll_backoff
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self.intake = Intake(store, CHANNEL, self._process_body)
 
     async def process(self, update: BotUpdate) -> None:
         inbound = to_event(update)
@@ -280,28 +282,40 @@ class ZaloBotChannel(QueuedChannel):
             backoff.reset()
             if update is None:
                 continue  # 408: nothing yet
-            try:
-                await self.process(update)
-            except Exception as exc:  # never lose the loop; never log the update
-                log.error("Zalo Bot update failed: %s", type(exc).__name__)
+            try:  # stored before the next poll; processed behind the inbox
+                await self.intake.accept([(self._event_key(update),
+                                           update.model_dump(mode="json"))])
+            except Exception as exc:  # the store failed: never lose the loop; never the update
+                log.error("Zalo Bot update could not be stored: %s", type(exc).__name__)
 
     async def webhook(self, request: web.Request) -> web.Response:
         given = request.headers.get("X-Bot-Api-Secret-Token", "")
         if not self.webhook_secret or not hmac.compare_digest(given.encode(),
                                                               self.webhook_secret.encode()):
             return web.Response(status=403)
-        try:
-            update = parse_update(json.loads(await request.read()))
-        except ValueError:
-            update = None
+        if (request.content_length or 0) > MAX_BODY:
+            return web.Response(status=413)
+        data = bounded_json(await request.read())
+        update = parse_update(data) if data is not None else None
         if update is None:
             return web.Response(status=400)
-        try:
-            await self.process(update)
+        try:  # stored (one commit) before the 200; the first attempt runs before it too
+            await self.intake.accept([(self._event_key(update), update.model_dump(mode="json"))],
+                                     wait=True)
         except Exception as exc:
-            log.error("zalo bot webhook failed: %s", type(exc).__name__)
+            log.error("zalo bot webhook could not store an update: %s", type(exc).__name__)
             return web.Response(status=500)
         return web.Response(status=200)
+
+    @staticmethod
+    def _event_key(update: BotUpdate) -> str:
+        return f"{update.event_name}:{update.message.message_id}"
+
+    async def _process_body(self, body: dict[str, Any]) -> None:
+        update = parse_update(body)
+        if update is None:
+            raise Unparseable("BotUpdate")
+        await self.process(update)
 
     async def to_person(self, uow: SqliteUnitOfWork, case: dict[str, Any], text: str,
                         urgent: bool) -> bool:

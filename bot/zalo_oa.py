@@ -38,9 +38,11 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.crypto import Secrets
+from bot.inbound import Intake, Unparseable
 from bot.sender import Pacing, Refused, RetryLater
 from bot.staff import StaffDesk
 from bot.storage import ChannelSecrets, SqliteUnitOfWork, Store
+from bot.webhook import MAX_BODY, within_limits
 from bot.zalo_common import QueuedChannel, chunks, numbered, queue_reply
 from handlers.events import Choice, Command, Inbound, Location, Media, Message, Reply, Text
 from handlers.flow import Engine
@@ -70,6 +72,7 @@ KEEP_ALIVE = dt.timedelta(days=6)
 KEEP_ALIVE_CHECK = dt.timedelta(hours=6)
 OUTSIDE_WINDOW = (-230, -232, -213, -244)
 FOLLOW_EVENTS = ("follow", "unfollow")
+FRESHNESS = dt.timedelta(hours=1)  # a signed event older than this is refused (replays)
 MEDIA_EVENTS = {"user_send_image": "photo", "user_send_gif": "animation",
                 "user_send_sticker": "sticker", "user_send_audio": "voice",
                 "user_send_video": "video", "user_send_file": "document",
@@ -396,10 +399,16 @@ class ZaloOAChannel(QueuedChannel):
         self.oa_secret_key = oa_secret_key
         self.window = window
         self.buttons = ButtonPayloads(secrets)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.intake = Intake(store, CHANNEL, self._process_body)
 
     async def webhook(self, request: web.Request) -> web.Response:
+        """Check size and depth, the signature, then freshness; store the event in the inbox
+        (one commit) and only then answer 200: Zalo never sends an acknowledged event again."""
+        if (request.content_length or 0) > MAX_BODY:
+            return web.Response(status=413)
         raw = await request.read()
+        if not within_limits(raw):
+            return web.Response(status=400)  # too big or too deep: refused before any parsing
         if is_setup_probe(raw):
             return web.Response(status=200)  # Zalo's unsigned test post: nothing to do
         if not signature_ok(raw, request.headers.get("X-ZEvent-Signature", ""),
@@ -409,15 +418,41 @@ class ZaloOAChannel(QueuedChannel):
             event = OAEvent.model_validate_json(raw)
         except ValidationError:
             return web.Response(status=400)
-        task = asyncio.create_task(self.process(event))  # answer now, work afterwards
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        if not self._fresh(event):
+            log.warning("zalo OA refused an event outside the freshness window")
+            return web.Response(status=401)  # a replay is no more authentic than a forgery
+        try:
+            await self.intake.accept([(self._event_key(event), json.loads(raw))])
+        except Exception as exc:  # not stored: not acknowledged
+            log.error("zalo OA could not store an event: %s", type(exc).__name__)
+            return web.Response(status=500)
         return web.Response(status=200)
+
+    def _fresh(self, event: OAEvent) -> bool:
+        """A signed event older (or newer) than ``FRESHNESS`` is a replay, not news: the
+        processed-event ids that would catch it are purged after a week. Wall-clock time, as
+        Zalo's timestamp is (not the injectable clock the conversation logic runs on)."""
+        try:
+            sent = dt.datetime.fromtimestamp(int(str(event.timestamp)) / 1000, dt.UTC)
+        except (TypeError, ValueError, OverflowError, OSError):
+            return False
+        return abs(dt.datetime.now(dt.UTC) - sent) <= FRESHNESS
+
+    @staticmethod
+    def _event_key(event: OAEvent) -> str:
+        msg_id = event.message.msg_id if event.message is not None else None
+        return msg_id or f"{event.event_name}:{event.person()}:{event.timestamp}"
+
+    async def _process_body(self, body: dict[str, Any]) -> None:
+        try:
+            event = OAEvent.model_validate(body)
+        except ValidationError:
+            raise Unparseable("OAEvent") from None
+        await self.process(event)
 
     async def idle(self) -> None:
         """Wait for events still being processed (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.intake.idle()
 
     async def process(self, event: OAEvent) -> None:
         inbound = to_event(event, self.buttons)
@@ -438,12 +473,9 @@ class ZaloOAChannel(QueuedChannel):
 
             await queue_reply(uow, CHANNEL, key, reply, to_user, self.desk, now)
 
-        try:
-            await self.engine.handle(key, CHANNEL, inbound, event_id=event_id, on_reply=queue,
-                                     address={"channel": CHANNEL, "user": user})
-        except Exception as exc:  # never lose the loop; never log the event
-            log.error("zalo OA event failed: %s", type(exc).__name__)
-            return
+        # A failure propagates to the inbox (bot.inbound.Intake), which retries it.
+        await self.engine.handle(key, CHANNEL, inbound, event_id=event_id, on_reply=queue,
+                                 address={"channel": CHANNEL, "user": user})
         self.sender.wake()
 
     async def to_person(self, uow: SqliteUnitOfWork, case: dict[str, Any], text: str,

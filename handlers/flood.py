@@ -23,17 +23,20 @@ class FloodGate:
     per_minute: float = 30.0
     _buckets: dict[str, _Bucket] = field(default_factory=dict)
 
-    def admit(self, key: str, now: float) -> str:
-        """'ok', 'notice' (the first refused message) or 'drop'."""
+    def admit(self, key: str, now: float, urgent: bool = False) -> str:
+        """'ok', 'notice' (the first refused message of a flood) or 'drop'. An urgent message
+        is always 'ok' (it still spends a token). The notice comes once per flood: a flood ends
+        when the bucket is full again, not at the first token back."""
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = _Bucket(float(self.burst), now)
         bucket.tokens = min(float(self.burst),
                             bucket.tokens + (now - bucket.stamp) * self.per_minute / 60.0)
         bucket.stamp = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
+        if bucket.tokens >= float(self.burst):
             bucket.noticed = False
+        if bucket.tokens >= 1.0 or urgent:
+            bucket.tokens = max(0.0, bucket.tokens - 1.0)
             return "ok"
         if bucket.noticed:
             return "drop"

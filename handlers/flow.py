@@ -126,7 +126,8 @@ class Engine:
         a staff member can answer).
         """
         now = self._clock()
-        gate = self.flood.admit(key, time.monotonic())
+        urgent = isinstance(event, Text) and triage(event.text[:MAX_TEXT]).urgent
+        gate = self.flood.admit(key, time.monotonic(), urgent=urgent)  # danger is never dropped
         async with self._uow() as uow:
             if event_id is not None and not await uow.processed.first_time(event_id, now):
                 return None

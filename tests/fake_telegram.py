@@ -33,11 +33,13 @@ def _flag(value: Any) -> bool:
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(self, code: int, description: str, retry_after: int | None = None,
+                 migrate_to_chat_id: int | None = None) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
 
 @dataclass
@@ -62,6 +64,7 @@ class FakeTelegram:
         self.updates: list[dict[str, Any]] = []
         self.calls: list[Call] = []
         self.webhook: dict[str, Any] = {}
+        self.migrated: dict[int, int] = {}  # a group upgraded to a supergroup: old id -> new
         self.rate_limit_next = 0  # answer this many send calls with 429
         self.retry_after = 1
         self.enforce_limits = False  # ~30 messages/s per bot and 1/s per chat, as Telegram does
@@ -114,6 +117,8 @@ class FakeTelegram:
                                     "description": exc.description}
             if exc.retry_after is not None:
                 body["parameters"] = {"retry_after": exc.retry_after}
+            if exc.migrate_to_chat_id is not None:
+                body["parameters"] = {"migrate_to_chat_id": exc.migrate_to_chat_id}
             return web.json_response(body, status=exc.code)
         call.ok = True
         return web.json_response({"ok": True, "result": result})
@@ -205,6 +210,10 @@ class FakeTelegram:
             return [u for u in self.updates if u["update_id"] >= offset][:100]
 
     def _target(self, params: dict[str, Any]) -> Chat:
+        with contextlib.suppress(KeyError, ValueError):
+            new = self.migrated[int(params["chat_id"])]
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                           migrate_to_chat_id=new)
         try:
             chat = self.chats[int(params["chat_id"])]
         except (KeyError, ValueError):

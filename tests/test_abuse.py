@@ -3,6 +3,8 @@ never withhold the emergency numbers."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.sender import Pacing
 from bot.storage import Outbox
 from handlers.flood import FloodGate
@@ -16,7 +18,10 @@ def test_flood_gate_notices_once_then_drops_then_refills() -> None:
                                                         "drop"]
     assert gate.admit("b", 0.0) == "ok"  # someone else is not affected
     assert gate.admit("a", 1.0) == "ok"  # one token back after a second
-    assert gate.admit("a", 1.0) == "notice"
+    assert gate.admit("a", 1.0) == "drop"  # the same flood: no second notice
+    assert gate.admit("a", 1.0, urgent=True) == "ok"  # danger always goes through
+    assert gate.admit("a", 10.0) == "ok"  # the bucket is full again: the flood is over
+    assert [gate.admit("a", 10.0) for _ in range(3)] == ["ok", "ok", "notice"]
     gate.forget_idle(1000.0)
     assert gate._buckets == {}
 
@@ -47,7 +52,8 @@ async def test_blocked_conversation_still_sees_the_emergency_numbers(fake, tmp_p
     clock = Clock()
     async with RunningBot(fake, tmp_path / "b.db", staff_chat_id=group, clock=clock) as bot:
         async with bot.store.unit_of_work() as uow:
-            await uow.staff.add(bot.secrets.hash_id("staff", hoa), hoa, "staff", "Hoa", clock.now)
+            await uow.staff.add(bot.secrets.hash_id("staff", hoa), hoa, "supervisor", "Hoa",
+                                clock.now)  # block: claimer or supervisor only (issue 11)
             await uow.commit()
         await bot.say("cuu toi", chat=person)
         code = (await Outbox(bot.store).due(clock.now))[0][1]["code"]
@@ -65,3 +71,53 @@ async def test_blocked_conversation_still_sees_the_emergency_numbers(fake, tmp_p
         assert "nguy hiểm" in fake.bot_messages(person)[-1]["text"]  # the block has expired
         async with bot.store.unit_of_work() as uow:
             assert [e["action"] for e in await uow.audit.entries(code)] == ["block"]
+
+
+async def test_stranger_hammering_staff_commands_costs_others_nothing(fake, tmp_path) -> None:
+    """300 /cases from one account: a couple of refusals, not 300 queued at top priority;
+    ten other people's first replies are not held up behind them."""
+    stranger = 6666
+    pacing = Pacing(per_chat_interval=0.0, per_second=1000, idle_poll=0.02)
+    async with RunningBot(fake, tmp_path / "h.db", pacing) as bot:
+        hammer = [await fake.user_sends(stranger, text="/cases") for _ in range(300)]
+        people = [await fake.user_sends(8000 + i, text="chao ban") for i in range(10)]
+        for update in people:
+            await bot.settled(update)
+        await bot.settled(hammer[-1])
+        assert len(fake.bot_messages(stranger)) <= 2
+        for i in range(10):
+            assert "nguy hiểm" in bot.texts(8000 + i)
+
+
+async def test_urgent_text_in_a_flood_is_answered_and_alerted(fake, tmp_path) -> None:
+    flooder = 5101
+    async with RunningBot(fake, tmp_path / "u.db",
+                          engine_config={"flood_burst": 3, "flood_per_minute": 1}) as bot:
+        for i in range(10):
+            update = await fake.user_sends(flooder, text=f"alo alo {i}")
+        await bot.settled(update)
+        before = len(fake.bot_messages(flooder))
+        await bot.say("ck em cam dao doa giet em, cuu em", chat=flooder)
+        after = "\n".join(m["text"] for m in fake.bot_messages(flooder)[before:])
+        assert "113" in after
+        due = await Outbox(bot.store).due(dt.datetime.now(dt.UTC))
+        assert [a["tier"] for _, a, _ in due] == ["urgent"]
+
+
+async def test_invite_guessing_is_throttled_per_account(fake, tmp_path) -> None:
+    guesser, boss = 5201, 7003
+    fake.chat(boss)
+    async with RunningBot(fake, tmp_path / "i.db",
+                          engine_config={"flood_burst": 50, "flood_per_minute": 600}) as bot:
+        async with bot.store.unit_of_work() as uow:
+            await uow.staff.add(bot.secrets.hash_id("staff", boss), boss, "supervisor", "Lan",
+                                dt.datetime.now(dt.UTC))
+            await uow.commit()
+        await bot.say("/invite", chat=boss)
+        code = fake.bot_messages(boss)[-1]["text"].split("/volunteer ")[1].strip()
+        for guess in ("AAAAAAAA", "BBBBBBBB", "CCCCCCCC", "DDDDDDDD", "EEEEEEEE"):
+            await bot.say(f"/volunteer {guess}", chat=guesser)
+        await bot.say(f"/volunteer {code}", chat=guesser)  # right, but past the limit
+        assert "chưa đúng" in fake.bot_messages(guesser)[-1]["text"]
+        await bot.say(f"/volunteer {code}", chat=guesser + 1)  # another account: fine
+        assert "Cảm ơn" in fake.bot_messages(guesser + 1)[-1]["text"]

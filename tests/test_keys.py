@@ -84,3 +84,52 @@ def test_cli_with_the_wrong_key_says_so(tmp_path: Path, monkeypatch, capsys) -> 
     monkeypatch.setenv("SECRET_KEY", OTHER)
     assert main(["staff", "list"]) == 2
     assert "does not open" in capsys.readouterr().err
+
+
+def test_rotate_key_refuses_while_the_bot_runs(tmp_path: Path, monkeypatch, capsys) -> None:
+    import asyncio
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    assert main(["staff", "add", "7001", "--name", "Hoa"]) == 0
+    key_file = tmp_path / "var" / "binhan.key"
+    old = key_file.read_text()
+
+    async def bot_holds_the_lock(at: dt.datetime) -> None:
+        from bot.crypto import Secrets as S
+        store = await Store(tmp_path / "var" / "binhan.db", S(old.strip())).open()
+        await store.locks.take("running", "host:123", at)
+        await store.close()
+
+    asyncio.run(bot_holds_the_lock(dt.datetime.now(dt.UTC)))
+    capsys.readouterr()
+    assert main(["rotate-key"]) == 3
+    assert "stop it first" in capsys.readouterr().err
+    assert key_file.read_text() == old and not key_file.with_suffix(".new").exists()
+    # a bot killed without stopping: its lock goes stale and rotation works again
+    asyncio.run(bot_holds_the_lock(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)))
+    assert main(["rotate-key"]) == 0
+    assert key_file.read_text() != old
+
+
+def test_a_key_file_others_can_read_is_warned_about_or_refused(tmp_path: Path) -> None:
+    import logging
+
+    from bot.config import load_settings
+    from bot.crypto import load_secrets
+
+    key_file = tmp_path / "k.key"
+    key_file.write_text("x" * 48 + "\n")
+    key_file.chmod(0o644)
+    settings = load_settings(secret_key_file=key_file, secret_key=None)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("bot.crypto").addHandler(handler)
+    try:
+        load_secrets(settings)
+    finally:
+        logging.getLogger("bot.crypto").removeHandler(handler)
+    assert any("chmod 600" in r.getMessage() for r in records)
+    key_file.chmod(0o600)
+    load_secrets(settings)

@@ -185,7 +185,9 @@ async def test_handoff_both_ways_without_revealing_accounts(fake, tmp_path, cloc
         assert not fake.bot_messages(HOA)[-1]["text"].endswith("cảm ơn")
         async with bot.store.unit_of_work() as uow:
             actions = [e["action"] for e in await uow.audit.entries(code)]
-        assert actions == ["claim", "handoff_message", "handoff_message", "end_handoff"]
+        # Minh's refused /reply is audited too (refusals are part of the record now)
+        assert actions == ["claim", "handoff_message", "handoff_message", "refused",
+                           "end_handoff"]
 
 
 async def test_quick_exit_during_handoff(fake, tmp_path, clock) -> None:
@@ -239,11 +241,17 @@ async def test_staff_commands_from_strangers_change_nothing(fake, tmp_path, cloc
         for command in (f"/close {code} done", f"/urgent {code}", "/invite", "/cases",
                         "/oncall on", f"/reply {code} hi"):
             await bot.say(command, chat=STRANGER)
-            assert "chỉ dành cho nhân viên" in fake.bot_messages(STRANGER)[-1]["text"]
+        # Refusals are rate-limited now: the first two are answered, the rest get silence.
+        refusals = [m["text"] for m in fake.bot_messages(STRANGER)]
+        assert len(refusals) == 2 and all("chỉ dành cho nhân viên" in t for t in refusals)
         async with bot.store.unit_of_work() as uow:
             assert (await uow.cases.get(code))["status"] == "new"
             assert not await uow.oncall.anyone_on_call(clock())
-            assert await uow.audit.entries() == []
+            entries = await uow.audit.entries()
+        # each answered refusal is audited, by pseudonym, and changed nothing
+        assert [e["action"] for e in entries] == ["refused", "refused"]
+        assert all(e["actor"].startswith("unregistered (staff:") for e in entries)
+        assert str(STRANGER) not in repr(entries)
 
 
 async def test_case_commands_and_oncall(fake, tmp_path, clock) -> None:
@@ -257,11 +265,26 @@ async def test_case_commands_and_oncall(fake, tmp_path, clock) -> None:
         assert "Đang trực: Hoa" in fake.bot_messages(MINH)[-1]["text"]
         await staff_says(bot, HOA, "/cases", chat=GROUP)
         assert code in fake.bot_messages(GROUP)[-1]["text"]
+        # Details, close, block and urgent belong to the claimer or a supervisor (issue 11).
+        await staff_says(bot, HOA, f"/case {code}", chat=GROUP)
+        assert "Mật khẩu" not in bot.texts(HOA) and "giám sát viên" in bot.texts(GROUP)
+        await staff_says(bot, BOSS, f"/case {code}")
+        assert "Mật khẩu" in fake.bot_messages(BOSS)[-1]["text"]  # a supervisor may look
+        await claim(bot, HOA, code)
         await staff_says(bot, HOA, f"/case {code}", chat=GROUP)
         assert "Mật khẩu" in fake.bot_messages(HOA)[-1]["text"]  # details privately only
         assert "Mật khẩu" not in fake.bot_messages(GROUP)[-1]["text"]
-        await staff_says(bot, MINH, f"/close {code} referred_to_shelter")
-        assert "Đã đóng" in fake.bot_messages(MINH)[-1]["text"]
+        for command in (f"/close {code} referred_to_shelter", f"/block {code} 2",
+                        f"/urgent {code}", f"/case {code}"):
+            await staff_says(bot, MINH, command)  # Minh does not hold the case
+            assert "giám sát viên" in fake.bot_messages(MINH)[-1]["text"]
+        await staff_says(bot, HOA, f"/close {code} referred_to_shelter")
+        assert "Đã đóng" in fake.bot_messages(HOA)[-1]["text"]
+        async with bot.store.unit_of_work() as uow:
+            entries = [(e["actor"], e["action"], e["detail"])
+                       for e in await uow.audit.entries(code)]
+        assert [d for a, act, d in entries if act == "refused" and a.startswith("Minh")] == [
+            "close", "block", "urgent", "view"]
         await staff_says(bot, MINH, "/cases")
         assert "Không có trường hợp" in fake.bot_messages(MINH)[-1]["text"]
         await bot.say("em vẫn sợ")  # the person on a routine path now: not on-duty lies
@@ -284,3 +307,99 @@ def test_staff_and_audit_commands(tmp_path, monkeypatch, capsys) -> None:
     assert main(["audit"]) == 0
     actions = [json.loads(line)["action"] for line in capsys.readouterr().out.splitlines()]
     assert actions == ["staff_add:supervisor", "staff_add:staff", "staff_remove"]
+
+
+async def test_staff_group_upgraded_to_supergroup_alerts_follow_it(fake, tmp_path, clock) -> None:
+    """Telegram answers 400 with migrate_to_chat_id: the alerts go to the new id, the outbox
+    counts an alert delivered only once Telegram accepted it, and a restart keeps the new id."""
+    new_group = -1009999
+    fake.chat(new_group, "supergroup")
+    fake.migrated[GROUP] = new_group
+    async with running(fake, tmp_path, clock) as bot:
+        for text in ("cuu em voi ck dang danh em", "no bop co em, cuu"):
+            await bot.say(text, chat=CHAT)
+        await bot.say("chong toi cam dao doa giet toi", chat=CHAT + 1)
+        await bot.dispatch()
+        assert alerts(fake) == []  # the old id holds nothing
+        new_alerts = [m for m in fake.bot_messages(new_group) if "KHẨN CẤP" in m["text"]]
+        assert len(new_alerts) == 2  # one case per person, each alerted once
+        assert bot.channel.staff_chat_id == new_group
+        async with bot.store.unit_of_work() as uow:
+            rows = await uow.store.db.execute_fetchall(
+                "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL")
+        assert rows[0][0] == 0
+    async with running(fake, tmp_path, clock) as bot:  # STAFF_CHAT_ID still says the old one
+        assert bot.channel.staff_chat_id == new_group
+
+
+async def test_alert_refused_by_telegram_is_not_counted_delivered(fake, tmp_path, clock) -> None:
+    async with RunningBot(fake, tmp_path / "s.db", staff_chat_id=-100555, clock=clock) as bot:
+        await bot.say("cuu em voi ck dang danh em")  # the bot was never added to -100555
+        assert await bot.dispatcher.deliver_due() == 1  # handed to the sender once
+        bot.channel.sender.wake()
+        for _ in range(5):
+            await bot.channel.sender.step()
+        async with bot.store.unit_of_work() as uow:
+            rows = await uow.store.db.execute_fetchall(
+                "SELECT queued_at IS NOT NULL, delivered_at FROM outbox")
+        assert rows == [(1, None)]
+        assert await bot.channel.sender.queue.count_pending("telegram") == 1  # kept, retried
+        assert bot.channel.sender.stats.refused == 1
+
+
+async def test_a_claim_from_a_private_chat_is_refused_and_audited(fake, tmp_path, clock) -> None:
+    async with running(fake, tmp_path, clock) as bot:
+        await register(bot)
+        code = await urgent_case(bot)
+        await staff_says(bot, HOA, "/oncall")  # any message of Hoa's private chat will do
+        private = fake.bot_messages(HOA)[-1]
+        update = await fake.user_taps(HOA, private["message_id"], f"1|claim:{code}",
+                                      sender=HOA)
+        await bot.settled(update)
+        async with bot.store.unit_of_work() as uow:
+            case = await uow.cases.get(code)
+            entries = await uow.audit.entries(code)
+        assert case["status"] == "new" and case["claimed_by"] is None
+        assert [(e["action"], e["detail"]) for e in entries] == [
+            ("refused", "claim_outside_group")]
+        await claim(bot, HOA, code)  # from the alert in the group: fine
+        async with bot.store.unit_of_work() as uow:
+            assert (await uow.cases.get(code))["status"] == "claimed"
+
+
+async def test_forget_erases_rows_addressed_to_staff_too(fake, tmp_path, clock) -> None:
+    """The person's words reach the claimer in outgoing rows keyed by the staff chat, not by
+    the person: forget must find and remove them as well (checked on the database file)."""
+    from bot.storage import SEALED, Purger, Store
+
+    words = "em o so 12 ngo 5 pho Hue, sdt 0987654321"
+    async with running(fake, tmp_path, clock) as bot:
+        await register(bot)
+        code = await urgent_case(bot)
+        await claim(bot, HOA, code)
+        await staff_says(bot, HOA, f"/reply {code} Chi o dau?")
+        await bot.say(words)
+        await bot.channel.sender.drain()
+        assert words in bot.texts(HOA)
+        await bot.say("khong sao", chat=CHAT + 1)  # someone else, who must stay
+    store = await Store(tmp_path / "s.db", bot.secrets).open()
+    purger = Purger(store)
+    assert await purger.forget(code, clock())
+    await purger.vacuum()
+    opened = []
+    async with store.unit_of_work() as uow:
+        for table, _key, column in SEALED:
+            for (blob,) in await uow.store.db.execute_fetchall(
+                    f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL"):
+                opened.append(store.secrets.decrypt(blob).decode("utf-8", "replace"))
+        remaining = await uow.store.db.execute_fetchall(
+            "SELECT COUNT(*) FROM staff_messages")
+        other = await uow.sessions.load(bot.secrets.hash_id("telegram", CHAT + 1))
+    await store.close()
+    everything = "\n".join(opened)
+    for private in (words, "0987654321", code, str(CHAT)):
+        assert private not in everything
+    assert remaining == [(0,)]
+    assert other is not None
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("s.db"))
+    assert b"0987654321" not in raw  # (the audit keeps the code: that it happened, not what)

@@ -198,6 +198,8 @@ staff-oncall-nobody = Nobody is on call right now.
 staff-invite = Volunteer invite code (one use, expires in { $hours } hours): { $code }
     The volunteer types in the bot: /volunteer { $code }
 staff-not-claimer = Only the staff member who claimed case { $code } can write to the person.
+staff-not-permitted = Only the staff member who claimed case { $code }, or a supervisor, can do this. Nothing was changed.
+staff-claim-in-group = Claim cases with the button on the alert in the staff group.
 staff-case-closed = Case { $code } is closed.
 staff-sent = Sent to the person.
 staff-ended = The conversation in case { $code } has ended.

@@ -199,6 +199,8 @@ staff-oncall-nobody = Hiện không ai đang trực.
 staff-invite = Mã mời tình nguyện viên (dùng một lần, hết hạn sau { $hours } giờ): { $code }
     Người nhận gõ trong bot: /volunteer { $code }
 staff-not-claimer = Chỉ người đã nhận trường hợp { $code } mới nhắn được cho người đó.
+staff-not-permitted = Chỉ người đã nhận trường hợp { $code } hoặc giám sát viên mới làm được việc này. Không có gì thay đổi.
+staff-claim-in-group = Hãy nhận trường hợp bằng nút trên cảnh báo trong nhóm nhân viên.
 staff-case-closed = Trường hợp { $code } đã đóng.
 staff-sent = Đã gửi cho người đó.
 staff-ended = Đã kết thúc trò chuyện trong trường hợp { $code }.

@@ -1,5 +1,11 @@
 """The embedded store: SQLite through aiosqlite, in WAL mode, behind the repository interfaces
-of ``handlers.ports``. The only module with SQL in it.
+of ``handlers.ports``. The only package with SQL in it.
+
+Here: the schema, the store and its unit of work, and the repositories a conversation or a staff
+action uses inside it (sessions, cases, staff, volunteers, audit, ...). By aggregate, beside it:
+``migrations`` (schema versions), ``intake`` (the inbox at every door, process locks),
+``delivery`` (what the senders and the alert dispatcher read and mark) and ``retention`` (purge,
+forget, rotate-key). Everything is re-exported here: ``from bot.storage import X`` keeps working.
 
 One connection, and one unit of work at a time (an asyncio lock): SQLite has one writer anyway,
 and it keeps each event's session, case and alert in a single transaction.
@@ -11,13 +17,11 @@ import asyncio
 import datetime as dt
 import json
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from bot.config import Settings
 from bot.crypto import InvalidToken, SecretError, Secrets
 from bot.roster import Shift, scheduled_now
 from handlers.ports import CaseDraft
@@ -98,7 +102,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     created_at REAL NOT NULL,
     next_attempt_at REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
-    delivered_at REAL,
+    delivered_at REAL,             -- the messenger accepted the alert
+    queued_at REAL,                -- handed to the sender (an outgoing row)
     UNIQUE (case_code, event)
 );
 CREATE TABLE IF NOT EXISTS processed_events (
@@ -141,6 +146,30 @@ CREATE TABLE IF NOT EXISTS oncall (
     staff TEXT PRIMARY KEY,        -- keyed hash of the staff member's id
     since REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS inbox (
+    channel TEXT NOT NULL,
+    event_key TEXT NOT NULL,       -- the channel's own event id (update id, event hash)
+    body BLOB,                     -- encrypted event; emptied once processed
+    received_at REAL NOT NULL,
+    next_attempt_at REAL NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    done_at REAL,
+    failed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (channel, event_key)
+);
+CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (done_at, channel);
+CREATE TABLE IF NOT EXISTS locks (
+    name TEXT PRIMARY KEY,         -- e.g. "running": binhan run holds it, rotate-key refuses
+    holder TEXT NOT NULL,          -- host and process id
+    heartbeat REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS intake_counts (
+    conversation TEXT NOT NULL,    -- keyed hash
+    kind TEXT NOT NULL,            -- e.g. "invite": attempts at a guessable secret
+    window_start REAL NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (conversation, kind)
+);
 """
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -166,8 +195,13 @@ class Store:
         await self._db.execute("PRAGMA synchronous=NORMAL")
         await self._db.execute("PRAGMA foreign_keys=ON")
         await self._db.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten
-        await self._db.executescript(SCHEMA)
-        await self._db.executescript(WEB_SCHEMA)  # the staff web console (bot.web)
+        try:
+            await migrate(self._db, self.path)
+        except SchemaError:
+            await self.close()
+            raise
+
+        await self._db.executescript(WEB_SCHEMA)
         await self._adopt_pseudonym_key()
         return self
 
@@ -203,6 +237,23 @@ class Store:
 
     def unit_of_work(self) -> SqliteUnitOfWork:
         return SqliteUnitOfWork(self)
+
+    @property
+    def locks(self) -> Locks:
+        return Locks(self)
+
+    async def recall(self, name: str) -> dict[str, Any] | None:
+        """A small runtime fact kept encrypted in ``meta`` (e.g. where a staff chat moved)."""
+        async with self._lock, self.db.execute(
+            "SELECT blob FROM meta WHERE name = ?", (name,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return self.open_sealed(row[0]) if row else None
+
+    async def remember(self, name: str, data: dict[str, Any]) -> None:
+        async with self._lock:
+            await self.db.execute("INSERT OR REPLACE INTO meta (name, blob) VALUES (?, ?)",
+                                  (name, self.seal(data)))
 
     # Encryption of JSON blobs, shared by the repositories.
     def seal(self, data: dict[str, Any]) -> bytes:
@@ -570,6 +621,24 @@ class VolunteerRepository:
         )
         return "ok"
 
+    async def count_attempt(self, conversation: str, kind: str, now: dt.datetime,
+                            limit: int, window: dt.timedelta) -> bool:
+        """Count one attempt at a guessable secret; False when the account is over ``limit``
+        within ``window`` (kept in the database, so a restart does not reset it)."""
+        async with self.store.db.execute(
+            "SELECT window_start, count FROM intake_counts WHERE conversation = ? AND kind = ?",
+            (conversation, kind),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None or row[0] < ts(now - window):
+            start, count = ts(now), 0
+        else:
+            start, count = row[0], row[1]
+        await self.store.db.execute(
+            "INSERT OR REPLACE INTO intake_counts (conversation, kind, window_start, count) "
+            "VALUES (?, ?, ?, ?)", (conversation, kind, start, count + 1))
+        return count < limit
+
     async def is_volunteer(self, conversation: str) -> bool:
         async with self.store.db.execute(
             "SELECT 1 FROM volunteers WHERE conversation = ?", (conversation,)
@@ -609,103 +678,12 @@ class OutboxRepository:
         self.store = store
 
     async def delivered(self, alert_id: int, now: dt.datetime) -> None:
+        """Handed to the sender (queued in the same transaction). ``delivered_at`` is set only
+        when the messenger accepts it (``OutgoingQueue.done``)."""
         await self.store.db.execute(
-            "UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
+            "UPDATE outbox SET queued_at = ? WHERE id = ? AND queued_at IS NULL",
             (ts(now), alert_id),
         )
-
-
-@dataclass(frozen=True)
-class Retention:
-    """How long each kind of record lives (safety.md: everything has a retention period)."""
-
-    sessions: dt.timedelta = dt.timedelta(hours=24)
-    closed_cases: dt.timedelta = dt.timedelta(days=90)
-    messages: dt.timedelta = dt.timedelta(days=7)  # sent messages, incl. handoff text
-    audit: dt.timedelta = dt.timedelta(days=730)
-    events: dt.timedelta = dt.timedelta(days=7)  # processed update ids, deletion ledger
-
-
-def retention_from(settings: Settings) -> Retention:
-    return Retention(
-        sessions=dt.timedelta(hours=settings.retention_session_hours),
-        closed_cases=dt.timedelta(days=settings.retention_closed_case_days),
-        messages=dt.timedelta(days=settings.retention_message_days),
-        audit=dt.timedelta(days=settings.retention_audit_days),
-    )
-
-
-class Purger:
-    """Applies ``Retention`` (``binhan purge`` and the scheduled job) and erases one person's
-    data (``binhan forget``). Each run is one transaction."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def purge(self, retention: Retention, now: dt.datetime) -> dict[str, int]:
-        cut = {name: ts(now - getattr(retention, name)) for name in
-               ("sessions", "closed_cases", "messages", "audit", "events")}
-        statements = {
-            "sessions": ("DELETE FROM sessions WHERE updated_at < ?", cut["sessions"]),
-            "case_messages": ("DELETE FROM staff_messages WHERE case_code IN (SELECT code FROM "
-                              "cases WHERE status = 'closed' AND closed_at < ?)",
-                              cut["closed_cases"]),
-            "alerts": ("DELETE FROM outbox WHERE case_code IN (SELECT code FROM cases WHERE "
-                       "status = 'closed' AND closed_at < ?)", cut["closed_cases"]),
-            "cases": ("DELETE FROM cases WHERE status = 'closed' AND closed_at < ?",
-                      cut["closed_cases"]),
-            "messages": ("DELETE FROM outgoing WHERE done_at IS NOT NULL AND done_at < ?",
-                         cut["messages"]),
-            "audit": ("DELETE FROM audit WHERE at < ?", cut["audit"]),
-            "events": ("DELETE FROM processed_events WHERE processed_at < ?", cut["events"]),
-            "ledger": ("DELETE FROM ledger WHERE sent_at < ?", cut["events"]),
-            "windows": ("DELETE FROM last_inbound WHERE at < ?", cut["events"]),
-            "invites": ("DELETE FROM invites WHERE expires_at < ?", cut["events"]),
-            "blocks": ("DELETE FROM blocks WHERE until < ?", ts(now)),
-        }
-        counts: dict[str, int] = {}
-        async with self.store.unit_of_work() as uow:
-            for name, (sql, arg) in statements.items():
-                cursor = await uow.store.db.execute(sql, (arg,))
-                counts[name] = cursor.rowcount
-            await uow.commit()
-        return counts
-
-    async def forget(self, code: str, now: dt.datetime) -> bool:
-        """Erase everything about the person behind one case (all their cases, session,
-        messages), and nothing else. The audit log keeps that it happened, not what it was."""
-        async with self.store.unit_of_work() as uow:
-            async with uow.store.db.execute(
-                "SELECT conversation FROM cases WHERE code = ?", (code.upper(),)
-            ) as cursor:
-                row = await cursor.fetchone()
-            if row is None:
-                return False
-            who = row[0]
-            codes = "SELECT code FROM cases WHERE conversation = ?"
-            for sql in (
-                f"DELETE FROM staff_messages WHERE case_code IN ({codes})",
-                f"DELETE FROM outbox WHERE case_code IN ({codes})",
-                "DELETE FROM cases WHERE conversation = ?",
-                "DELETE FROM sessions WHERE key = ?",
-                "DELETE FROM outgoing WHERE conversation = ?",
-                "DELETE FROM ledger WHERE conversation = ?",
-                "DELETE FROM last_inbound WHERE conversation = ?",
-                "DELETE FROM volunteers WHERE conversation = ?",
-                "DELETE FROM blocks WHERE conversation = ?",
-            ):
-                await uow.store.db.execute(sql, (who,))
-            await uow.audit.record("admin (cli)", "forget", now, code.upper())
-            await uow.commit()
-        return True
-
-    async def vacuum(self) -> None:
-        """Give freed pages back, so erased data does not linger in the file or the WAL."""
-        async with self.store._lock:
-            for sql in ("PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM",
-                        "PRAGMA wal_checkpoint(TRUNCATE)"):
-                async with self.store.db.execute(sql) as cursor:
-                    await cursor.fetchall()
 
 
 class BlockRepository:
@@ -726,39 +704,6 @@ class BlockRepository:
             "SELECT 1 FROM blocks WHERE conversation = ? AND until > ?", (conversation, ts(now))
         ) as cursor:
             return await cursor.fetchone() is not None
-
-
-SEALED = (  # (table, key column, encrypted column): everything rotate-key re-encrypts
-    ("meta", "name", "blob"),
-    ("sessions", "key", "state"),
-    ("cases", "code", "details"),
-    ("cases", "code", "address"),
-    ("staff", "key", "user_id"),
-    ("outgoing", "id", "payload"),
-    ("channel_secrets", "name", "blob"),
-)
-
-
-async def rotate_key(store: Store, new: Secrets) -> int:
-    """Re-encrypt every sealed field with ``new`` in one transaction; pseudonyms do not change.
-    Returns how many fields were re-encrypted."""
-    new.adopt_hash_key(store.secrets.hash_key)
-    count = 0
-    async with store.unit_of_work() as uow:
-        for table, key, column in SEALED:
-            async with uow.store.db.execute(
-                f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL"
-            ) as cursor:
-                rows = await cursor.fetchall()
-            for row_key, blob in rows:
-                fresh = new.encrypt(store.secrets.decrypt(blob))
-                await uow.store.db.execute(
-                    f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (fresh, row_key)
-                )
-                count += 1
-        await uow.commit()
-    store.secrets = new
-    return count
 
 
 class ContactWindow:
@@ -872,315 +817,73 @@ class OutgoingRepository:
         )
 
 
-class OutgoingQueue:
-    """The sender's side of ``outgoing``: read what is due, mark what was sent or refused."""
+# Aggregates in their own modules (they import the core above, so they come last).
+from bot.storage.delivery import Outbox, OutgoingQueue  # noqa: E402
+from bot.storage.intake import RUN_LOCK_STALE, Inbox, InboxRow, Locks  # noqa: E402
+from bot.storage.migrations import (  # noqa: E402
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    SchemaError,
+    migrate,
+    reconcile,
+)
+from bot.storage.retention import (  # noqa: E402
+    SEALED,
+    Purger,
+    Retention,
+    retention_from,
+    rotate_key,
+)
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def pending(
-        self, channel: str, now: dt.datetime, limit: int = 200, by_priority: bool = True
-    ) -> list[tuple[int, str, int, dict[str, Any]]]:
-        """Due rows, highest priority first, then oldest: (id, conversation, priority, payload)."""
-        order = "priority, id" if by_priority else "id"
-        async with self.store._lock, self.store.db.execute(
-            "SELECT id, conversation, priority, payload FROM outgoing "
-            "WHERE done_at IS NULL AND channel = ? AND next_attempt_at <= ? "
-            f"ORDER BY {order} LIMIT ?", (channel, ts(now), limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [(r[0], r[1], r[2], self.store.open_sealed(r[3])) for r in rows]
-
-    async def done(
-        self, row_id: int, now: dt.datetime, conversation: str | None = None,
-        sent_ids: list[int] | None = None, failed: bool = False,
-        remember: dict[str, str] | None = None,
-    ) -> None:
-        """Mark a row finished. The ids of messages it put in a person's chat join the ledger;
-        an alert's id is kept (to edit it on claim), and so is a case message to a staff member
-        (so a reply to it reaches the case)."""
-        async with self.store._lock:
-            await self.store.db.execute("BEGIN IMMEDIATE")
-            await self.store.db.execute(
-                "UPDATE outgoing SET done_at = ?, failed = ?, attempts = attempts + 1 "
-                "WHERE id = ?", (ts(now), int(failed), row_id),
-            )
-            if conversation and sent_ids:
-                await Ledger(self.store).add(conversation, sent_ids, now)
-            if sent_ids and remember:
-                if "alert_case" in remember:
-                    await CaseRepository(self.store).set_alert_message(
-                        remember["alert_case"], sent_ids[0])
-                if "staff" in remember:
-                    await StaffRepository(self.store).remember_message(
-                        remember["staff"], sent_ids[0], remember["case"])
-            await self.store.db.execute("COMMIT")
-
-    async def retry_at(self, row_id: int, when: dt.datetime) -> None:
-        async with self.store._lock:
-            await self.store.db.execute(
-                "UPDATE outgoing SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
-                (ts(when), row_id),
-            )
-
-    async def count_pending(self, channel: str) -> int:
-        async with self.store._lock, self.store.db.execute(
-            "SELECT COUNT(*) FROM outgoing WHERE done_at IS NULL AND channel = ?", (channel,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
-
-
-class Outbox:
-    """Pending alerts, read by the dispatcher (``bot.alerts``) outside any conversation."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def due(
-        self, now: dt.datetime, limit: int = 50
-    ) -> list[tuple[int, dict[str, Any], int]]:
-        """Undelivered alerts whose time has come, urgent first: (id, payload, attempts so far)."""
-        async with self.store._lock, self.store.db.execute(
-            "SELECT id, payload, attempts FROM outbox "
-            "WHERE delivered_at IS NULL AND next_attempt_at <= ? "
-            "ORDER BY (json_extract(payload, '$.tier') = 'urgent') DESC, id LIMIT ?",
-            (ts(now), limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [(row[0], json.loads(row[1]), row[2]) for row in rows]
-
-    async def failed(self, alert_id: int, retry_at: dt.datetime) -> None:
-        async with self.store._lock:
-            await self.store.db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
-                (ts(retry_at), alert_id),
-            )
-
-
-# -- the staff web console (bot.web): accounts, sessions, and the case views it needs ---------
-WEB_SCHEMA = """
-CREATE TABLE IF NOT EXISTS web_accounts (
-    login TEXT PRIMARY KEY,        -- the login name the admin chose
-    staff_key TEXT NOT NULL,       -- the staff key its claims carry (cases.claimed_by)
-    name TEXT NOT NULL,            -- shown to colleagues and in the audit log
-    role TEXT NOT NULL,
-    password_hash TEXT,            -- Argon2id; NULL until the setup link is used
-    totp BLOB,                     -- encrypted TOTP secret
-    totp_last INTEGER NOT NULL DEFAULT 0,  -- last accepted time step: a code works once
-    setup_hash TEXT,               -- keyed hash of the one-time setup token
-    setup_expires REAL,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS web_handoff (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    case_code TEXT NOT NULL,
-    at REAL NOT NULL,
-    side TEXT NOT NULL,            -- 'person', 'staff' or 'notice'
-    body BLOB NOT NULL             -- encrypted: the words of a handoff conversation
-);
-CREATE INDEX IF NOT EXISTS web_handoff_case ON web_handoff (case_code, id);
-CREATE TABLE IF NOT EXISTS web_sessions (
-    token_hash TEXT PRIMARY KEY,   -- keyed hash of the cookie's token
-    login TEXT NOT NULL,
-    csrf TEXT NOT NULL,
-    expires_at REAL NOT NULL
-);
-"""
-
-
-@dataclass(frozen=True)
-class WebAccountRecord:
-    login: str
-    staff_key: str
-    name: str
-    role: str
-    password_hash: str | None
-    totp_secret: str | None
-    totp_last: int
-
-
-class WebAccountRepository:
-    """Console accounts. Secrets are stored hashed (password, setup token) or sealed (TOTP)."""
-
-    _COLUMNS = "login, staff_key, name, role, password_hash, totp, totp_last"
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def _record(self, row: Any) -> WebAccountRecord:
-        totp = self.store.open_sealed(row[5])["secret"] if row[5] else None
-        return WebAccountRecord(row[0], row[1], row[2], row[3], row[4], totp, row[6])
-
-    async def add(self, login: str, staff_key: str, name: str, role: str, setup_hash: str,
-                  setup_expires: dt.datetime, now: dt.datetime) -> None:
-        """A new account, or a fresh setup link for an existing one (its login is reset)."""
-        await self.store.db.execute(
-            "INSERT INTO web_accounts (login, staff_key, name, role, setup_hash, setup_expires,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (login) DO UPDATE SET "
-            "staff_key = excluded.staff_key, name = excluded.name, role = excluded.role, "
-            "password_hash = NULL, totp = NULL, setup_hash = excluded.setup_hash, "
-            "setup_expires = excluded.setup_expires",
-            (login, staff_key, name, role, setup_hash, ts(setup_expires), ts(now)),
-        )
-        await self.store.db.execute("DELETE FROM web_sessions WHERE login = ?", (login,))
-
-    async def get(self, login: str) -> WebAccountRecord | None:
-        async with self.store.db.execute(
-            f"SELECT {self._COLUMNS} FROM web_accounts WHERE login = ?", (login,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else self._record(row)
-
-    async def by_staff_key(self, staff_key: str) -> WebAccountRecord | None:
-        async with self.store.db.execute(
-            f"SELECT {self._COLUMNS} FROM web_accounts WHERE staff_key = ?", (staff_key,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else self._record(row)
-
-    async def by_setup(self, setup_hash: str, now: dt.datetime) -> WebAccountRecord | None:
-        async with self.store.db.execute(
-            f"SELECT {self._COLUMNS} FROM web_accounts WHERE setup_hash = ? "
-            "AND setup_expires >= ?", (setup_hash, ts(now))
-        ) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else self._record(row)
-
-    async def complete_setup(self, login: str, password_hash: str, totp_secret: str,
-                             step: int) -> None:
-        """Password and second factor set; the setup link stops working."""
-        await self.store.db.execute(
-            "UPDATE web_accounts SET password_hash = ?, totp = ?, totp_last = ?, "
-            "setup_hash = NULL, setup_expires = NULL WHERE login = ?",
-            (password_hash, self.store.seal({"secret": totp_secret}), step, login),
-        )
-
-    async def set_password_hash(self, login: str, password_hash: str) -> None:
-        await self.store.db.execute(
-            "UPDATE web_accounts SET password_hash = ? WHERE login = ?", (password_hash, login))
-
-    async def use_totp_step(self, login: str, step: int) -> bool:
-        """Accept a TOTP time step once: a replayed code (same or older step) is refused."""
-        cursor = await self.store.db.execute(
-            "UPDATE web_accounts SET totp_last = ? WHERE login = ? AND totp_last < ?",
-            (step, login, step),
-        )
-        return cursor.rowcount == 1
-
-    async def count_ready(self) -> int:
-        async with self.store.db.execute(
-            "SELECT COUNT(*) FROM web_accounts WHERE password_hash IS NOT NULL "
-            "OR setup_hash IS NOT NULL"
-        ) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
-
-    async def remove(self, login: str) -> bool:
-        """Offboarding: the account and every session it has end at once."""
-        cursor = await self.store.db.execute("DELETE FROM web_accounts WHERE login = ?",
-                                             (login,))
-        await self.store.db.execute("DELETE FROM web_sessions WHERE login = ?", (login,))
-        return cursor.rowcount == 1
-
-    async def all(self) -> list[WebAccountRecord]:
-        async with self.store.db.execute(
-            f"SELECT {self._COLUMNS} FROM web_accounts ORDER BY role, login"
-        ) as cursor:
-            return [self._record(r) for r in await cursor.fetchall()]
-
-    async def names(self) -> dict[str, str]:
-        """staff key -> name, to show who holds a case."""
-        async with self.store.db.execute("SELECT staff_key, name FROM web_accounts") as cursor:
-            return {r[0]: r[1] for r in await cursor.fetchall()}
-
-
-class WebSessionRepository:
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def create(self, token_hash: str, login: str, csrf: str,
-                     expires: dt.datetime) -> None:
-        await self.store.db.execute(
-            "INSERT INTO web_sessions (token_hash, login, csrf, expires_at) VALUES (?, ?, ?, ?)",
-            (token_hash, login, csrf, ts(expires)),
-        )
-
-    async def get(self, token_hash: str, now: dt.datetime) -> tuple[str, str] | None:
-        """(login, csrf token) of a live session."""
-        async with self.store.db.execute(
-            "SELECT login, csrf FROM web_sessions WHERE token_hash = ? AND expires_at > ?",
-            (token_hash, ts(now)),
-        ) as cursor:
-            row = await cursor.fetchone()
-        return (row[0], row[1]) if row else None
-
-    async def delete(self, token_hash: str) -> None:
-        await self.store.db.execute("DELETE FROM web_sessions WHERE token_hash = ?",
-                                    (token_hash,))
-
-    async def purge(self, now: dt.datetime) -> int:
-        cursor = await self.store.db.execute(
-            "DELETE FROM web_sessions WHERE expires_at <= ?", (ts(now),))
-        return cursor.rowcount
-
-
-class WebCaseViews:
-    """What the console shows and changes on a case, beyond ``CaseRepository``."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def set_routine(self, code: str, now: dt.datetime) -> bool:
-        """A supervisor's judgement that a case is not urgent: its escalation timers stop."""
-        cursor = await self.store.db.execute(
-            "UPDATE cases SET tier = 'routine', urgent_since = NULL, next_escalation_at = NULL,"
-            " updated_at = ? WHERE code = ? AND tier = 'urgent'", (ts(now), code),
-        )
-        return cursor.rowcount == 1
-
-    async def alert_events(self, code: str) -> list[tuple[str, dt.datetime, bool]]:
-        """(event, when, delivered) of a case's alerts, for its timeline."""
-        async with self.store.db.execute(
-            "SELECT event, created_at, delivered_at IS NOT NULL FROM outbox "
-            "WHERE case_code = ? ORDER BY id", (code.upper(),)
-        ) as cursor:
-            return [(r[0], dt.datetime.fromtimestamp(r[1], dt.UTC), bool(r[2]))
-                    for r in await cursor.fetchall()]
-
-
-@dataclass(frozen=True)
-class HandoffLine:
-    at: dt.datetime
-    side: str
-    text: str
-
-
-class WebHandoffRepository:
-    """A handoff conversation as the console holder reads it, sealed, kept only as long as
-    messages are (RETENTION_MESSAGE_DAYS) and deleted with the case's closing."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def add(self, code: str, side: str, text: str, now: dt.datetime) -> None:
-        await self.store.db.execute(
-            "INSERT INTO web_handoff (case_code, at, side, body) VALUES (?, ?, ?, ?)",
-            (code, ts(now), side, self.store.seal({"text": text})),
-        )
-
-    async def lines(self, code: str) -> list[HandoffLine]:
-        async with self.store.db.execute(
-            "SELECT at, side, body FROM web_handoff WHERE case_code = ? ORDER BY id", (code,)
-        ) as cursor:
-            return [HandoffLine(dt.datetime.fromtimestamp(r[0], dt.UTC), r[1],
-                                self.store.open_sealed(r[2])["text"])
-                    for r in await cursor.fetchall()]
-
-    async def forget(self, code: str) -> None:
-        await self.store.db.execute("DELETE FROM web_handoff WHERE case_code = ?", (code,))
-
-    async def purge(self, before: dt.datetime) -> int:
-        cursor = await self.store.db.execute("DELETE FROM web_handoff WHERE at < ?",
-                                             (ts(before),))
-        return cursor.rowcount
+__all__ = [
+    "CODE_ALPHABET",
+    "MIGRATIONS",
+    "RUN_LOCK_STALE",
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "SEALED",
+    "WEB_SCHEMA",
+    "AuditLog",
+    "BlockRepository",
+    "CaseRepository",
+    "ChannelSecrets",
+    "ContactWindow",
+    "HandoffLine",
+    "Inbox",
+    "InboxRow",
+    "Ledger",
+    "Locks",
+    "OnCallRepository",
+    "Outbox",
+    "OutboxRepository",
+    "OutgoingQueue",
+    "OutgoingRepository",
+    "ProcessedEvents",
+    "Purger",
+    "Retention",
+    "SchemaError",
+    "SessionRepository",
+    "SqliteUnitOfWork",
+    "StaffRepository",
+    "Store",
+    "VolunteerRepository",
+    "WebAccountRecord",
+    "WebAccountRepository",
+    "WebCaseViews",
+    "WebHandoffRepository",
+    "WebSessionRepository",
+    "migrate",
+    "reconcile",
+    "retention_from",
+    "rotate_key",
+    "ts",
+]
+from bot.storage.web import (  # noqa: E402
+    WEB_SCHEMA,
+    HandoffLine,
+    WebAccountRecord,
+    WebAccountRepository,
+    WebCaseViews,
+    WebHandoffRepository,
+    WebSessionRepository,
+)

@@ -1,0 +1,157 @@
+"""The senders' side of the store: outgoing messages due per chat, and staff alerts due from
+the outbox. Used outside any conversation's unit of work."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from bot.storage import CaseRepository, Ledger, StaffRepository, Store, ts
+
+
+class OutgoingQueue:
+    """The sender's side of ``outgoing``: read what is due, mark what was sent or refused."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def pending(
+        self, channel: str, now: dt.datetime, limit: int = 200, by_priority: bool = True
+    ) -> list[tuple[int, str, int, dict[str, Any]]]:
+        """Each chat's head (its most urgent, then oldest, unsent row), when it is due; heads
+        highest priority first, then oldest: (id, conversation, priority, payload).
+
+        Fair by construction: one row per chat, so a chat with a thousand queued rows takes one
+        place, and nobody else's first reply waits behind its backlog."""
+        order = "priority, id" if by_priority else "id"
+        async with self.store._lock, self.store.db.execute(
+            "SELECT id, conversation, priority, payload FROM ("
+            "  SELECT id, conversation, priority, payload, next_attempt_at, "
+            f"  ROW_NUMBER() OVER (PARTITION BY conversation ORDER BY {order}) AS place "
+            "  FROM outgoing WHERE done_at IS NULL AND channel = ?"
+            f") WHERE place = 1 AND next_attempt_at <= ? ORDER BY {order} LIMIT ?",
+            (channel, ts(now), limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [(r[0], r[1], r[2], self.store.open_sealed(r[3])) for r in rows]
+
+    async def done(
+        self, row_id: int, now: dt.datetime, conversation: str | None = None,
+        sent_ids: list[int] | None = None, failed: bool = False,
+        remember: dict[str, str] | None = None,
+    ) -> None:
+        """Mark a row finished. The ids of messages it put in a person's chat join the ledger;
+        an alert's id is kept (to edit it on claim) and the alert counts as delivered; a case
+        message to a staff member is kept too (so a reply to it reaches the case).
+
+        If that bookkeeping fails, the row is still marked done on its own: a message the
+        messenger accepted is never sent again."""
+        async with self.store._lock:
+            try:
+                await self.store.db.execute("BEGIN IMMEDIATE")
+                await self._finish(row_id, now, failed)
+                if conversation and sent_ids:
+                    await Ledger(self.store).add(conversation, sent_ids, now)
+                if sent_ids and remember:
+                    if "alert_case" in remember:
+                        await CaseRepository(self.store).set_alert_message(
+                            remember["alert_case"], sent_ids[0])
+                        await self.store.db.execute(
+                            "UPDATE outbox SET delivered_at = ? WHERE case_code = ? "
+                            "AND delivered_at IS NULL AND queued_at IS NOT NULL",
+                            (ts(now), remember["alert_case"]))
+                    if "staff" in remember:
+                        await StaffRepository(self.store).remember_message(
+                            remember["staff"], sent_ids[0], remember["case"])
+                await self.store.db.execute("COMMIT")
+            except Exception:
+                await self._rollback()
+                await self._finish(row_id, now, failed)  # autocommit: at least this holds
+                raise
+
+    async def _finish(self, row_id: int, now: dt.datetime, failed: bool) -> None:
+        await self.store.db.execute(
+            "UPDATE outgoing SET done_at = ?, failed = ?, attempts = attempts + 1 "
+            "WHERE id = ?", (ts(now), int(failed), row_id),
+        )
+
+    async def _rollback(self) -> None:
+        if self.store.db.in_transaction:
+            await self.store.db.execute("ROLLBACK")
+
+    async def readdress(self, channel: str, old_chat: Any, new_chat: Any,
+                        new_conversation: str | None = None) -> int:
+        """A chat moved (a group upgraded to a supergroup): queued rows follow it."""
+        count = 0
+        async with self.store._lock:
+            async with self.store.db.execute(
+                "SELECT id, conversation, payload FROM outgoing WHERE done_at IS NULL "
+                "AND channel = ?", (channel,),
+            ) as cursor:
+                rows = await cursor.fetchall()
+            await self.store.db.execute("BEGIN IMMEDIATE")
+            try:
+                for row_id, conversation, blob in rows:
+                    payload = self.store.open_sealed(blob)
+                    if payload.get("chat") != old_chat:
+                        continue
+                    payload["chat"] = new_chat
+                    await self.store.db.execute(
+                        "UPDATE outgoing SET payload = ?, conversation = ?, next_attempt_at = 0 "
+                        "WHERE id = ?",
+                        (self.store.seal(payload), new_conversation or conversation, row_id))
+                    count += 1
+                await self.store.db.execute("COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
+        return count
+
+    async def attempts(self, row_id: int) -> int:
+        async with self.store._lock, self.store.db.execute(
+            "SELECT attempts FROM outgoing WHERE id = ?", (row_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def retry_at(self, row_id: int, when: dt.datetime) -> None:
+        async with self.store._lock:
+            await self.store.db.execute(
+                "UPDATE outgoing SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
+                (ts(when), row_id),
+            )
+
+    async def count_pending(self, channel: str) -> int:
+        async with self.store._lock, self.store.db.execute(
+            "SELECT COUNT(*) FROM outgoing WHERE done_at IS NULL AND channel = ?", (channel,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+
+class Outbox:
+    """Pending alerts, read by the dispatcher (``bot.alerts``) outside any conversation."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def due(
+        self, now: dt.datetime, limit: int = 50
+    ) -> list[tuple[int, dict[str, Any], int]]:
+        """Undelivered alerts whose time has come, urgent first: (id, payload, attempts so far)."""
+        async with self.store._lock, self.store.db.execute(
+            "SELECT id, payload, attempts FROM outbox "
+            "WHERE queued_at IS NULL AND delivered_at IS NULL AND next_attempt_at <= ? "
+            "ORDER BY (json_extract(payload, '$.tier') = 'urgent') DESC, id LIMIT ?",
+            (ts(now), limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [(row[0], json.loads(row[1]), row[2]) for row in rows]
+
+    async def failed(self, alert_id: int, retry_at: dt.datetime) -> None:
+        async with self.store._lock:
+            await self.store.db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
+                (ts(retry_at), alert_id),
+            )

@@ -1,0 +1,124 @@
+"""The inbox every door writes to before acknowledging an event, and advisory locks between
+processes sharing the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from bot.storage import Store, ts
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    channel: str
+    key: str
+    body: dict[str, Any]
+    attempts: int
+
+
+class Inbox:
+    """Events as they arrive at a door, kept until processed (``bot.inbound.Intake``).
+
+    ``put`` is its own transaction: a door acknowledges an event only after it returns, so an
+    acknowledged event survives any crash. The body is encrypted and emptied once processed; the
+    row stays (until the events retention) so a redelivered event is recognised and ignored."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def put(self, channel: str, events: list[tuple[str, dict[str, Any]]],
+                  now: dt.datetime) -> list[str]:
+        """Store events (key, body) in one commit; returns the keys that were new."""
+        fresh: list[str] = []
+        async with self.store._lock:
+            await self.store.db.execute("BEGIN IMMEDIATE")
+            try:
+                for key, body in events:
+                    cursor = await self.store.db.execute(
+                        "INSERT OR IGNORE INTO inbox (channel, event_key, body, received_at) "
+                        "VALUES (?, ?, ?, ?)", (channel, key, self.store.seal(body), ts(now)))
+                    if cursor.rowcount == 1:
+                        fresh.append(key)
+                await self.store.db.execute("COMMIT")
+            except BaseException:
+                await self.store.db.execute("ROLLBACK")
+                raise
+        return fresh
+
+    async def pending(self, channel: str, now: dt.datetime, limit: int = 500,
+                      skip: frozenset[str] | set[str] = frozenset()) -> list[InboxRow]:
+        """Unprocessed events whose time has come, oldest first; those in ``skip`` (already
+        being processed) are left sealed."""
+        async with self.store._lock, self.store.db.execute(
+            "SELECT event_key, body, attempts FROM inbox WHERE done_at IS NULL AND channel = ? "
+            "AND next_attempt_at <= ? ORDER BY received_at, rowid LIMIT ?",
+            (channel, ts(now), limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [InboxRow(channel, r[0], self.store.open_sealed(r[1]), r[2])
+                for r in rows if r[0] not in skip]
+
+    async def get(self, channel: str, key: str) -> InboxRow | None:
+        async with self.store._lock, self.store.db.execute(
+            "SELECT body, attempts FROM inbox WHERE channel = ? AND event_key = ? "
+            "AND done_at IS NULL", (channel, key),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return InboxRow(channel, key, self.store.open_sealed(row[0]), row[1]) if row else None
+
+    async def finish(self, channel: str, key: str, now: dt.datetime,
+                     failed: bool = False) -> None:
+        """Processed (or given up on): the body goes, the key stays for deduplication."""
+        await self._write(
+            "UPDATE inbox SET done_at = ?, failed = ?, body = NULL, attempts = attempts + 1 "
+            "WHERE channel = ? AND event_key = ?", (ts(now), int(failed), channel, key))
+
+    async def retry_at(self, channel: str, key: str, when: dt.datetime) -> None:
+        await self._write(
+            "UPDATE inbox SET attempts = attempts + 1, next_attempt_at = ? "
+            "WHERE channel = ? AND event_key = ?", (ts(when), channel, key))
+
+    async def count_pending(self, channel: str | None = None) -> int:
+        query = "SELECT COUNT(*) FROM inbox WHERE done_at IS NULL"
+        args: tuple[Any, ...] = ()
+        if channel is not None:
+            query += " AND channel = ?"
+            args = (channel,)
+        async with self.store._lock, self.store.db.execute(query, args) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _write(self, sql: str, args: tuple[Any, ...]) -> None:
+        async with self.store._lock:
+            await self.store.db.execute(sql, args)  # one statement: its own transaction
+
+
+RUN_LOCK_STALE = dt.timedelta(seconds=30)
+
+
+class Locks:
+    """Advisory locks between processes sharing the database (``binhan run`` holds "running",
+    refreshed every few seconds; ``binhan rotate-key`` refuses while it is fresh)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def take(self, name: str, holder: str, now: dt.datetime) -> None:
+        async with self.store._lock:
+            await self.store.db.execute(
+                "INSERT OR REPLACE INTO locks (name, holder, heartbeat) VALUES (?, ?, ?)",
+                (name, holder, ts(now)))
+
+    async def release(self, name: str, holder: str) -> None:
+        async with self.store._lock:
+            await self.store.db.execute("DELETE FROM locks WHERE name = ? AND holder = ?",
+                                        (name, holder))
+
+    async def held(self, name: str, now: dt.datetime,
+                   stale: dt.timedelta = RUN_LOCK_STALE) -> bool:
+        async with self.store._lock, self.store.db.execute(
+            "SELECT 1 FROM locks WHERE name = ? AND heartbeat > ?", (name, ts(now - stale))
+        ) as cursor:
+            return await cursor.fetchone() is not None
