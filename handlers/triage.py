@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from handlers.triage_lexicon import Lexicon, Match, Token, default_lexicon
+from handlers.triage_lexicon import Lexicon, Match, Token, accented, default_lexicon
 
 
 class Reason(StrEnum):
@@ -79,16 +79,17 @@ class TriageResult:
         return {"input": text, "level": self.level.value, "reasons": reasons}
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Reading:
     """What the matcher found in one message, before the decision."""
 
     tokens: list[Token]
-    masked: set[int]
+    masks: list[Match]
     negators: list[Match]
-    present_clauses: set[int]
-    strong_present: bool
     frames: set[str]
+    present_clauses: set[int] = field(default_factory=set)  # "now" cues, by clause
+    habitual_clauses: set[int] = field(default_factory=set)  # "often", "again", by clause
+    strong: bool = False  # a cry for help anywhere in the message
 
 
 def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
@@ -118,19 +119,38 @@ def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
 
 
 def _read(lex: Lexicon, tokens: list[Token]) -> _Reading:
-    masked: set[int] = set()
-    for match in lex.masks.find(tokens):
-        masked.update(range(match.start, match.end))
-    present = {tokens[m.start].clause for m in lex.present.find(tokens)
-               if not masked.intersection(m.positions)}
-    strong = any(not masked.intersection(m.positions) for m in lex.strong_present.find(tokens))
-    frames = {m.pattern.tag for m in lex.frames.find(tokens)}
-    return _Reading(tokens, masked, lex.negators.find(tokens), present, strong, frames)
+    exact = accented(tokens)
+    masks = lex.masks.find(tokens, exact)
+    reading = _Reading(tokens, masks, lex.negators.find(tokens),
+                       {m.pattern.tag for m in lex.frames.find(tokens, exact)})
+    reading.present_clauses.update(tokens[m.start].clause for m in lex.present.find(tokens)
+                                   if not _masked(reading, m))
+    for match in lex.habitual.find(tokens):
+        if not _masked(reading, match):
+            reading.habitual_clauses.add(tokens[match.start].clause)
+    if any(not _masked(reading, m) for m in lex.strong_present.find(tokens)):
+        reading.strong = True
+    return reading
+
+
+def _masked(reading: _Reading, match: Match) -> bool:
+    """A mask silences a match it touches, unless the match is a longer phrase that contains
+    the mask whole ("dí dao vào cổ" keeps its meaning though "di dao" folds like "đi dạo")."""
+    positions = set(match.positions)
+    for mask in reading.masks:
+        if not positions.intersection(mask.positions):
+            continue
+        if match.start <= mask.start and mask.end <= match.end and (
+            match.end - match.start > mask.end - mask.start
+        ):
+            continue
+        return True
+    return False
 
 
 def _live(lex: Lexicon, reading: _Reading, match: Match) -> bool:
     """Not inside a mask, and not negated within its own clause."""
-    if reading.masked.intersection(match.positions):
+    if _masked(reading, match):
         return False
     if any(w.folded in lex.negator_words for w in match.pattern.words()):
         return True  # the pattern carries its own negation ("không thở được")
@@ -152,12 +172,15 @@ def _live(lex: Lexicon, reading: _Reading, match: Match) -> bool:
 
 def _in_frame(reading: _Reading, match: Match, reason: Reason) -> bool:
     """Frames (past, a question about the law, a friend's story, a film) lower urgency only
-    when nothing says the danger is now."""
-    frames = reading.frames - {"present_override"}
-    if not frames or reading.strong_present:
+    when nothing says the danger is now. "Often" or "again" answers a question or a friend's
+    story, but not "long ago" ("hồi trước chồng em hay đánh em, giờ đã ly hôn")."""
+    frames = reading.frames
+    if not frames or reading.strong:
         return True
     clause = reading.tokens[match.start].clause
     if clause in reading.present_clauses:
+        return True
+    if clause in reading.habitual_clauses and "past" not in frames:
         return True
     return frames <= {"third_party"} and reason not in LOWERED_BY_THIRD_PARTY
 

@@ -76,10 +76,10 @@ class Word:
     folded: str
     strict: bool  # only with diacritics
 
-    def matches(self, token: Token) -> bool:
+    def matches(self, token: Token, exact: bool = False) -> bool:
         if self.raw == NUMBER:
             return token.number is not None
-        if token.marked:
+        if token.marked or exact:
             return self.raw in token.raws
         return not self.strict and self.folded in token.folds
 
@@ -160,7 +160,9 @@ class PatternSet:
                     if pattern not in bucket:
                         bucket.append(pattern)
 
-    def find(self, tokens: list[Token]) -> list[Match]:
+    def find(self, tokens: list[Token], exact: bool = False) -> list[Match]:
+        """Every match. ``exact``: words typed without diacritics are taken as spelled (used
+        for masks and frames in a message typed with diacritics, where "tung" is not "tùng")."""
         found: list[Match] = []
         for i, token in enumerate(tokens):
             candidates: list[Pattern] = []
@@ -175,14 +177,15 @@ class PatternSet:
                 seen.add(id(pattern))
                 if pattern.at_start and i > 0 and tokens[i - 1].clause == token.clause:
                     continue
-                positions = _match_at(pattern.slots, tokens, i, token.clause, pattern.at_end)
+                positions = _match_at(pattern.slots, tokens, i, token.clause, pattern.at_end,
+                                      exact)
                 if positions is not None:
                     found.append(Match(pattern, i, positions[-1] + 1, positions))
         return found
 
 
 def _match_at(slots: tuple[Slot, ...], tokens: list[Token], i: int, clause: int,
-              at_end: bool) -> tuple[int, ...] | None:
+              at_end: bool, exact: bool) -> tuple[int, ...] | None:
     """Positions matched by ``slots`` starting exactly at token ``i``, inside one clause."""
     if not slots:
         if at_end and i < len(tokens) and tokens[i].clause == clause:
@@ -193,7 +196,7 @@ def _match_at(slots: tuple[Slot, ...], tokens: list[Token], i: int, clause: int,
         for skip in range(slot.most + 1):
             if skip and (i + skip - 1 >= len(tokens) or tokens[i + skip - 1].clause != clause):
                 break
-            rest = _match_at(slots[1:], tokens, i + skip, clause, at_end)
+            rest = _match_at(slots[1:], tokens, i + skip, clause, at_end, exact)
             if rest is not None:
                 return rest
         return None
@@ -201,9 +204,9 @@ def _match_at(slots: tuple[Slot, ...], tokens: list[Token], i: int, clause: int,
         end = i + len(seq)
         if end > len(tokens):
             continue
-        if all(tokens[i + k].clause == clause and w.matches(tokens[i + k])
+        if all(tokens[i + k].clause == clause and w.matches(tokens[i + k], exact)
                for k, w in enumerate(seq)):
-            rest = _match_at(slots[1:], tokens, end, clause, at_end)
+            rest = _match_at(slots[1:], tokens, end, clause, at_end, exact)
             if rest is not None:
                 return (*range(i, end), *rest)
     return None
@@ -224,6 +227,7 @@ class Lexicon:
     not_negating: frozenset[str]
     negation_breakers: frozenset[str]
     present: PatternSet
+    habitual: PatternSet
     strong_present: PatternSet
     frames: PatternSet
     masks: PatternSet
@@ -292,6 +296,12 @@ _CONTRACTIONS = [
 ]
 
 
+def accented(tokens: list[Token]) -> bool:
+    """The message is typed with diacritics (so a plain word is spelled as meant)."""
+    marked = sum(t.marked for t in tokens)
+    return marked >= 2 and marked * 4 >= len(tokens)
+
+
 def _english_contractions(text: str) -> str:
     """"can't", "I'm", "he's": spelled out, so "t" and "m" are not read as teencode."""
     if "'" not in text:
@@ -329,6 +339,7 @@ def build(data: dict[str, Any], extra_masks: list[str] | None = None) -> Lexicon
         not_negating=frozenset(canon(w) for w in data["negation"]["not_negating_after"]),
         negation_breakers=frozenset(canon(w) for w in data["negation"]["breakers"]),
         present=PatternSet(_patterns(data["present"]["clause"], "present")),
+        habitual=PatternSet(_patterns(data["present"]["habitual"], "habitual")),
         strong_present=PatternSet(_patterns(data["present"]["message"], "present")),
         frames=PatternSet(frames),
         masks=PatternSet(masks),
