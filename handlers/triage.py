@@ -90,6 +90,7 @@ class _Reading:
     present_clauses: set[int] = field(default_factory=set)  # "now" cues, by clause
     habitual_clauses: set[int] = field(default_factory=set)  # "often", "again", by clause
     strong: bool = False  # a cry for help anywhere in the message
+    question_clauses: set[int] = field(default_factory=set)  # "có hại không", "mua ở đâu"
 
 
 def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
@@ -121,8 +122,11 @@ def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
 def _read(lex: Lexicon, tokens: list[Token]) -> _Reading:
     exact = accented(tokens)
     masks = lex.masks.find(tokens, exact)
+    frames = lex.frames.find(tokens, exact)
     reading = _Reading(tokens, masks, lex.negators.find(tokens),
-                       {m.pattern.tag for m in lex.frames.find(tokens, exact)})
+                       {m.pattern.tag for m in frames if m.pattern.tag != "question"})
+    reading.question_clauses.update(tokens[m.start].clause for m in frames
+                                    if m.pattern.tag == "question")
     reading.present_clauses.update(tokens[m.start].clause for m in lex.present.find(tokens)
                                    if not _masked(reading, m))
     for match in lex.habitual.find(tokens):
@@ -162,9 +166,9 @@ def _live(lex: Lexicon, reading: _Reading, match: Match) -> bool:
         between = tokens[neg.end:match.start]
         if len(between) > NEGATION_WINDOW:
             continue
-        if between and between[0].raws & lex.not_negating:
-            continue
-        if any(t.raws & lex.negation_breakers for t in between):
+        if len(between) > 1 and between[0].raws & lex.not_negating:
+            continue  # "không ai giúp, nó đánh em"; but "không ai đánh em" is negated
+        if any(t.raws & lex.negation_breakers for t in [*between, tokens[match.start]]):
             continue
         return False
     return True
@@ -174,11 +178,15 @@ def _in_frame(reading: _Reading, match: Match, reason: Reason) -> bool:
     """Frames (past, a question about the law, a friend's story, a film) lower urgency only
     when nothing says the danger is now. "Often" or "again" answers a question or a friend's
     story, but not "long ago" ("hồi trước chồng em hay đánh em, giờ đã ly hôn")."""
-    frames = reading.frames
-    if not frames or reading.strong:
+    if reading.strong:
         return True
     clause = reading.tokens[match.start].clause
     if clause in reading.present_clauses:
+        return True
+    if clause in reading.question_clauses:
+        return False
+    frames = reading.frames
+    if not frames:
         return True
     if clause in reading.habitual_clauses and "past" not in frames:
         return True
@@ -216,6 +224,6 @@ def _child(lex: Lexicon, tokens: list[Token], reading: _Reading) -> bool:
             if harm.start >= victim.end and any(
                 "bị" in tokens[i].raws or "bi" in tokens[i].folds
                 for i in range(victim.end, harm.start)
-            ) and harm.start - victim.end <= 4:
+            ) and harm.start - victim.end <= 6:
                 return True
     return False

@@ -41,7 +41,7 @@ _OLD_TONES = {
 _OLD_TONE_END = re.compile("(" + "|".join(_OLD_TONES) + ")$")
 _WORD = re.compile(r"[^\W_]+|[\U0001F000-\U0001FAFF\u2600-\u27BF]")
 # Clause boundaries: punctuation, line breaks and the conjunctions that start a new thought.
-_CLAUSE_PUNCT = re.compile(r"[.,;:!?…\n\r()\[\]\"/]+")
+_CLAUSE_PUNCT = re.compile(r"[.,;:!?…\n\r()\[\]/]+")
 _RUN = re.compile(r"(.)\1+")
 MAX_GAP = {"~": 3, "~~": 6}
 
@@ -294,6 +294,12 @@ _CONTRACTIONS = [
     (re.compile(r"'ve\b"), " have"), (re.compile(r"'d\b"), " would"),
     (re.compile(r"(\w)'s\b"), r"\1 is"),
 ]
+# The same typed without the apostrophe, as people do on phones.
+_BARE_CONTRACTIONS = [
+    (re.compile(r"\b(do|did|does|is|was|are|were|have|has|had|could|would|should)nt\b"),
+     r"\1 not"),
+    (re.compile(r"\bcant\b"), "cannot"), (re.compile(r"\bwont\b"), "will not"),
+]
 
 
 def accented(tokens: list[Token]) -> bool:
@@ -304,6 +310,8 @@ def accented(tokens: list[Token]) -> bool:
 
 def _english_contractions(text: str) -> str:
     """"can't", "I'm", "he's": spelled out, so "t" and "m" are not read as teencode."""
+    for pattern, replacement in _BARE_CONTRACTIONS:
+        text = pattern.sub(replacement, text)
     if "'" not in text:
         return text
     for pattern, replacement in _CONTRACTIONS:
@@ -394,5 +402,7 @@ def default_lexicon() -> Lexicon:
     data = yaml.safe_load(text)
     cues = _patterns(data["cues"]) + [p for c in data["combos"] for g in c["all"]
                                       for p in _patterns(g)]
-    cue_folds = {w.folded for p in cues for w in p.words()}
+    # Only syllables that are a cue on their own ("kiếm", "đánh"): a longer phrase will not
+    # match a place name, and masking "Bản Lầm" would hide "làm nhục" typed without marks.
+    cue_folds = {p.words()[0].folded for p in cues if len(p.words()) == 1}
     return build(data, _place_masks(cue_folds))
