@@ -125,6 +125,8 @@ class Engine:
         """
         now = self._clock()
         gate = self.flood.admit(key, time.monotonic())
+        if gate != "ok" and isinstance(event, Text) and triage(event.text[:MAX_INPUT]).urgent:
+            gate = "ok"  # triage runs before flood control: an emergency is never dropped
         async with self._uow() as uow:
             if event_id is not None and not await uow.processed.first_time(event_id, now):
                 return None
