@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from handlers.triage_lexicon import Lexicon, Match, Token, accented, default_lexicon
+from handlers.triage_lexicon import Lexicon, Match, PatternSet, Token, default_lexicon
 
 
 class Reason(StrEnum):
@@ -84,6 +84,7 @@ class _Reading:
     """What the matcher found in one message, before the decision."""
 
     tokens: list[Token]
+    found: dict[PatternSet, list[Match]]
     masks: list[Match]
     negators: list[Match]
     frames: set[str]
@@ -91,6 +92,9 @@ class _Reading:
     habitual_clauses: set[int] = field(default_factory=set)  # "often", "again", by clause
     strong: bool = False  # a cry for help anywhere in the message
     question_clauses: set[int] = field(default_factory=set)  # "có hại không", "mua ở đâu"
+
+    def of(self, group: PatternSet) -> list[Match]:
+        return self.found.get(group, [])
 
 
 def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
@@ -101,7 +105,7 @@ def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
         return TriageResult(Level.ROUTINE)
     reading = _read(lex, tokens)
     found: set[Reason] = set()
-    for match in lex.cues.find(tokens):
+    for match in reading.of(lex.cues):
         reason = Reason(match.pattern.tag)
         if _counts(lex, reading, match, reason):
             found.add(reason)
@@ -109,31 +113,28 @@ def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
         reason = Reason(tag)
         if reason in found:
             continue
-        hits = [[m for m in group.find(tokens) if _live(lex, reading, m)] for group in groups]
+        hits = [[m for m in reading.of(group) if _live(lex, reading, m)] for group in groups]
         if all(hits) and any(_in_frame(reading, m, reason) for group in hits for m in group):
             found.add(reason)
     if not found:
         return TriageResult(Level.ROUTINE)
-    if _child(lex, tokens, reading):
+    if _child(lex, reading):
         found.add(Reason.CHILD_AT_RISK)
     return TriageResult(Level.URGENT, [r for r in PRIORITY if r in found])
 
 
 def _read(lex: Lexicon, tokens: list[Token]) -> _Reading:
-    exact = accented(tokens)
-    masks = lex.masks.find(tokens, exact)
-    frames = lex.frames.find(tokens, exact)
-    reading = _Reading(tokens, masks, lex.negators.find(tokens),
+    found = lex.scan(tokens)
+    frames = found.get(lex.frames, [])
+    reading = _Reading(tokens, found, found.get(lex.masks, []), found.get(lex.negators, []),
                        {m.pattern.tag for m in frames if m.pattern.tag != "question"})
     reading.question_clauses.update(tokens[m.start].clause for m in frames
                                     if m.pattern.tag == "question")
-    reading.present_clauses.update(tokens[m.start].clause for m in lex.present.find(tokens)
+    reading.present_clauses.update(tokens[m.start].clause for m in reading.of(lex.present)
                                    if not _masked(reading, m))
-    for match in lex.habitual.find(tokens):
-        if not _masked(reading, match):
-            reading.habitual_clauses.add(tokens[match.start].clause)
-    if any(not _masked(reading, m) for m in lex.strong_present.find(tokens)):
-        reading.strong = True
+    reading.habitual_clauses.update(tokens[m.start].clause for m in reading.of(lex.habitual)
+                                    if not _masked(reading, m))
+    reading.strong = any(not _masked(reading, m) for m in reading.of(lex.strong_present))
     return reading
 
 
@@ -143,6 +144,12 @@ def _masked(reading: _Reading, match: Match) -> bool:
     positions = set(match.positions)
     for mask in reading.masks:
         if not positions.intersection(mask.positions):
+            continue
+        if mask.pattern.tag == "place":
+            # A place name silences only what lies wholly inside it ("Quất Lâm", "Nậm Có"),
+            # never a phrase that merely shares a word with it ("Bản Lầm" / "làm nhục").
+            if positions <= set(range(mask.start, mask.end)):
+                return True
             continue
         if match.start <= mask.start and mask.end <= match.end and (
             match.end - match.start > mask.end - mask.start
@@ -197,21 +204,22 @@ def _counts(lex: Lexicon, reading: _Reading, match: Match, reason: Reason) -> bo
     return _live(lex, reading, match) and _in_frame(reading, match, reason)
 
 
-def _child(lex: Lexicon, tokens: list[Token], reading: _Reading) -> bool:
+def _child(lex: Lexicon, reading: _Reading) -> bool:
     """A child is involved: an age under 18 or a school grade, a child noun, a child writing
     about its parents, or a son or daughter as the one harmed (not as the one who harms)."""
     # Masks are not consulted here: the message is already urgent, and a place name that folds
     # like an English word ("Mỹ Sơn" / "my son") must not hide a child.
-    for match in lex.child.find(tokens):
+    tokens = reading.tokens
+    for match in reading.of(lex.child):
         number = next((tokens[i].number for i in match.positions
                        if tokens[i].number is not None), None)
         if number is None or number < 18:
             return True
-    if lex.child_speaker.find(tokens):
+    if reading.of(lex.child_speaker):
         return True
-    adults = lex.adult.find(tokens)
-    harms = [m for m in lex.harm_verbs.find(tokens) if _live(lex, reading, m)]
-    for victim in lex.child_victim.find(tokens):
+    adults = reading.of(lex.adult)
+    harms = [m for m in reading.of(lex.harm_verbs) if _live(lex, reading, m)]
+    for victim in reading.of(lex.child_victim):
         if any(a.start >= victim.start and a.start <= victim.end + 2 for a in adults):
             continue
         clause = tokens[victim.start].clause

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -44,6 +44,11 @@ _WORD = re.compile(r"[^\W_]+|[\U0001F000-\U0001FAFF\u2600-\u27BF]")
 _CLAUSE_PUNCT = re.compile(r"[.,;:!?…\n\r()\[\]/]+")
 _RUN = re.compile(r"(.)\1+")
 MAX_GAP = {"~": 3, "~~": 6}
+
+
+@lru_cache(maxsize=65536)
+def _fold(word: str) -> str:
+    return fold(word)
 
 
 def _marks(word: str) -> bool:
@@ -101,6 +106,13 @@ class Pattern:
     tag: str = ""  # what the pattern stands for (a Reason value, a frame name, "mask" ...)
     at_start: bool = False  # "^": the match begins its clause
     at_end: bool = False  # "$": the match ends its clause
+    # Per word slot, the folded first words of its choices: a pattern is tried only when every
+    # slot has one of them somewhere in the message (a cheap test that skips most patterns).
+    needs: tuple[frozenset[str], ...] = ()
+    # Per slot, for speed: the one-word choices as (spellings, folded forms of non-strict words)
+    # and the multi-word choices; None for a gap.
+    quick: tuple[tuple[frozenset[str], frozenset[str], tuple[tuple[Word, ...], ...]] | None,
+                 ...] = ()
 
     def firsts(self) -> tuple[Word, ...]:
         first = self.slots[0]
@@ -132,7 +144,17 @@ def compile_pattern(text: str, tag: str = "") -> Pattern:
                            for alt in part.split("|") if alt))
     if not slots or isinstance(slots[0], Gap) or isinstance(slots[-1], Gap):
         raise ValueError(f"bad triage pattern: {text!r}")
-    return Pattern(text, tuple(slots), tag, at_start, at_end)
+    needs = tuple(frozenset(seq[0].folded for seq in slot) for slot in slots
+                  if not isinstance(slot, Gap))
+    quick = tuple(
+        None if isinstance(slot, Gap) else (
+            frozenset(seq[0].raw for seq in slot if len(seq) == 1),
+            frozenset(seq[0].folded for seq in slot if len(seq) == 1 and not seq[0].strict),
+            tuple(seq for seq in slot if len(seq) > 1),
+        )
+        for slot in slots
+    )
+    return Pattern(text, tuple(slots), tag, at_start, at_end, needs, quick)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,69 +166,132 @@ class Match:
 
 
 class PatternSet:
-    """Patterns indexed by the folded forms of their first words, so each token looks up only
-    the few patterns that could start there."""
+    """A named group of patterns (the cues, the masks...). Matching runs through a ``Scanner``
+    that holds many sets in one index, so a message is read once for all of them."""
 
     def __init__(self, patterns: list[Pattern]) -> None:
         self.patterns = patterns
-        self._index: dict[str, list[Pattern]] = {}
-        self._numeric: list[Pattern] = []
-        for pattern in patterns:
-            for word in set(pattern.firsts()):
-                if word.raw == NUMBER:
-                    self._numeric.append(pattern)
-                else:
-                    bucket = self._index.setdefault(word.folded, [])
-                    if pattern not in bucket:
-                        bucket.append(pattern)
 
     def find(self, tokens: list[Token], exact: bool = False) -> list[Match]:
-        """Every match. ``exact``: words typed without diacritics are taken as spelled (used
-        for masks and frames in a message typed with diacritics, where "tung" is not "tùng")."""
-        found: list[Match] = []
+        """Every match of this set alone (tests and tools; triage uses a Scanner)."""
+        return Scanner([self]).scan(tokens, exact).get(self, [])
+
+
+class Scanner:
+    """Patterns of several sets, each indexed under the rarest of its words, so a message only
+    tries the patterns whose every word slot it contains (thousands of place names and phrases
+    cost little more than a handful)."""
+
+    def __init__(self, sets: list[PatternSet]) -> None:
+        self._index: dict[str, list[tuple[Pattern, PatternSet]]] = {}
+        frequency: dict[str, int] = {}
+        for group in sets:
+            for pattern in group.patterns:
+                for need in pattern.needs:
+                    for key in need:
+                        frequency[key] = frequency.get(key, 0) + 1
+        self._pairs: dict[tuple[str, str], list[tuple[Pattern, PatternSet]]] = {}
+        for group in sets:
+            for pattern in group.patterns:
+                pair = _leading_pair(pattern)
+                if pair is not None:  # a fixed two-word start (every place name): one lookup
+                    self._pairs.setdefault(pair, []).append((pattern, group))
+                    continue
+                anchor = min(pattern.needs, key=lambda need: sum(frequency[k] for k in need))
+                for key in anchor:
+                    self._index.setdefault(key, []).append((pattern, group))
+
+    def scan(self, tokens: list[Token], exact: bool = False) -> dict[PatternSet, list[Match]]:
+        """Every match, by set. ``exact``: words typed without diacritics are taken as spelled
+        (for masks and frames in a message typed with diacritics, where "tung" is not
+        "tùng")."""
+        where: dict[str, list[int]] = {}
         for i, token in enumerate(tokens):
-            candidates: list[Pattern] = []
             for key in token.folds:
-                candidates.extend(self._index.get(key, ()))
+                where.setdefault(key, []).append(i)
             if token.number is not None:
-                candidates.extend(self._numeric)
-            seen: set[int] = set()
-            for pattern in candidates:
-                if id(pattern) in seen:
+                where.setdefault(NUMBER, []).append(i)
+        found: dict[PatternSet, list[Match]] = {}
+        if self._pairs:
+            for i in range(len(tokens) - 1):
+                if tokens[i].clause != tokens[i + 1].clause:
                     continue
-                seen.add(id(pattern))
-                if pattern.at_start and i > 0 and tokens[i - 1].clause == token.clause:
+                for first in tokens[i].folds:
+                    for second in tokens[i + 1].folds:
+                        for pattern, group in self._pairs.get((first, second), ()):
+                            self._try(pattern, group, tokens, i, exact, found)
+        tried: set[int] = set()
+        for key in where:
+            for pattern, group in self._index.get(key, ()):
+                if id(pattern) in tried:
                     continue
-                positions = _match_at(pattern.slots, tokens, i, token.clause, pattern.at_end,
-                                      exact)
-                if positions is not None:
-                    found.append(Match(pattern, i, positions[-1] + 1, positions))
+                tried.add(id(pattern))
+                if any(need.isdisjoint(where) for need in pattern.needs):
+                    continue
+                for i in sorted({i for k in pattern.needs[0] for i in where.get(k, ())}):
+                    self._try(pattern, group, tokens, i, exact, found)
+        for matches in found.values():
+            matches.sort(key=lambda m: (m.start, m.end))
         return found
 
+    @staticmethod
+    def _try(pattern: Pattern, group: PatternSet, tokens: list[Token], i: int, exact: bool,
+             found: dict[PatternSet, list[Match]]) -> None:
+        clause = tokens[i].clause
+        if pattern.at_start and i > 0 and tokens[i - 1].clause == clause:
+            return
+        positions = _match_at(pattern, 0, tokens, i, clause, exact)
+        if positions is not None:
+            found.setdefault(group, []).append(Match(pattern, i, positions[-1] + 1, positions))
 
-def _match_at(slots: tuple[Slot, ...], tokens: list[Token], i: int, clause: int,
-              at_end: bool, exact: bool) -> tuple[int, ...] | None:
-    """Positions matched by ``slots`` starting exactly at token ``i``, inside one clause."""
-    if not slots:
-        if at_end and i < len(tokens) and tokens[i].clause == clause:
+
+def _leading_pair(pattern: Pattern) -> tuple[str, str] | None:
+    """The folded first two words when the pattern starts with exactly those (no choice)."""
+    if len(pattern.slots) < 2 or pattern.at_start:
+        return None
+    first, second = pattern.slots[0], pattern.slots[1]
+    if isinstance(first, Gap) or isinstance(second, Gap) or len(first) != 1 or len(second) != 1:
+        return None
+    if len(first[0]) != 1 or len(second[0]) != 1 or NUMBER in (first[0][0].raw, second[0][0].raw):
+        return None
+    return first[0][0].folded, second[0][0].folded
+
+
+def _match_at(pattern: Pattern, k: int, tokens: list[Token], i: int, clause: int,
+              exact: bool) -> tuple[int, ...] | None:
+    """Positions matched by the pattern's slots from ``k`` on, starting exactly at token ``i``,
+    inside one clause."""
+    if k == len(pattern.slots):
+        if pattern.at_end and i < len(tokens) and tokens[i].clause == clause:
             return None
         return ()
-    slot = slots[0]
+    slot = pattern.slots[k]
     if isinstance(slot, Gap):
         for skip in range(slot.most + 1):
             if skip and (i + skip - 1 >= len(tokens) or tokens[i + skip - 1].clause != clause):
                 break
-            rest = _match_at(slots[1:], tokens, i + skip, clause, at_end, exact)
+            rest = _match_at(pattern, k + 1, tokens, i + skip, clause, exact)
             if rest is not None:
                 return rest
         return None
-    for seq in slot:
+    if i >= len(tokens) or tokens[i].clause != clause:
+        return None
+    quick = pattern.quick[k]
+    assert quick is not None
+    raws, folds, multi = quick
+    token = tokens[i]
+    if (not token.raws.isdisjoint(raws) if token.marked or exact
+            else not token.folds.isdisjoint(folds)) or (
+            token.number is not None and NUMBER in raws):
+        rest = _match_at(pattern, k + 1, tokens, i + 1, clause, exact)
+        if rest is not None:
+            return (i, *rest)
+    for seq in multi:
         end = i + len(seq)
-        if end > len(tokens):
-            continue
-        if all(tokens[i + k].clause == clause and w.matches(tokens[i + k], exact)
-               for k, w in enumerate(seq)):
-            rest = _match_at(slots[1:], tokens, end, clause, at_end, exact)
+        if end <= len(tokens) and all(tokens[i + n].clause == clause
+                                      and w.matches(tokens[i + n], exact)
+                                      for n, w in enumerate(seq)):
+            rest = _match_at(pattern, k + 1, tokens, end, clause, exact)
             if rest is not None:
                 return (*range(i, end), *rest)
     return None
@@ -239,6 +324,24 @@ class Lexicon:
     child_victim: PatternSet
     harm_verbs: PatternSet
     sources: list[str] = field(default_factory=list)
+    _raising: Scanner = field(init=False, repr=False)
+    _lowering: Scanner = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        lowering = [self.masks, self.frames]
+        raising = [self.negators, self.present, self.habitual, self.strong_present, self.cues,
+                   self.child, self.adult, self.child_speaker, self.child_victim,
+                   self.harm_verbs, *(group for _, groups in self.combos for group in groups)]
+        object.__setattr__(self, "_raising", Scanner(raising))
+        object.__setattr__(self, "_lowering", Scanner(lowering))
+
+    def scan(self, tokens: list[Token]) -> dict[PatternSet, list[Match]]:
+        """Every pattern of the lexicon matched against one message, by set. Masks and frames
+        (which lower urgency) take plain words as spelled when the message carries diacritics;
+        everything else matches them folded (recall first)."""
+        found = self._raising.scan(tokens)
+        found.update(self._lowering.scan(tokens, exact=accented(tokens)))
+        return found
 
     def tokenise(self, text: str) -> list[Token]:
         """Typed text to tokens, clause by clause, with teencode expanded and emoji read."""
@@ -279,7 +382,7 @@ class Lexicon:
             if age:
                 return [Token(frozenset({age.group(1)}), frozenset({age.group(1)}), False,
                               clause, int(age.group(1))), self._expanded("tuổi", clause)]
-        return [Token(frozenset(forms), frozenset(fold(f) for f in forms), marked, clause)]
+        return [Token(frozenset(forms), frozenset(_fold(f) for f in forms), marked, clause)]
 
     @staticmethod
     def _expanded(word: str, clause: int) -> Token:
@@ -402,7 +505,5 @@ def default_lexicon() -> Lexicon:
     data = yaml.safe_load(text)
     cues = _patterns(data["cues"]) + [p for c in data["combos"] for g in c["all"]
                                       for p in _patterns(g)]
-    # Only syllables that are a cue on their own ("kiếm", "đánh"): a longer phrase will not
-    # match a place name, and masking "Bản Lầm" would hide "làm nhục" typed without marks.
-    cue_folds = {p.words()[0].folded for p in cues if len(p.words()) == 1}
+    cue_folds = {w.folded for p in cues for w in p.words()}
     return build(data, _place_masks(cue_folds))
