@@ -51,12 +51,14 @@ def _fold(word: str) -> str:
     return fold(word)
 
 
+@lru_cache(maxsize=65536)
 def _marks(word: str) -> bool:
     """True when the word carries a tone or vowel mark (đ alone does not count: many people
     type "đ" out of habit but no tones)."""
     return any(unicodedata.category(ch) == "Mn" for ch in unicodedata.normalize("NFD", word))
 
 
+@lru_cache(maxsize=65536)
 def canon(word: str) -> str:
     """NFC, lower case, look-alike letters fixed, new-style tone placement."""
     word = unicodedata.normalize("NFC", word).translate(_LOOKALIKES).lower()
@@ -111,8 +113,8 @@ class Pattern:
     needs: tuple[frozenset[str], ...] = ()
     # Per slot, for speed: the one-word choices as (spellings, folded forms of non-strict words)
     # and the multi-word choices; None for a gap.
-    quick: tuple[tuple[frozenset[str], frozenset[str], tuple[tuple[Word, ...], ...]] | None,
-                 ...] = ()
+    quick: tuple[tuple[frozenset[str], frozenset[str], tuple[tuple[Word, ...], ...],
+                       frozenset[str]] | None, ...] = ()
 
     def firsts(self) -> tuple[Word, ...]:
         first = self.slots[0]
@@ -151,6 +153,8 @@ def compile_pattern(text: str, tag: str = "") -> Pattern:
             frozenset(seq[0].raw for seq in slot if len(seq) == 1),
             frozenset(seq[0].folded for seq in slot if len(seq) == 1 and not seq[0].strict),
             tuple(seq for seq in slot if len(seq) > 1),
+            frozenset(key for seq in slot if len(seq) > 1
+                      for key in (seq[0].raw, seq[0].folded)),
         )
         for slot in slots
     )
@@ -278,7 +282,7 @@ def _match_at(pattern: Pattern, k: int, tokens: list[Token], i: int, clause: int
         return None
     quick = pattern.quick[k]
     assert quick is not None
-    raws, folds, multi = quick
+    raws, folds, multi, multi_firsts = quick
     token = tokens[i]
     if (not token.raws.isdisjoint(raws) if token.marked or exact
             else not token.folds.isdisjoint(folds)) or (
@@ -286,6 +290,9 @@ def _match_at(pattern: Pattern, k: int, tokens: list[Token], i: int, clause: int
         rest = _match_at(pattern, k + 1, tokens, i + 1, clause, exact)
         if rest is not None:
             return (i, *rest)
+    if not multi or (token.raws.isdisjoint(multi_firsts)
+                     and token.folds.isdisjoint(multi_firsts)):
+        return None
     for seq in multi:
         end = i + len(seq)
         if end <= len(tokens) and all(tokens[i + n].clause == clause
