@@ -193,6 +193,10 @@ def _in_frame(reading: _Reading, match: Match, reason: Reason) -> bool:
     if clause in reading.question_clauses:
         return False
     frames = reading.frames
+    if "accident" in frames:  # an accident explains an injury, nothing else
+        if reason is Reason.INJURY:
+            return False
+        frames = frames - {"accident"}
     if not frames:
         return True
     if clause in reading.habitual_clauses and "past" not in frames:

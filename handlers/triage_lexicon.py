@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
@@ -314,6 +314,8 @@ class Lexicon:
     teencode: dict[str, str]
     emoji: dict[str, str]
     clause_words: frozenset[str]
+    plain_words: frozenset[str]
+    english_words: frozenset[str]
     negators: PatternSet
     negator_words: frozenset[str]
     not_negating: frozenset[str]
@@ -359,18 +361,22 @@ class Lexicon:
                 text = text.replace(emoji, f" {words} ")
         tokens: list[Token] = []
         clause = 0
-        for piece in _CLAUSE_PUNCT.split(text):
-            words = _WORD.findall(piece)
+        pieces = [_WORD.findall(piece) for piece in _CLAUSE_PUNCT.split(text)]
+        english = len(self.english_words.intersection(w for ws in pieces for w in ws)) >= 2
+        for words in pieces:
             if not words:
                 continue
             clause += 1
             for word in words:
                 if word in self.clause_words and tokens and tokens[-1].clause == clause:
                     clause += 1
-                tokens.extend(self._token(word, clause))
+                tokens.extend(self._token(word, clause, english))
+        if accented(tokens):
+            tokens = [replace(t, marked=True) if not t.marked and t.raws & self.plain_words
+                      else t for t in tokens]
         return tokens
 
-    def _token(self, word: str, clause: int) -> list[Token]:
+    def _token(self, word: str, clause: int, english: bool = False) -> list[Token]:
         word = canon(word)
         if word.isdigit():
             return [Token(frozenset({word}), frozenset({word}), False, clause, int(word[:6]))]
@@ -379,7 +385,7 @@ class Lexicon:
         if _RUN.search(word):
             forms.add(re.sub(r"(.)\1{2,}", r"\1\1", word))  # "cuuuu" -> "cuu"
             forms.add(_RUN.sub(r"\1", word))  # "emmm" -> "em", "cứuuu" -> "cứu"
-        if not marked:
+        if not marked and not english:
             for form in list(forms):
                 expansion = self.teencode.get(form)
                 if expansion is not None:
@@ -452,6 +458,8 @@ def build(data: dict[str, Any], extra_masks: list[str] | None = None) -> Lexicon
         teencode={str(k): str(v) for k, v in data["teencode"].items()},
         emoji={str(k): str(v) for k, v in data["emoji"].items()},
         clause_words=frozenset(canon(w) for w in data["clause_words"]),
+        plain_words=frozenset(canon(w) for w in data["plain_words"]),
+        english_words=frozenset(canon(w) for w in data["english_words"]),
         negators=PatternSet(negators),
         negator_words=frozenset(p.words()[0].folded for p in negators if len(p.words()) == 1),
         not_negating=frozenset(canon(w) for w in data["negation"]["not_negating_after"]),
