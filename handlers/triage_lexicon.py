@@ -31,7 +31,7 @@ import yaml
 
 from knowledge.text import fold
 
-_LOOKALIKES = str.maketrans({"Ð": "đ", "ð": "đ", "Đ": "đ", "ɗ": "đ", "’": "'", "`": "'"})
+_LOOKALIKES = str.maketrans({"Ð": "Đ", "ð": "đ", "ɗ": "đ", "’": "'", "`": "'"})
 # Old and new tone placement in open syllables: "hoà" and "hòa" are one word.
 _OLD_TONES = {
     "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
@@ -75,6 +75,7 @@ class Token:
     marked: bool
     clause: int
     number: int | None = None
+    capital: bool = False  # typed with a capital letter (a name, after "thôn", "phố"...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +315,7 @@ class Lexicon:
     teencode: dict[str, str]
     emoji: dict[str, str]
     clause_words: frozenset[str]
+    place_words: frozenset[str]
     plain_words: frozenset[str]
     english_words: frozenset[str]
     negators: PatternSet
@@ -354,7 +356,7 @@ class Lexicon:
 
     def tokenise(self, text: str) -> list[Token]:
         """Typed text to tokens, clause by clause, with teencode expanded and emoji read."""
-        text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES).lower()
+        text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES)
         text = _english_contractions(text)
         for emoji, words in self.emoji.items():
             if emoji in text:
@@ -362,15 +364,19 @@ class Lexicon:
         tokens: list[Token] = []
         clause = 0
         pieces = [_WORD.findall(piece) for piece in _CLAUSE_PUNCT.split(text)]
-        english = len(self.english_words.intersection(w for ws in pieces for w in ws)) >= 2
+        english = len(self.english_words.intersection(w.lower() for ws in pieces for w in ws)) >= 2
         for words in pieces:
             if not words:
                 continue
             clause += 1
-            for word in words:
+            for typed in words:
+                word = typed.lower()
                 if word in self.clause_words and tokens and tokens[-1].clause == clause:
                     clause += 1
-                tokens.extend(self._token(word, clause, english))
+                made = self._token(word, clause, english)
+                if typed[:1].isupper() and len(made) == 1:
+                    made = [replace(made[0], capital=True)]
+                tokens.extend(made)
         if accented(tokens):
             tokens = [replace(t, marked=True) if not t.marked and t.raws & self.plain_words
                       else t for t in tokens]
@@ -404,17 +410,17 @@ class Lexicon:
 
 
 _CONTRACTIONS = [
-    (re.compile(r"\bcan'?t\b"), "cannot"), (re.compile(r"\bwon'?t\b"), "will not"),
-    (re.compile(r"n't\b"), " not"), (re.compile(r"\bi'?m\b"), "i am"),
-    (re.compile(r"'re\b"), " are"), (re.compile(r"'ll\b"), " will"),
-    (re.compile(r"'ve\b"), " have"), (re.compile(r"'d\b"), " would"),
-    (re.compile(r"(\w)'s\b"), r"\1 is"),
+    (re.compile(r"(?i)\bcan'?t\b"), "cannot"), (re.compile(r"(?i)\bwon'?t\b"), "will not"),
+    (re.compile(r"(?i)n't\b"), " not"), (re.compile(r"(?i)\bi'?m\b"), "i am"),
+    (re.compile(r"(?i)'re\b"), " are"), (re.compile(r"(?i)'ll\b"), " will"),
+    (re.compile(r"(?i)'ve\b"), " have"), (re.compile(r"(?i)'d\b"), " would"),
+    (re.compile(r"(?i)(\w)'s\b"), r"\1 is"),
 ]
 # The same typed without the apostrophe, as people do on phones.
 _BARE_CONTRACTIONS = [
-    (re.compile(r"\b(do|did|does|is|was|are|were|have|has|had|could|would|should)nt\b"),
+    (re.compile(r"(?i)\b(do|did|does|is|was|are|were|have|has|had|could|would|should)nt\b"),
      r"\1 not"),
-    (re.compile(r"\bcant\b"), "cannot"), (re.compile(r"\bwont\b"), "will not"),
+    (re.compile(r"(?i)\bcant\b"), "cannot"), (re.compile(r"(?i)\bwont\b"), "will not"),
 ]
 
 
@@ -459,6 +465,7 @@ def build(data: dict[str, Any], extra_masks: list[str] | None = None) -> Lexicon
         emoji={str(k): str(v) for k, v in data["emoji"].items()},
         clause_words=frozenset(canon(w) for w in data["clause_words"]),
         plain_words=frozenset(canon(w) for w in data["plain_words"]),
+        place_words=frozenset(canon(w) for w in data["place_words"]),
         english_words=frozenset(canon(w) for w in data["english_words"]),
         negators=PatternSet(negators),
         negator_words=frozenset(p.words()[0].folded for p in negators if len(p.words()) == 1),
