@@ -214,9 +214,12 @@ def _live(lex: Lexicon, reading: _Reading, match: Match) -> bool:
         between = tokens[neg.end:match.start]
         if len(between) > NEGATION_WINDOW:
             continue
+        if between and between[0].raws & lex.otherwise:
+            continue  # "không thì tung lên mạng" = otherwise
         if len(between) > 1 and between[0].raws & lex.not_negating:
             continue  # "không ai giúp, nó đánh em"; but "không ai đánh em" is negated
-        if any(t.raws & lex.negation_breakers for t in [*between, tokens[match.start]]):
+        # A breaker right after the negator belongs to it ("không còn bị đánh" = no longer).
+        if any(t.raws & lex.negation_breakers for t in [*between[1:], tokens[match.start]]):
             continue
         return False
     return True

@@ -322,6 +322,7 @@ class Lexicon:
     negator_words: frozenset[str]
     not_negating: frozenset[str]
     negation_breakers: frozenset[str]
+    otherwise: frozenset[str]
     present: PatternSet
     habitual: PatternSet
     strong_present: PatternSet
@@ -471,6 +472,7 @@ def build(data: dict[str, Any], extra_masks: list[str] | None = None) -> Lexicon
         negator_words=frozenset(p.words()[0].folded for p in negators if len(p.words()) == 1),
         not_negating=frozenset(canon(w) for w in data["negation"]["not_negating_after"]),
         negation_breakers=frozenset(canon(w) for w in data["negation"]["breakers"]),
+        otherwise=frozenset(canon(w) for w in data["negation"]["otherwise"]),
         present=PatternSet(_patterns(data["present"]["clause"], "present")),
         habitual=PatternSet(_patterns(data["present"]["habitual"], "habitual")),
         strong_present=PatternSet(_patterns(data["present"]["message"], "present")),
