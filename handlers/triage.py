@@ -180,8 +180,9 @@ def _named_places(lex: Lexicon, tokens: list[Token]) -> list[Match]:
 
 
 def _masked(reading: _Reading, match: Match) -> bool:
-    """A mask silences a match it touches, unless the match is a longer phrase that contains
-    the mask whole ("dí dao vào cổ" keeps its meaning though "di dao" folds like "đi dạo")."""
+    """A mask silences a match it touches, unless the match's own words (not a gap) cover the
+    whole mask and more ("dí dao vào cổ" keeps its meaning though "di dao" folds like "đi dạo";
+    but "đập hộp điện thoại" stays unboxing)."""
     positions = set(match.positions)
     for mask in reading.masks:
         if not positions.intersection(mask.positions):
@@ -192,10 +193,8 @@ def _masked(reading: _Reading, match: Match) -> bool:
             if positions <= set(range(mask.start, mask.end)):
                 return True
             continue
-        if match.start <= mask.start and mask.end <= match.end and (
-            match.end - match.start > mask.end - mask.start
-        ):
-            continue
+        if set(mask.positions) < positions:
+            continue  # the cue's own words cover the whole mask, and more
         return True
     return False
 
@@ -231,12 +230,17 @@ def _in_frame(reading: _Reading, match: Match, reason: Reason) -> bool:
     story, but not "long ago" ("hồi trước chồng em hay đánh em, giờ đã ly hôn")."""
     if reading.strong:
         return True
+    frames = reading.frames_around(match)
+    if "joke" in frames:
+        return False  # "tao chém mày bây giờ haha đùa thôi"
+    if "sport" in frames and reason in (Reason.VIOLENCE_NOW, Reason.INJURY):
+        return False  # "bị đá trúng bụng khi tập võ"
+    frames -= {"sport"}
     clause = reading.tokens[match.start].clause
     if clause in reading.present_clauses:
         return True
     if clause in reading.question_clauses:
         return False
-    frames = reading.frames_around(match)
     if "accident" in frames:  # an accident explains an injury, nothing else
         if reason is Reason.INJURY:
             return False
