@@ -213,12 +213,12 @@ def _live(lex: Lexicon, reading: _Reading, match: Match) -> bool:
         between = tokens[neg.end:match.start]
         if len(between) > NEGATION_WINDOW:
             continue
-        if between and between[0].raws & lex.otherwise:
+        if between and _words(between[0]) & lex.otherwise:
             continue  # "không thì tung lên mạng" = otherwise
-        if len(between) > 1 and between[0].raws & lex.not_negating:
+        if len(between) > 1 and _words(between[0]) & lex.not_negating:
             continue  # "không ai giúp, nó đánh em"; but "không ai đánh em" is negated
         # A breaker right after the negator belongs to it ("không còn bị đánh" = no longer).
-        if any(t.raws & lex.negation_breakers for t in [*between[1:], tokens[match.start]]):
+        if any(_words(t) & lex.negation_breakers for t in [*between[1:], tokens[match.start]]):
             continue
         return False
     return True
@@ -250,6 +250,11 @@ def _in_frame(reading: _Reading, match: Match, reason: Reason) -> bool:
     if clause in reading.habitual_clauses and frames <= {"info"}:
         return True  # "chồng em hay đánh em, có bị phạt không" is still her own danger
     return frames <= {"third_party"} and reason not in LOWERED_BY_THIRD_PARTY
+
+
+def _words(token: Token) -> frozenset[str]:
+    """A token as typed, plus its folded forms when it was typed without diacritics."""
+    return token.raws if token.marked else token.raws | token.folds
 
 
 def _clause_question(reading: _Reading, match: Match) -> bool:

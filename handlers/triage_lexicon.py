@@ -453,6 +453,12 @@ def _patterns(entries: Any, tag: str = "") -> list[Pattern]:
     return [compile_pattern(str(entry), tag) for entry in entries]
 
 
+def _both(words: list[str]) -> frozenset[str]:
+    """Each word as spelled and folded, for words compared against typed tokens (a token typed
+    without diacritics carries only its folded form)."""
+    return frozenset(form for w in words for form in (canon(w), fold(canon(w))))
+
+
 def build(data: dict[str, Any], extra_masks: list[str] | None = None) -> Lexicon:
     masks = _patterns(data["masks"], "mask")
     masks.extend(compile_pattern(m, "place") for m in extra_masks or ())
@@ -470,9 +476,9 @@ def build(data: dict[str, Any], extra_masks: list[str] | None = None) -> Lexicon
         english_words=frozenset(canon(w) for w in data["english_words"]),
         negators=PatternSet(negators),
         negator_words=frozenset(p.words()[0].folded for p in negators if len(p.words()) == 1),
-        not_negating=frozenset(canon(w) for w in data["negation"]["not_negating_after"]),
-        negation_breakers=frozenset(canon(w) for w in data["negation"]["breakers"]),
-        otherwise=frozenset(canon(w) for w in data["negation"]["otherwise"]),
+        not_negating=_both(data["negation"]["not_negating_after"]),
+        negation_breakers=_both(data["negation"]["breakers"]),
+        otherwise=_both(data["negation"]["otherwise"]),
         present=PatternSet(_patterns(data["present"]["clause"], "present")),
         habitual=PatternSet(_patterns(data["present"]["habitual"], "habitual")),
         strong_present=PatternSet(_patterns(data["present"]["message"], "present")),
