@@ -396,8 +396,12 @@ class Lexicon:
             for form in list(forms):
                 expansion = self.teencode.get(form)
                 if expansion is not None:
-                    return [self._expanded(part, clause)
+                    made = [self._expanded(part, clause)
                             for part in expansion.replace("_", " ").split()]
+                    if len(made) == 1:  # "hong" is không, but may still be họng folded
+                        only = made[0]
+                        made = [Token(only.raws | {word}, only.folds | {word}, False, clause)]
+                    return made
             age = re.fullmatch(r"(\d{1,2})(t|tuoi|th)", word)  # "14t", "14tuoi"
             if age:
                 return [Token(frozenset({age.group(1)}), frozenset({age.group(1)}), False,
