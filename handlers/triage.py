@@ -98,6 +98,7 @@ class _Reading:
     frames: set[str]
     present_clauses: set[int] = field(default_factory=set)  # "now" cues, by clause
     habitual_clauses: set[int] = field(default_factory=set)  # "often", "again", by clause
+    recent_clauses: set[int] = field(default_factory=set)  # "last night", by clause
     strong: bool = False  # a cry for help anywhere in the message
     question_clauses: set[int] = field(default_factory=set)  # "có hại không", "mua ở đâu"
     frame_matches: list[Match] = field(default_factory=list)
@@ -154,6 +155,8 @@ def _read(lex: Lexicon, tokens: list[Token]) -> _Reading:
     reading.frame_matches = frames
     reading.present_clauses.update(tokens[m.start].clause for m in reading.of(lex.present)
                                    if not _masked(reading, m))
+    reading.recent_clauses.update(tokens[m.start].clause for m in reading.of(lex.recent)
+                                  if not _masked(reading, m))
     reading.habitual_clauses.update(tokens[m.start].clause for m in reading.of(lex.habitual)
                                     if not _masked(reading, m))
     reading.strong = any(not _masked(reading, m) for m in reading.of(lex.strong_present))
@@ -247,6 +250,8 @@ def _in_frame(reading: _Reading, match: Match, reason: Reason) -> bool:
         frames = frames - {"accident"}
     if not frames:
         return True
+    if clause in reading.recent_clauses and not frames & {"media", "joke"}:
+        return True  # "bị bóp cổ tối qua" outweighs "long ago" or a question, not a film
     if clause in reading.habitual_clauses and frames <= {"info"}:
         return True  # "chồng em hay đánh em, có bị phạt không" is still her own danger
     return frames <= {"third_party"} and reason not in LOWERED_BY_THIRD_PARTY

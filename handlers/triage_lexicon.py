@@ -325,6 +325,7 @@ class Lexicon:
     otherwise: frozenset[str]
     present: PatternSet
     habitual: PatternSet
+    recent: PatternSet
     strong_present: PatternSet
     frames: PatternSet
     masks: PatternSet
@@ -341,7 +342,8 @@ class Lexicon:
 
     def __post_init__(self) -> None:
         lowering = [self.masks, self.frames]
-        raising = [self.negators, self.present, self.habitual, self.strong_present, self.cues,
+        raising = [self.negators, self.present, self.habitual, self.recent, self.strong_present,
+                   self.cues,
                    self.child, self.adult, self.child_speaker, self.child_victim,
                    self.harm_verbs, *(group for _, groups in self.combos for group in groups)]
         object.__setattr__(self, "_raising", Scanner(raising))
@@ -485,6 +487,7 @@ def build(data: dict[str, Any], extra_masks: list[str] | None = None) -> Lexicon
         otherwise=_both(data["negation"]["otherwise"]),
         present=PatternSet(_patterns(data["present"]["clause"], "present")),
         habitual=PatternSet(_patterns(data["present"]["habitual"], "habitual")),
+        recent=PatternSet(_patterns(data["present"]["recent"], "recent")),
         strong_present=PatternSet(_patterns(data["present"]["message"], "present")),
         frames=PatternSet(frames),
         masks=PatternSet(masks),
