@@ -202,6 +202,7 @@ class Store:
             raise
 
         await self._db.executescript(WEB_SCHEMA)
+        await self._db.executescript(TRIAGE_CORRECTIONS_SCHEMA)
         await self._adopt_pseudonym_key()
         return self
 
@@ -280,6 +281,7 @@ class SqliteUnitOfWork:
         self.blocks = BlockRepository(store)
         self.ledger = Ledger(store)
         self.outgoing = OutgoingRepository(store)
+        self.triage_corrections = TriageCorrections(store)
         self._committed = False
 
     async def __aenter__(self) -> SqliteUnitOfWork:
@@ -818,6 +820,10 @@ class OutgoingRepository:
 
 
 # Aggregates in their own modules (they import the core above, so they come last).
+from bot.storage.corrections import (  # noqa: E402
+    TRIAGE_CORRECTIONS_SCHEMA,
+    TriageCorrections,
+)
 from bot.storage.delivery import Outbox, OutgoingQueue  # noqa: E402
 from bot.storage.intake import RUN_LOCK_STALE, Inbox, InboxRow, Locks  # noqa: E402
 from bot.storage.migrations import (  # noqa: E402
@@ -842,6 +848,7 @@ __all__ = [
     "SCHEMA",
     "SCHEMA_VERSION",
     "SEALED",
+    "TRIAGE_CORRECTIONS_SCHEMA",
     "WEB_SCHEMA",
     "AuditLog",
     "BlockRepository",
@@ -866,6 +873,7 @@ __all__ = [
     "SqliteUnitOfWork",
     "StaffRepository",
     "Store",
+    "TriageCorrections",
     "VolunteerRepository",
     "WebAccountRecord",
     "WebAccountRepository",
