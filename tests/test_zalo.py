@@ -129,8 +129,7 @@ async def test_oa_whole_conversation_with_location(tmp_path, clock) -> None:
         phones = [b for _, m in z.oa_fake.sent if "attachment" in m
                   for b in m["attachment"]["payload"]["buttons"] if b["type"] == "oa.open.phone"]
         assert {"phone_code": "113"} in [b["payload"] for b in phones]
-        await z.tap("talk")
-        await z.tap("yes")
+        await z.tap("talk")  # asking for staff opens the case at once (issue 16)
         await z.tap("way:chat")
         await z.oa_says("5")  # times: 6 options, numbered
         await z.tap("skip")

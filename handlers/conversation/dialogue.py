@@ -30,6 +30,7 @@ from handlers.events import (
     Media,
     Message,
     Option,
+    PhoneLink,
     Text,
     ToStaff,
 )
@@ -56,6 +57,8 @@ KEYWORDS: dict[str, Intent] = {
     "restart": Intent.RESTART, "bat dau": Intent.RESTART, "bat dau lai": Intent.RESTART,
     "menu": Intent.RESTART,
 }
+THANKS_WORDS = {"cam on", "cam on nhieu", "cam on ban", "cam on b", "thanks", "thank you",
+                "thank", "tks", "thanks a lot", "cam on nhe", "camon"}
 PHONE = re.compile(r"(?<!\d)(\+?\d[\d .\-]{7,16}\d)(?!\d)")
 CODE_WORD = re.compile(r"(?:mat khau|ma|code word|password|tu khoa)\s*(?:la|:|is)?\s*(.+)$")
 CONTACT_STEPS = (Step.CONTACT_WAY, Step.CONTACT_PHONE, Step.CONTACT_TIME, Step.CONTACT_CODE)
@@ -252,7 +255,10 @@ class Turn:
         if event.kind == "protected":
             # A Zalo Bot protected user (a child, a disabled person, someone who cannot read):
             # Zalo hides the content. Numbers first, and a routine case once per conversation.
-            self.out.append(Message(self.t("protected-user"), urgent=True))
+            lines = {h.number: h for h in self.e.search.hotlines(self.s.province)}
+            phones = tuple(PhoneLink(n, lines[n].name.get(self.s.lang))
+                           for n in ("111", "113") if n in lines)
+            self.out.append(Message(self.t("protected-user"), phones=phones, urgent=True))
             if not self.s.hidden_case:
                 self.s.hidden_case = True
                 self.s.reasons = sorted(set(self.s.reasons) | {"hidden_by_zalo"})
@@ -314,7 +320,7 @@ class Turn:
         if self.s.step in (Step.WHERE, Step.WHERE_PICK, Step.WHERE_PROVINCE, Step.DANGER_WHERE,
                            Step.OPEN) and await self._ambiguous_place(text):
             return
-        if Intent.THANKS in reading.intents:
+        if Intent.THANKS in reading.intents or fold(text[:40]).strip(" .!") in THANKS_WORDS:
             self.say("thanks-reply")
             await self.prompt()
             return
@@ -524,7 +530,10 @@ class Turn:
         on_duty = await self.on_duty()
         hits = [h for h in result.hits if reachable(h, on_duty)][: self.e.config.result_limit]
         render = self.render
-        cards = [render.card(h, s.province, s.place_kind) for h in hits]
+        provinces = self.e.search.gazetteer.provinces
+        cards = [render.card(h, s.province, s.place_kind, elsewhere=(
+            provinces[h.service.province].short
+            if h.service.province in provinces else None)) for h in hits]
         s.shown = self._shown_key()
         intro = (self.t("results-intro", place=s.place_label) if s.place_label
                  else self.t("results-intro-national"))

@@ -87,7 +87,10 @@ class Renderer:
         phones = tuple(PhoneLink(h.number, h.name.get(self.lang)) for h in [*first, *rest])
         return Message("\n".join(rows), phones=phones, urgent=True)
 
-    def card(self, hit: Hit, province: int | None, place_kind: PlaceKind | None) -> Message:
+    def card(self, hit: Hit, province: int | None, place_kind: PlaceKind | None,
+             elsewhere: str | None = None) -> Message:
+        """One place. A distance only from a shared point or a typed commune; from a typed
+        province, "in your province" or the other province's name (never km from a centre)."""
         s = hit.service
         head = s.name.get(self.lang)
         exact = place_kind in (PlaceKind.POINT, PlaceKind.COMMUNE)
@@ -97,6 +100,8 @@ class Renderer:
             head += f" · {self.t('card-national')}"
         elif province is not None and s.province == province:
             head += f" · {self.t('card-province')}"
+        elif elsewhere:
+            head += f" · {self.t('card-elsewhere', province=elsewhere)}"
         else:
             head += f" · {self.t('card-neighbour')}"
         lines = [head]

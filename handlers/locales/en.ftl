@@ -142,6 +142,11 @@ privacy = Bình An is an automated assistant, not a person and not an emergency 
     If you agree to be contacted, only the staff member who takes your case sees what is needed (encrypted); cases are erased after their retention period. Your exact location is shared only if you agree, in an emergency.
     Deleting messages on your device is best-effort: some apps do not allow it all, so delete them yourself if you need to.
 lang-switched = Switched to English.
+protected-user = If you are in danger or someone is hurting you, call now (free, 24/7):
+    111: National child-protection hotline
+    113: Police
+    You can also ask an adult you trust to call for you, or go to the nearest commune or ward police.
+    We could not read your message: Zalo hid its content. It has been recorded for our staff to see. You can write again at any time.
 media-unsupported = Sorry, I can only read text and locations. Photos, voice messages and stickers are not kept. Could you type a few words?
 not-understood = I did not quite understand. Please choose one of the buttons below, or type a few words.
 not-understood-human = Sorry I did not understand. Would you like to talk to a staff member?
@@ -160,6 +165,7 @@ advice-self-harm = You are not alone. Call 115 now, or ask someone near you to s
 staff-on-duty-short = A staff member on duty has been told and will contact you.
 staff-off-duty-short = No staff member is on duty now; your message has been recorded.
 staff-off-duty-message = No staff member is on duty right now. Your request has been recorded and staff will contact you when someone is on duty. Meanwhile, call the 24/7 numbers.
+card-elsewhere = in another province: { $province }
 card-neighbour = in a neighbouring province
 card-referral = Reach it through: { $number } (this place takes people through a referral line)
 card-staff-referral = No phone yet: the Bình An staff member on duty can refer you.
@@ -173,10 +179,6 @@ open-miss = Sorry, I did not understand. You can type where you are (for example
 not-understood-off-duty = Sorry I did not understand. No staff member is on duty now. Would you like to leave a request so staff contact you when someone is on duty?
 need-refine = What kind of help do you need? I will search again to fit it better.
 thanks-reply = You are welcome. I am still here if you need me.
-protected-user = Bình An could not read your message (Zalo hides this content). If you are in danger or need help, call now:
-    111: National child-protection hotline (free, 24/7)
-    113: Police
-    You can also ask a trusted adult or a teacher, or go to the nearest commune People's Committee or police. A staff member will be told.
 alert-abroad = Abroad: { $country }
 q-who_reads = Your messages are read by an automatic program. Only if you agree to be contacted (or in an emergency) does the staff member on your case see the details needed, encrypted.
 q-stored = The conversation is deleted after { $minutes } minutes without activity, or at once when you quick-exit. We do not keep names, account phone numbers, photos or voice messages.

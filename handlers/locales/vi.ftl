@@ -143,6 +143,11 @@ privacy = Bình An là chương trình tự động, không phải con người 
     Nếu bạn đồng ý để nhân viên liên hệ, chỉ nhân viên nhận trường hợp mới thấy thông tin cần thiết (được mã hóa); hồ sơ được xóa sau thời hạn lưu trữ. Vị trí chính xác chỉ được chia sẻ khi bạn đồng ý trong trường hợp khẩn cấp.
     Xóa tin nhắn trên máy bạn là cố gắng tốt nhất: có ứng dụng không cho xóa hết, hãy tự xóa nếu cần.
 lang-switched = Đã chuyển sang tiếng Việt.
+protected-user = Nếu bạn đang gặp nguy hiểm hoặc bị ai làm hại, hãy gọi ngay (miễn phí, 24/7):
+    111: Tổng đài quốc gia bảo vệ trẻ em
+    113: Công an
+    Bạn cũng có thể nhờ một người lớn mà bạn tin tưởng gọi giúp, hoặc đến công an xã, phường gần nhất.
+    Mình không đọc được tin nhắn của bạn vì Zalo đã ẩn nội dung. Tin của bạn đã được ghi lại để nhân viên xem. Bạn có thể nhắn lại bất cứ lúc nào.
 media-unsupported = Xin lỗi, mình chỉ đọc được chữ và vị trí. Ảnh, tin thoại hay nhãn dán không được lưu lại. Bạn gõ vài chữ giúp mình nhé.
 not-understood = Mình chưa hiểu ý bạn. Bạn chọn một trong các nút bên dưới, hoặc gõ ngắn gọn nhé.
 not-understood-human = Xin lỗi vì mình chưa hiểu. Bạn có muốn nói chuyện với một nhân viên không?
@@ -161,6 +166,7 @@ advice-self-harm = Bạn không một mình. Hãy gọi 115 ngay, hoặc nhờ m
 staff-on-duty-short = Một nhân viên trực đã được báo và sẽ liên hệ với bạn.
 staff-off-duty-short = Hiện không có nhân viên trực; tin của bạn đã được ghi lại.
 staff-off-duty-message = Hiện không có nhân viên trực. Yêu cầu của bạn đã được ghi lại và nhân viên sẽ liên hệ khi có người trực. Trong lúc chờ, hãy gọi các số 24/7.
+card-elsewhere = ở tỉnh khác: { $province }
 card-neighbour = ở tỉnh lân cận
 card-referral = Liên hệ qua số: { $number } (nơi này nhận người qua số giới thiệu)
 card-staff-referral = Chưa có số điện thoại: nhân viên Bình An đang trực có thể giới thiệu bạn.
@@ -174,10 +180,6 @@ open-miss = Mình chưa hiểu. Bạn có thể gõ tên nơi bạn ở (ví d�
 not-understood-off-duty = Xin lỗi vì mình chưa hiểu. Hiện không có nhân viên trực. Bạn có muốn để lại yêu cầu để nhân viên liên hệ khi có người trực không?
 need-refine = Bạn cần hỗ trợ gì cụ thể? Mình sẽ tìm lại cho đúng hơn.
 thanks-reply = Không có gì. Mình vẫn ở đây nếu bạn cần.
-protected-user = Bình An chưa đọc được tin của bạn (Zalo ẩn nội dung này). Nếu bạn đang gặp nguy hiểm hoặc cần giúp, hãy gọi ngay:
-    111: Tổng đài bảo vệ trẻ em (miễn phí, 24/7)
-    113: Cảnh sát
-    Bạn cũng có thể nhờ người lớn tin cậy, thầy cô, hoặc đến Ủy ban nhân dân hay Công an xã/phường gần nhất. Một nhân viên sẽ được báo.
 alert-abroad = Ở nước ngoài: { $country }
 q-who_reads = Tin nhắn của bạn được một chương trình tự động đọc. Chỉ khi bạn đồng ý để nhân viên liên hệ (hoặc khi khẩn cấp), nhân viên nhận trường hợp của bạn mới thấy những thông tin cần thiết, đã được mã hóa.
 q-stored = Cuộc trò chuyện bị xóa sau { $minutes } phút không hoạt động, hoặc ngay khi bạn thoát nhanh. Chúng tôi không lưu tên, số điện thoại tài khoản, ảnh hay tin nhắn thoại.

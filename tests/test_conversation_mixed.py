@@ -1,0 +1,228 @@
+"""Mixed initiative (issue 16): what a person says is kept and used at any step; answers come as
+soon as something can be answered; the quick exit number works; nothing loops or crashes.
+
+Real engine, real SQLite store, messages typed the way people type on a phone."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.storage import Outbox
+from handlers.events import Command, DeleteHistory, Location, Media
+from tests.conversation import Chat, Clock, make_engine, open_store
+
+
+@pytest.fixture
+async def store(tmp_path: Path):
+    store = await open_store(tmp_path / "binhan.db")
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def chat(store, clock) -> Chat:
+    return Chat(make_engine(store, clock))
+
+
+async def alerts(store, clock) -> list[dict]:
+    return [payload for _, payload, _ in await Outbox(store).due(clock.now)]
+
+
+async def on_call(store, clock) -> None:
+    async with store.unit_of_work() as uow:
+        await uow.staff.add("staff:1", 7001, "staff", "Hoa", clock.now)
+        await uow.oncall.set("staff:1", True, clock.now)
+        await uow.commit()
+
+
+def cards(chat: Chat) -> list[str]:
+    return [m.text for m in chat.messages() if "Điện thoại" in m.text or "Phone" in m.text
+            or "Liên hệ qua số" in m.text]
+
+
+async def test_a_first_message_with_a_place_gets_help_there_at_once(chat) -> None:
+    await chat.send("tôi ở Cà Mau, cần chỗ ở tạm")
+    text = chat.text()
+    assert "Cà Mau" in text
+    assert "Những nơi có thể giúp bạn" in text  # results in the first reply, no greeting menu
+    assert "nguy hiểm ngay lúc này" not in text
+    assert cards(chat)
+    assert " km" not in text  # a typed province: no distance from its centre
+
+
+async def test_a_location_at_the_greeting_gives_places_with_km(chat) -> None:
+    await chat.send("alo")
+    await chat.send(Location(10.7769, 106.7009))  # shared before any place question
+    text = chat.text()
+    assert "chưa hiểu" not in text
+    assert re.search(r"cách khoảng \d+(\.\d)? km", text)
+
+
+@pytest.mark.parametrize("taps", [["support"], ["support", "adult"]])
+async def test_a_location_at_any_step_is_used(chat, taps) -> None:
+    await chat.send("hi")
+    for option in taps:
+        await chat.tap(option)
+    await chat.send(Location(21.03, 105.85))
+    assert "Ngôi nhà Bình yên" in chat.text()
+    assert "km" in chat.text()
+
+
+async def test_a_place_typed_at_the_age_question_is_not_lost(chat) -> None:
+    await chat.send("hi")
+    await chat.tap("support")
+    await chat.send("em o nghe an")
+    assert "Nghệ An" in chat.text()
+    assert "Những nơi có thể giúp bạn" in chat.text()
+    assert "ở tỉnh khác: Hà Nội" in chat.text()  # honest: where it is, not km from a centre
+    assert " km" not in chat.text()
+
+
+@pytest.mark.parametrize("taps", [[], ["support"], ["support", "adult"], ["danger"]])
+async def test_the_number_shown_next_to_quick_exit_exits_quietly(chat, store, taps) -> None:
+    await chat.send("hi")
+    for option in taps:
+        await chat.tap(option)
+    number = chat.options().index("exit") + 1
+    reply = await chat.send(str(number))
+    assert reply.outputs == [DeleteHistory()]
+    async with store.unit_of_work() as uow:
+        assert await uow.sessions.load(chat.key) is None
+
+
+async def test_a_new_place_later_updates_the_case_without_a_second_alert(chat, store,
+                                                                         clock) -> None:
+    await chat.send("hi")
+    await chat.tap("danger")
+    await chat.send("ha noi")
+    (alert,) = await alerts(store, clock)
+    code = alert["code"]
+    case = await store.unit_of_work().cases.get(code)
+    assert case["province"] == 1
+    await chat.send("à không, em đang ở Đà Nẵng")
+    assert "Đà Nẵng" in chat.text()
+    case = await store.unit_of_work().cases.get(code)
+    assert case["province"] == 48
+    assert len(await alerts(store, clock)) == 1  # updated, not doubled
+
+
+async def test_an_unknown_stored_step_restarts_politely(chat, store, clock) -> None:
+    async with store.unit_of_work() as uow:  # a session saved by an older version
+        await uow.sessions.save(chat.key, {"step": "where_city_v0", "lang": "vi"}, clock.now)
+        await uow.commit()
+    await chat.send(Media("photo"))
+    assert "bắt đầu lại" in chat.text()
+    assert chat.options()[0] == "danger"
+    async with store.unit_of_work() as uow:
+        await uow.sessions.save(chat.key, {"step": "gone", "lang": "en"}, clock.now)
+        await uow.commit()
+    await chat.send("help")
+    assert "/x" in chat.text()
+
+
+async def test_a_protected_zalo_user_gets_numbers_and_one_hidden_case(chat, store,
+                                                                      clock) -> None:
+    await chat.send(Media("protected"))
+    first = chat.messages()[0]
+    assert first.text.index("111") < first.text.index("113")
+    assert "không đọc được" in first.text
+    await chat.send(Media("protected"))
+    (alert,) = await alerts(store, clock)  # once per conversation
+    assert alert["tier"] == "routine" and alert["reasons"] == ["hidden_by_zalo"]
+
+
+async def test_a_short_first_answer_in_danger(chat, store, clock) -> None:
+    reply = await chat.send("cuu em voi ck dang danh em")
+    first = reply.messages[0].text
+    assert first.splitlines()[1].startswith("113")  # the fitting number first
+    assert len(first.splitlines()) <= 6
+    assert len(reply.messages) <= 3
+    assert reply.messages[-1].options  # then one question
+    (alert,) = await alerts(store, clock)
+    assert alert["tier"] == "urgent"
+
+
+async def test_strangulation_advice_comes_at_once(chat) -> None:
+    reply = await chat.send("no bop co em, em kho tho")
+    first = reply.messages[0].text
+    assert first.splitlines()[1].startswith("115")
+    assert "115" in first and "đi khám" in first
+
+
+async def test_a_call_back_request_typed_in_words_is_never_lost(chat, store, clock) -> None:
+    await chat.send("hi")
+    await chat.tap("support")
+    await chat.tap("adult")
+    await chat.tap("need:counselling")
+    await chat.send("hue")
+    await chat.tap("talk")
+    (alert,) = await alerts(store, clock)  # the case exists before any detail is given
+    await chat.send("goi cho em so 0912 345 678 nhe")
+    await chat.send("sau 8h toi")
+    await chat.send("hoa sen")
+    assert "Mã trường hợp" in chat.text()
+    case = await store.unit_of_work().cases.get(alert["code"])
+    assert case["details"]["contact"] == {"way": "call", "phone": "0912 345 678",
+                                          "time": "evening", "code_word": "hoa sen"}
+    assert len(await alerts(store, clock)) == 1
+
+
+async def test_contact_details_left_half_way_are_kept(chat, store, clock) -> None:
+    await chat.send("hi")
+    await chat.tap("support")
+    await chat.tap("adult")
+    await chat.tap("need:legal")
+    await chat.send("bac giang")
+    await chat.tap("talk")
+    await chat.tap("way:call")
+    await chat.send("0987654321")
+    (alert,) = await alerts(store, clock)
+    case = await store.unit_of_work().cases.get(alert["code"])
+    assert case["details"]["contact"]["phone"] == "0987654321"
+
+
+async def test_staff_referral_cards_only_while_someone_is_on_duty(store, clock) -> None:
+    off = Chat(make_engine(store, clock), key="test:off")
+    await off.send("hi")
+    await off.tap("other")
+    await off.tap("relay:no")
+    await off.tap("need:trafficking")
+    await off.tap("consent:yes")
+    await off.send("lao cai")
+    assert "Nhà Nhân ái Lào Cai" not in off.text()
+    await on_call(store, clock)
+    on = Chat(make_engine(store, clock), key="test:on")
+    await on.send("hi")
+    await on.tap("other")
+    await on.tap("relay:no")
+    await on.tap("need:trafficking")
+    await on.tap("consent:yes")
+    await on.send("lao cai")
+    assert "Nhà Nhân ái Lào Cai" in on.text()
+
+
+async def test_language_can_be_switched_both_ways(chat) -> None:
+    await chat.send("hi")
+    await chat.tap("lang")
+    assert "Switched to English" in chat.text()
+    assert "lang" in chat.options()
+    await chat.tap("lang")
+    assert "Đã chuyển sang tiếng Việt" in chat.text()
+    await chat.send(Command("lang", "en"))
+    assert "in danger" in chat.text()
+
+
+async def test_thanks_is_not_a_miss(chat) -> None:
+    await chat.send("hi")
+    await chat.tap("support")
+    await chat.send("cam on")
+    await chat.send("cảm ơn nhiều")
+    assert "nhân viên trực" not in chat.text()
