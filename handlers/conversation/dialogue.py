@@ -61,10 +61,13 @@ THANKS_WORDS = {"cam on", "cam on nhieu", "cam on ban", "cam on b", "thanks", "t
                 "thank", "tks", "thanks a lot", "cam on nhe", "camon"}
 PHONE = re.compile(r"(?<!\d)(\+?\d[\d .\-]{7,16}\d)(?!\d)")
 CODE_WORD = re.compile(r"(?:mat khau|ma|code word|password|tu khoa)\s*(?:la|:|is)?\s*(.+)$")
+TIME_CUE = re.compile(r"\d|\b(sang|chieu|trua|toi|dem|gio|luc|sau|truoc|bay gio|ngay|morning|"
+                      r"afternoon|evening|night|now|after|before|am|pm)\b")
 CONTACT_STEPS = (Step.CONTACT_WAY, Step.CONTACT_PHONE, Step.CONTACT_TIME, Step.CONTACT_CODE)
 TEXT_STEPS = (*CONTACT_STEPS, Step.SCREEN_OPEN)  # free text there is the answer, not facts
 AUDIENCE_ORDER = (Audience.CHILDREN, Audience.DISABILITIES, Audience.ELDERLY, Audience.MEN,
                   Audience.TRAFFICKING_RETURNEES, Audience.WOMEN)
+OFFER_STAFF = frozenset({Question.SOMEONE_COME, Question.CALL_FOR_ME})
 URGENT_CARDS = 2  # cards in an urgent reply, in one message (urgent replies stay ~3 messages)
 
 Out = Message | DeleteHistory | ToStaff
@@ -315,6 +318,8 @@ class Turn:
             await self.advance()
             return
         if answered:
+            if self._offers_staff(reading):
+                self.go(Step.CONTACT_CONSENT)
             await self.prompt()
             return
         if self.s.step in (Step.WHERE, Step.WHERE_PICK, Step.WHERE_PROVINCE, Step.DANGER_WHERE,
@@ -407,6 +412,11 @@ class Turn:
         for question in reading.questions:
             self.say(f"q-{question.value}", minutes=self.e.config.idle_minutes)
         return bool(reading.questions)
+
+    def _offers_staff(self, reading: Reading) -> bool:
+        """After "can someone come?" or "call 113 for me", the next question is whether staff
+        may contact the person (so a "yes" is understood, not a miss)."""
+        return bool(OFFER_STAFF.intersection(reading.questions)) and self.s.case_code is None
 
     async def _quiet_end(self) -> None:
         """Not safe to talk: a short line with the numbers, and the conversation is wiped."""
@@ -517,6 +527,14 @@ class Turn:
         need = Need(s.need) if s.need else None
         audience = Audience(s.audience) if s.audience else None
         limit = self.e.config.result_limit + 3  # some may not be reachable now
+        result = self._search_for(need, audience, limit)
+        if not result.hits and need is not None:
+            result = self._search_for(None, audience, limit)  # any help near is better than none
+        return result
+
+    def _search_for(self, need: Need | None, audience: Audience | None,
+                    limit: int) -> SearchResult:
+        s = self.s
         if s.lat is not None and s.lon is not None:
             result = self.e.search.nearest(s.lat, s.lon, need, audience, limit)
             if not result.outside_vietnam:
@@ -538,7 +556,8 @@ class Turn:
         intro = (self.t("results-intro", place=s.place_label) if s.place_label
                  else self.t("results-intro-national"))
         if compact:
-            body = "\n\n".join([intro, *(c.text for c in cards[:URGENT_CARDS])])
+            shown = [c.text for c in cards[:URGENT_CARDS]] or [self.t("results-none-near")]
+            body = "\n\n".join([intro, *shown])
             phones = tuple(p for c in cards[:URGENT_CARDS] for p in c.phones)
             self.out.append(Message(body[:MAX_TEXT], phones=phones, urgent=True))
         else:
@@ -748,8 +767,11 @@ class Turn:
             await self._finish_screen({"worries": reading.text.strip()[:MAX_INPUT]})
             return True
         took = self._take_contact_facts(reading)
-        if step is Step.CONTACT_TIME and self.s.contact.time is None:
-            self.s.contact.time = reading.text.strip()[:100]
+        if step is Step.CONTACT_TIME and self.s.contact.time is None and not took:
+            if TIME_CUE.search(fold(reading.text)) or self.s.contact.note is not None:
+                self.s.contact.time = reading.text.strip()[:100]
+            else:  # words for staff ("say you are from the insurance"): kept, time asked again
+                self.s.contact.note = reading.text.strip()[:200]
             took = True
         if step is Step.CONTACT_CODE and self.s.contact.code_word is None:
             self.s.contact.code_word = reading.text.strip()[:100]

@@ -54,6 +54,7 @@ class Contact(BaseModel):
     phone: str | None = None
     time: str | None = None
     code_word: str | None = None
+    note: str | None = None  # anything else staff should know before calling
 
 
 class State(BaseModel):
