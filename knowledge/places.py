@@ -13,6 +13,7 @@ Rules that keep it honest:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -23,6 +24,7 @@ from knowledge.gazetteer import Commune, Gazetteer, LegacyDistrict
 from knowledge.text import compact, fold, tokens
 
 MAX_NGRAM = 6
+_KEY = re.compile(r"[a-z0-9]+")  # already a compact key: no folding needed
 MAX_CANDIDATES = 8
 
 UNIT_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
@@ -212,14 +214,25 @@ class PlaceResolver:
                        d.short),
             )
 
+    def is_name(self, text: str) -> bool:
+        """Whether the text is exactly a place name or alias (any level, old or new, any spelling).
+
+        Lets a reader check that the words after "ở" / "tại" spell a place before it resolves
+        them, so an ordinary word next to a name is never stretched into one."""
+        key = text if _KEY.fullmatch(text) else compact(text)
+        return key in self._index
+
     # -- resolution --------------------------------------------------------------------------
-    def resolve(self, text: str) -> Resolution:
+    def resolve(self, text: str, *, small_typos: bool = True) -> Resolution:
+        """What the text names. ``small_typos=False`` keeps fuzzy matching to provinces and
+        cities: a reader that will not act on a commune guessed from a typo skips that search."""
         words = tokens(text)[:60]
         result = Resolution(input=text)
         matches = self._exact_matches(words)
         chosen = self._accept(matches, words)
         if not chosen:
-            chosen = self._fuzzy(words, {i for m in matches for i in range(m.start, m.end)})
+            matched = {i for m in matches for i in range(m.start, m.end)}
+            chosen = self._fuzzy(words, matched, small_typos)
             result.fuzzy = bool(chosen)
         if chosen:
             self._decide(chosen, result)
@@ -263,7 +276,7 @@ class PlaceResolver:
                     accepted.append(target)
         return accepted
 
-    def _fuzzy(self, words: list[str], matched: set[int]) -> list[Target]:
+    def _fuzzy(self, words: list[str], matched: set[int], small: bool = True) -> list[Target]:
         """Small typos. Province-level names anywhere in the text; a commune only when the text
         is little more than that name (a fuzzy commune inside a sentence is a guess)."""
         for size in (3, 2, 1, 4):
@@ -278,7 +291,7 @@ class PlaceResolver:
                 if hit is not None:
                     return [t for t in self._index[hit[0]] if t.level <= Level.CITY]
         content = [w for w in words if w not in FILLER]
-        if matched or not 2 <= len(content) <= 3:
+        if not small or matched or not 2 <= len(content) <= 3:
             return []
         spaced = " ".join(content)
         hit = process.extractOne(spaced, self._spaced_keys, scorer=fuzz.ratio, score_cutoff=90)

@@ -1,0 +1,74 @@
+"""Call-back details typed in words: a phone number, a safe time, a code word (issue 16, item 12).
+
+A person who asks for staff types these in any order and any form ("sdt e la 0912.345.678, goi
+sau 8h toi, ma la hoa hong"). Losing them loses the case, so each is read wherever it appears.
+"""
+
+from __future__ import annotations
+
+import re
+
+from handlers.understanding.lexicon import Lexicon
+from handlers.understanding.words import Words
+
+# A Vietnamese number: 0 or +84 / 84, then 9 or 10 digits, with spaces, dots or dashes anywhere.
+_PHONE = re.compile(r"(?<![\d+])(?:\+\s?84|84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
+_MOBILE = re.compile(r"^0[35789]\d{8}$")
+_LANDLINE = re.compile(r"^02\d{9}$")
+
+# Words that end a code word: what comes next is another detail or a courtesy.
+_CODE_STOP = frozenset(
+    """va goi sau truoc luc nhe nha a ah nhen and call after before please thanks so dien thoai
+    khi toi em minh cam on sdt phone time khung gio gio""".split()
+)
+# Folded "ma" is also "mà" (but) and "má" (mother): a code word follows only a typed "mã" or "ma".
+_MA_TYPED = frozenset({"mã", "ma", "Mã", "Ma", "MÃ", "MA"})
+
+
+def phone_number(text: str) -> str | None:
+    """The first Vietnamese phone number in the text, as ten or eleven digits from 0."""
+    for m in _PHONE.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if digits.startswith("84"):
+            digits = "0" + digits[2:]
+        if _MOBILE.match(digits) or _LANDLINE.match(digits):
+            return digits
+    return None
+
+
+def safe_time(words: Words, lex: Lexicon) -> tuple[str, set[int]] | None:
+    """When it is safe to call, cut from what was typed ("sau 8h tối", "after 6pm")."""
+    spans = words.spans(lex.time)
+    if not spans:
+        return None
+    i, j = spans[0]
+    for a, b in spans[1:]:
+        if a <= j + 1:  # "tầm 2h chiều, buổi tối": touching phrases read as one
+            j = max(j, b)
+    return words.original(i, j), set(range(i, j))
+
+
+def code_word(words: Words, lex: Lexicon) -> tuple[str, set[int]] | None:
+    """The word(s) after "mã là" / "code word:", up to three, kept as typed."""
+    for m in lex.code_word.finditer(words.norm):
+        i, j = words.span(m.start(), m.end())
+        if words.folded[i] == "ma" and words.tokens[i].raw not in _MA_TYPED:
+            continue
+        end = j
+        clause = words.tokens[j - 1].clause
+        while (
+            end < len(words)
+            and end - j < 3
+            and words.tokens[end].clause == clause
+            and words.folded[end] not in _CODE_STOP
+            and not words.folded[end].isdigit()
+        ):
+            end += 1
+        if end == j and j < len(words) and words.tokens[j].clause != clause:
+            # "code word: sunflower" written after a break: take the next clause's first words
+            clause = words.tokens[j].clause
+            while end < len(words) and end - j < 3 and words.tokens[end].clause == clause:
+                end += 1
+        if end > j:
+            return words.original(j, end), set(range(i, end))
+    return None
