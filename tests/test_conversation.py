@@ -67,7 +67,7 @@ async def test_support_path_to_results_and_contact_request(chat: Chat, store, cl
     assert len(alerts) == 1
     assert alerts[0]["tier"] == "routine" and alerts[0]["province"] == 1
     case = await store.unit_of_work().cases.get(alerts[0]["code"])
-    assert case["details"]["contact"] == {"way": "call", "phone": "0912 345 678",
+    assert case["details"]["contact"] == {"way": "call", "phone": "0912345678",
                                           "time": "evening", "code_word": "hoa sen"}
     assert "shelter" in case["needs"]
 

@@ -170,7 +170,7 @@ async def test_a_call_back_request_typed_in_words_is_never_lost(chat, store, clo
     await chat.send("hoa sen")
     assert "Mã trường hợp" in chat.text()
     case = await store.unit_of_work().cases.get(alert["code"])
-    assert case["details"]["contact"] == {"way": "call", "phone": "0912 345 678",
+    assert case["details"]["contact"] == {"way": "call", "phone": "0912345678",
                                           "time": "evening", "code_word": "hoa sen"}
     assert len(await alerts(store, clock)) == 1
 

@@ -308,8 +308,13 @@ class Turn:
             self.s.misses = 0
             await self.request_staff()
             return
-        option = matching.match(reading, self.s.offered, self.labels())
-        if option is not None and option.kind is not Kind.EXIT:
+        offered = self.s.offered
+        if self.s.step is Step.START and not offered and reading.option_number is None:
+            # A first message read against the greeting's options ("k an toan de nhan tin").
+            offered = [c.id.wire for c in STEPS[Step.START].options]
+        option = matching.match(reading, offered, self.labels())
+        if option is not None and option.kind is not Kind.EXIT and not (
+                changed and option.kind is Kind.SUPPORT):
             self.s.misses = 0
             await self.on_option(option, reading)
             return
@@ -358,6 +363,8 @@ class Turn:
             s.age_band = band.value
             if band is AgeBand.CHILD:
                 s.audience = Audience.CHILDREN.value
+                if not r.urgent:
+                    self.say("child-note")  # 111, free, any time: as soon as we know
             elif band is AgeBand.ELDERLY and s.audience is None:
                 s.audience = Audience.ELDERLY.value
             changed = True
