@@ -443,7 +443,10 @@ class Turn:
         self.s.misses += 1
         step = self.s.step
         if self.s.misses < 2:
-            if step in (Step.WHERE, Step.DANGER_WHERE):
+            if self.s.urgent:  # in danger, a miss brings the fitting numbers back, kindly
+                numbers = first_numbers(self.s.reasons, self.child())
+                self.say("urgent-miss", numbers=", ".join(numbers))
+            elif step in (Step.WHERE, Step.DANGER_WHERE):
                 self.say("where-retry")
             elif step is Step.CONTACT_PHONE:
                 self.say("contact-phone-retry")

@@ -175,6 +175,7 @@ abroad-111-family = 111 works only inside Vietnam: your family in Vietnam can ca
 abroad-not-vietnam = Vietnam's 113 and 115 cannot be called from abroad.
 hotlines-24-7 = Numbers you can call 24/7:
 open-prompt = You can type where you are or what you need, or type /start to begin again.
+urgent-miss = I understand, take your time. You can call { $numbers } at any time, free.
 open-miss = Sorry, I did not understand. You can type where you are (for example: Cà Mau) or what you need (for example: a place to stay), or type /start. If you are in danger, call 113.
 not-understood-off-duty = Sorry I did not understand. No staff member is on duty now. Would you like to leave a request so staff contact you when someone is on duty?
 need-refine = What kind of help do you need? I will search again to fit it better.

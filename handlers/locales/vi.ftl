@@ -176,6 +176,7 @@ abroad-111-family = 111 chỉ gọi được ở Việt Nam: người nhà bạn
 abroad-not-vietnam = Các số 113, 115 của Việt Nam không gọi được từ nước ngoài.
 hotlines-24-7 = Các số gọi được 24/7:
 open-prompt = Bạn có thể gõ nơi bạn đang ở hoặc điều bạn cần, hoặc gõ /start để bắt đầu lại.
+urgent-miss = Mình hiểu, bạn cứ từ từ. Bạn có thể gọi { $numbers } bất cứ lúc nào, miễn phí.
 open-miss = Mình chưa hiểu. Bạn có thể gõ tên nơi bạn ở (ví dụ: Cà Mau) hoặc điều bạn cần (ví dụ: chỗ ở tạm), hoặc gõ /start. Khi nguy hiểm, hãy gọi 113.
 not-understood-off-duty = Xin lỗi vì mình chưa hiểu. Hiện không có nhân viên trực. Bạn có muốn để lại yêu cầu để nhân viên liên hệ khi có người trực không?
 need-refine = Bạn cần hỗ trợ gì cụ thể? Mình sẽ tìm lại cho đúng hơn.
