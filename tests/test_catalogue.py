@@ -16,7 +16,8 @@ SAMPLE_ARGS = {"number": "1900 969 680", "name": "X" * 80, "extra": " (24/7)", "
                "usage": "/close CODE OUTCOME", "outcome": "referred", "relayed": "",
                "contact": "chat, evening", "code_word": "hoa sen", "location": "21.0, 105.8",
                "worries": "W" * 500, "needs": "shelter", "claimer": "Hoa", "hours": 72,
-               "country": "Hàn Quốc", "numbers": "111, 113", "others": "1900 969 680 Ngôi nhà Bình yên · 111 · 115"}
+               "country": "Hàn Quốc", "numbers": "111, 113",
+               "others": "1900 969 680 Ngôi nhà Bình yên · 111 · 115"}
 
 
 def test_every_key_in_both_languages() -> None:

@@ -226,3 +226,60 @@ async def test_thanks_is_not_a_miss(chat) -> None:
     await chat.send("cam on")
     await chat.send("cảm ơn nhiều")
     assert "nhân viên trực" not in chat.text()
+
+
+async def test_english_first_message_is_answered_in_english(chat) -> None:
+    await chat.send("hello")
+    assert "in danger" in chat.text()
+    assert "Tiếng Việt" in [m.label for m in chat.messages()[-1].options]
+    await chat.send("my husband is beating me")
+    first = chat.messages()[0].text
+    assert first.startswith("If you are in danger") and "113" in first
+
+
+async def test_an_opening_story_about_someone_else_takes_the_relay_path(chat, store,
+                                                                         clock) -> None:
+    await chat.send("bạn em bị nhà chồng chửi bới suốt, em muốn tìm chỗ tư vấn cho bạn ấy")
+    assert chat.options()[:3] == ["relay:yes", "relay:no", "relay:unsure"]
+    await chat.send("ko, bây giờ thì ko")  # not in danger now
+    assert chat.options()[:3] == ["consent:yes", "consent:no", "consent:unsafe"]
+    await chat.send("chưa hỏi")
+    assert "không mở hồ sơ" in chat.text()
+    await chat.send("nó ở hải phòng")
+    assert "Hải Phòng" in chat.text()
+    assert await alerts(store, clock) == []  # no case without her consent
+
+
+async def test_a_bystander_seeing_violence_now_gets_113_and_no_heroics(chat, store,
+                                                                        clock) -> None:
+    reply = await chat.send("nhà bên cạnh đang đánh nhau, chị vợ kêu cứu, tôi phải làm sao")
+    first = reply.messages[0].text
+    assert first.splitlines()[1].startswith("113")
+    assert "Đừng tự can thiệp" in first
+    (alert,) = await alerts(store, clock)
+    assert alert["tier"] == "urgent" and alert["relayed"] is True
+
+
+async def test_a_question_is_answered_and_the_conversation_goes_on(chat) -> None:
+    await chat.send("hi")
+    await chat.tap("support")
+    await chat.tap("adult")
+    await chat.send("ai đọc tin nhắn của tôi")
+    assert "nhân viên" in chat.text()
+    assert "need:shelter" in chat.options()  # still at the need question
+    await chat.send("bạn gọi 113 giúp tôi được không")
+    assert "không gọi được 113 thay bạn" in chat.text()
+
+
+async def test_where_to_report_cites_the_law(chat) -> None:
+    await chat.send("bị bạo lực gia đình thì báo ở đâu")
+    assert "Điều 19" in chat.text() and "Ủy ban nhân dân" in chat.text()
+
+
+async def test_the_same_question_is_never_put_a_third_time(chat) -> None:
+    await chat.send("tôi an toàn, cần chỗ ở")  # a need: the place question follows
+    assert any(m.ask_location for m in chat.messages())
+    await chat.send("trên 18")  # an answer to another question: kept, place asked again
+    await chat.send("em 30 tuổi")
+    assert "Bạn đang ở đâu?" not in chat.text()
+    assert "113" in chat.text()

@@ -142,6 +142,18 @@ class Turn:
     async def prompt(self, key: str | None = None) -> None:
         """Ask the current step's question, with its options and the quick exit last."""
         step = self.s.step
+        if step is self.s.last_asked and step not in (Step.START, Step.SCREEN, Step.OPEN):
+            self.s.repeats += 1
+        else:
+            self.s.last_asked, self.s.repeats = step, 1
+        if self.s.repeats >= 3:  # never the same question a third time in a row
+            self.s.repeats = 0
+            self.say("open-miss")
+            self.emergency_list("hotlines-24-7")
+            self.go(Step.OPEN)
+            self.s.last_asked = Step.OPEN
+            self.s.offered = [Kind.EXIT.value]
+            return
         spec = STEPS[step]
         choices: list[tuple[OptionId, str]] = []
         text_key = key or spec.prompt

@@ -74,6 +74,10 @@ KEY_WORDS: dict[str, tuple[str, ...]] = {
                        "can't ask"),
 }
 
+LEAD_NO = frozenset({"khong", "ko", "k", "kh", "hok", "khum", "hong", "kg", "no", "nope", "chua"})
+LEAD_YES = frozenset({"co", "u", "uk", "um", "uh", "vang", "da", "yes", "yeah", "yep", "ok",
+                      "oke", "okay", "dung", "roi", "duoc", "dc", "sure"})
+
 _WORD_CACHE: dict[str, re.Pattern[str]] = {}
 
 
@@ -101,7 +105,13 @@ def match(reading: Reading, offered: Sequence[str], labels: dict[str, str]) -> O
     found = _by_facts(reading, offered)
     if found is not None:
         return found
-    for intent in sorted(reading.intents):
+    intents = set(reading.intents)
+    lead = folded.replace(",", " ").split()[0] if folded.split() else ""
+    if lead in LEAD_NO and Intent.YES not in intents:
+        intents.add(Intent.NO)  # "ko, bay gio thi ko", "chua hoi"
+    elif lead in LEAD_YES and Intent.NO not in intents:
+        intents.add(Intent.YES)  # "uk, ...", "vang a", "co chu"
+    for intent in sorted(intents):
         for wire in BY_INTENT.get(intent, ()):
             if wire in offered:
                 return OptionId.parse(wire)

@@ -108,7 +108,7 @@ class Renderer:
         if s.offers:
             lines.append(self.t("card-offers", offers=", ".join(
                 self.t(f"offer-{o.value}") for o in s.offers)))
-        if s.phones:
+        if s.phones and not s.staff_referral:
             lines.append(self.t("card-phone", phones=", ".join(s.phones)))
         elif s.referral:
             lines.append(self.t("card-referral", number=s.referral))
@@ -160,9 +160,9 @@ def reachable(hit: Hit, on_duty: bool) -> bool:
     """A card is shown only if the person can reach the place now: a phone, a referral line,
     or (only while someone is on duty) Bình An's staff."""
     s = hit.service
-    if s.phones or s.referral:
-        return True
-    return on_duty
+    if s.staff_referral:
+        return on_duty
+    return bool(s.phones or s.referral) or on_duty
 
 
 def _km(distance: float) -> str:

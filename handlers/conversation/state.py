@@ -64,6 +64,8 @@ class State(BaseModel):
     offered: list[str] = Field(default_factory=list)
     misses: int = 0  # messages not understood in a row, anywhere
     asked: dict[str, int] = Field(default_factory=dict)  # times each step's question was put
+    last_asked: Step | None = None
+    repeats: int = 0  # the same question put this many times in a row
     # what is known
     urgent: bool = False
     reasons: list[str] = Field(default_factory=list)
