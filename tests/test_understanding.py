@@ -47,6 +47,12 @@ PLACES = [
     ("tp hcm", HCM, None),
     ("minh o hn", HN, None),
     ("Quảng Nam", DA_NANG, None),
+    ("toi tu Nghe An vao Sai Gon lam", HCM, None),
+    ("minh o Go Vap", HCM, "Quận Gò Vấp"),
+    ("em o cau giay ha noi", HN, "Quận Cầu Giấy"),
+    ("I'm in Ho Chi Minh City", HCM, None),
+    ("vợ chồng em sống ở Thái Bình", 33, None),
+    ("em o da nag", DA_NANG, None),
 ]
 
 
@@ -67,7 +73,10 @@ NOT_PLACES = [
     "ok", "2", "số 2", "uk", "ko", "x", "hello", "my husband is beating me", "em ở nhà",
     "em o voi chong", "toi o tam nha ban", "chỗ ở tạm", "em ở đây", "in danger", "at home",
     "mã là hoa hồng", "0912345678", "tư vấn", "bình an", "cứu", "help me", "em 14 tuoi",
-    "sau 8h toi", "can nguoi that", "con em bị ốm",
+    "sau 8h toi", "can nguoi that", "con em bị ốm", "ở nhà bà ngoại", "toi dang o voi me",
+    "e o tro", "tôi sống hòa bình", "em bi ck danh, dang o nha me de", "alo", "Xin chào",
+    "can cho o cho 2 me con",
+    "em mới trốn về từ bên Campuchia tháng trước, giờ bọn nó nhắn dọa sẽ đến nhà giết cả nhà em",
 ]
 
 
@@ -178,6 +187,9 @@ NEEDS = [
     ("muon vay von buon ban", Need.LIVELIHOOD),
     ("e het tien roi", Need.LIVELIHOOD),
     ("I need a job", Need.LIVELIHOOD),
+    ("em đang ở Kuala Lumpur, chủ giữ passport không trả lương", Need.TRAFFICKING),
+    ("e bi giu o cty lua dao, ho lay ho chieu, ko cho ve", Need.TRAFFICKING),
+    ("em là thực tập sinh ở Osaka, công ty giữ hộ chiếu", Need.TRAFFICKING),
     ("cho em hoi thong tin", Need.INFO),
 ]
 
@@ -195,6 +207,8 @@ def test_needs(resolver: PlaceResolver, text: str, need: Need) -> None:
         ("em o Tam Ky", Need.SHELTER),  # "ở Tam" is not "ở tạm"
         ("dai loan", Need.LIVELIHOOD),  # "loan" is Đài Loan here, not a bank loan
         ("ba cu 70 tuoi hang xom bi con trai danh", Need.CHILD),  # an adult son is no child
+        ("chủ giữ passport không trả lương", Need.FOREIGN_MARRIAGE),  # held papers: trafficking
+        ("is there a shelter for women in HCMC? i'm safe right now", Need.LEGAL),  # "right now"
     ],
 )
 def test_needs_not_read_into(resolver: PlaceResolver, text: str, absent: Need) -> None:
@@ -261,6 +275,12 @@ def test_audiences(resolver: PlaceResolver, text: str, audience: Audience) -> No
     assert audience in r(text, resolver).audiences, text
 
 
+def test_the_year_is_not_a_man(resolver: PlaceResolver) -> None:
+    reading = r("tôi năm nay 78 tuổi, các con không ai phụng dưỡng", resolver)
+    assert Audience.MEN not in reading.audiences  # "tôi năm nay": "năm" is the year here
+    assert reading.age == 78 and reading.age_band is AgeBand.ELDERLY
+
+
 @pytest.mark.parametrize(
     "text",
     ["con trai toi 25 tuoi hay danh toi", "toi 40t, con trai toi di lam xa", "tôi có con trai"],
@@ -288,6 +308,14 @@ WHO = [
     ("hoc sinh cua toi co vet bam", Who.PROFESSIONAL),
     ("tôi là nhân viên y tế", Who.PROFESSIONAL),
     ("I'm a school counsellor", Who.PROFESSIONAL),
+    ("Chào bạn, mình cần tư vấn", Who.SELF),
+    ("chao ban minh can tu van", Who.SELF),
+    ("ban em can cho o gap", Who.RELAY),
+    ("chú em hay đánh thím, tuần trước thím bị bầm mặt, em muốn giúp thím", Who.RELAY),
+    ("bà nội em đang bị chú út đánh ở nhà, nhà bà ở Hải Phòng", Who.RELAY),
+    ("chị gái em lấy chồng bên Tàu, vừa gọi về khóc bảo bị đánh", Who.RELAY),
+    ("em là tình nguyện viên hội phụ nữ, có chị trong xóm bị chồng đuổi ra khỏi nhà", Who.RELAY),
+    ("hs lop 3. bo con dang danh me con", Who.SELF),
 ]
 
 
@@ -326,9 +354,9 @@ INTENTS = [
     *[(t, Intent.YES) for t in ["có", "co", "uk", "ừ", "u", "vâng", "dạ", "ok", "oke", "yes",
                                 "yep", "đúng", "dung roi", "co a", "da vang a"]],
     *[(t, Intent.NO) for t in ["không", "ko", "k", "hok", "hong", "khum", "no", "nope",
-                               "dạ không ạ", "ko nha", "khong can"]],
+                               "dạ không ạ", "ko nha", "khong can", "em không", "dạ em không ạ"]],
     *[(t, Intent.SKIP) for t in ["bỏ qua", "skip", "thôi", "không muốn trả lời",
-                                 "e ko muon noi"]],
+                                 "e ko muon noi", "e ko bit"]],
     *[(t, Intent.EXIT) for t in ["thoát", "thoat", "x", "X", "exit", "/x", "thoat nhanh"]],
     *[(t, Intent.HELP) for t in ["help", "/help", "giúp", "em cần giúp", "huong dan"]],
     *[(t, Intent.PRIVACY) for t in ["/privacy", "bảo mật", "rieng tu"]],
@@ -339,7 +367,8 @@ INTENTS = [
                                  "I'm safe", "im safe now", "em an toan roi"]],
     *[(t, Intent.NOT_SAFE_TO_TALK) for t in [
         "chồng đang ở cạnh", "ck dang o canh", "ko nhắn được", "he is next to me",
-        "can't text", "ck về r", "ck e hay doc tin nhan", "khong tien noi"]],
+        "can't text", "ck về r", "ck e hay doc tin nhan", "khong tien noi",
+        "k an toan de nhan tin"]],
     *[(t, Intent.WANTS_HUMAN) for t in [
         "cho em nói chuyện với người thật", "gặp nhân viên", "talk to someone",
         "cho e gap tu van vien", "can I talk to a real person"]],
@@ -364,6 +393,7 @@ def test_intents(resolver: PlaceResolver, text: str, intent: Intent) -> None:
         ("bạn là người thật à?", Intent.WANTS_HUMAN),
         ("ai đọc tin nhắn của em?", Intent.NOT_SAFE_TO_TALK),
         ("chồng đánh em, em muốn thoát khỏi cảnh này", Intent.EXIT),
+        ("em là thực tập sinh ở Osaka, công ty giữ hộ chiếu", Intent.THANKS),  # "ty" of công ty
     ],
 )
 def test_intents_not_read_into(resolver: PlaceResolver, text: str, absent: Intent) -> None:

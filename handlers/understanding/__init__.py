@@ -148,8 +148,8 @@ def _places(resolver: PlaceResolver) -> PlaceReader:
 
 def _core(words: Words, lex: Lexicon) -> str:
     """The message without polite particles at either end ("dạ không ạ" -> "khong")."""
-    parts = words.norm.split()
-    while len(parts) > 1 and parts[0] in lex.particles:
+    parts = " ".join(t.norm for t in words.tokens).split()
+    while len(parts) > 1 and (parts[0] in lex.particles or parts[0] in lex.pronouns):
         parts.pop(0)
     while len(parts) > 1 and parts[-1] in lex.particles:
         parts.pop()

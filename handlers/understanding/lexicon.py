@@ -34,6 +34,7 @@ class IntentWords:
 class Lexicon:
     teencode: dict[str, str]
     particles: frozenset[str]
+    pronouns: frozenset[str]
     intents: dict[str, IntentWords]
     questions: dict[str, re.Pattern[str]]
     needs: dict[str, re.Pattern[str]]
@@ -68,6 +69,7 @@ def lexicon() -> Lexicon:
     return Lexicon(
         teencode={str(k): str(v) for k, v in raw["teencode"].items()},
         particles=_words(raw["particles"]),
+        pronouns=_words(raw["pronouns"]),
         intents=intents,
         questions={k: phrase_regex(v) for k, v in raw["questions"].items()},
         needs={k: phrase_regex(v) for k, v in raw["needs"].items()},

@@ -25,7 +25,7 @@ MAX_NAME = 6
 _UNIT_WORDS = frozenset(
     w for forms in UNIT_ABBREVIATIONS.values() for form in forms for w in form.split()
 )
-_HOMETOWN = frozenset({"que", "from"})  # where the person comes from, not where they are
+_HOMETOWN = frozenset({"que", "from", "tu"})  # where the person comes from, not where they are
 _LINKS = frozenset({"thuoc", "o", "tai", "cua", "va"})  # between two names of one place
 
 
@@ -161,6 +161,8 @@ class PlaceReader:
         for span in reversed(spans):
             text = " ".join(words.folded[k] for k in span.tokens)
             result = self.resolver.resolve(text)
+            if len(span.tokens) == 1 and _commune_only(result):
+                continue  # one bare syllable naming a commune ("Tư", "Chờ") is an ordinary word
             if result.found or result.ambiguous:
                 return _found(result, span.tokens)
         if foreign:
@@ -196,6 +198,12 @@ def _merged(spans: list[_Span], words: Words) -> list[_Span]:
                 continue
         merged.append(span)
     return merged
+
+
+def _commune_only(result: Resolution) -> bool:
+    if result.found:
+        return result.commune is not None
+    return bool(result.ambiguous) and all(c.commune is not None for c in result.ambiguous)
 
 
 def _found(result: Resolution, tokens: tuple[int, ...]) -> PlaceFind:

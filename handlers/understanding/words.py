@@ -53,13 +53,20 @@ class Words:
             tokens.append(Token(m.group(), m.start(), m.end(), folded, norm, clause))
         self.tokens = tokens
         self.folded = [t.folded for t in tokens]
+        # Clauses are kept apart by "|" in the joined string, so no phrase reaches across a
+        # comma: "chào bạn, mình cần tư vấn" holds no "bạn mình cần" (someone else's need).
         starts: list[int] = []
+        parts: list[str] = []
         pos = 0
-        for t in tokens:
+        for k, t in enumerate(tokens):
+            if k and t.clause != tokens[k - 1].clause:
+                parts.append("|")
+                pos += 2
             starts.append(pos)
+            parts.append(t.norm)
             pos += len(t.norm) + 1
         self._starts = starts
-        self.norm = " ".join(t.norm for t in tokens)
+        self.norm = " ".join(parts)
 
     def __len__(self) -> int:
         return len(self.tokens)
