@@ -214,12 +214,20 @@ async def test_place_retry_then_province_choices_never_loop(chat) -> None:
     await chat.tap("need:counselling")
     await chat.send("ở chỗ kia kìa")
     assert "chưa tìm được" in chat.text()
-    await chat.send("không biết nữa")
+    await chat.send("😭")  # a second miss: the provinces to choose from, not a third ask
     options = chat.options()
     assert "prov:1" in options and "prov:79" in options and len(options) == 34 + 2
     await chat.tap("prov:38")
     assert "Thanh Hóa" in chat.text()
     assert "1800 1744" in chat.text()  # the provincial line shows for Thanh Hóa
+
+
+async def test_not_knowing_where_gives_national_help_not_a_loop(chat) -> None:
+    await to_needs(chat)
+    await chat.tap("need:counselling")
+    await chat.send("không biết nữa")  # "I don't know": national help and the next step
+    assert "1900 969 680" in chat.text()
+    assert chat.options()[:4] == ["talk", "screen", "another", "done"]
 
 
 async def test_ambiguous_place_gets_a_clarifying_choice(chat) -> None:

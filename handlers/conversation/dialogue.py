@@ -497,6 +497,10 @@ class Turn:
         """Show what can be shown now, then ask the one thing still missing."""
         s = self.s
         if s.relay and s.relay_danger is None and not s.urgent:
+            if s.abroad is not None and s.shown != self._shown_key():
+                self.show_abroad()  # what can be answered now, before asking
+            elif (s.province is not None or s.lat is not None) and s.shown != self._shown_key():
+                await self.show_results()
             self.go(Step.RELAY_DANGER)
             await self.prompt()
             return

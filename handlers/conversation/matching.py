@@ -22,8 +22,7 @@ NO = Intent.NO
 BY_INTENT: dict[Intent, tuple[str, ...]] = {
     Intent.YES: ("yes", "consent:yes", "relay:yes", "ans:yes"),
     # At the greeting ("are you in danger now?") a plain "no" means safe, needing support.
-    Intent.NO: ("no", "consent:no", "relay:no", "ans:no", "age-skip", "skip", "no-place",
-                "support"),
+    Intent.NO: ("no", "consent:no", "relay:no", "ans:no", "age-skip", "skip", "support"),
     Intent.SKIP: ("skip", "skip-screen", "age-skip", "no-place", "ans:unsure", "none"),
     Intent.SAFE: ("support", "relay:no"),
     Intent.NOT_SAFE_TO_TALK: ("unsafe", "consent:unsafe"),
