@@ -16,9 +16,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from knowledge.models import Hotline, Service
+from knowledge.models import CommuneBody, Hotline, Service, UnitWords
 
-SECTIONS = {"services": Service, "hotlines": Hotline}
+SECTIONS = {"services": Service, "hotlines": Hotline, "commune_bodies": CommuneBody}
+SINGLE = {"unit_words": UnitWords}
 
 
 class DirectoryError(Exception):
@@ -33,6 +34,9 @@ class DirectoryError(Exception):
 class Directory:
     services: list[Service] = field(default_factory=list)
     hotlines: list[Hotline] = field(default_factory=list)
+    # Bodies every commune has by law, generated per commune by knowledge.fallback.
+    commune_bodies: list[CommuneBody] = field(default_factory=list)
+    unit_words: UnitWords | None = None
 
     def service(self, service_id: str) -> Service | None:
         return next((s for s in self.services if s.id == service_id), None)
@@ -64,7 +68,7 @@ def _parse(path: Path, problems: list[str]) -> dict[str, Any]:
         return {}
     if data is None:
         return {}
-    if not isinstance(data, dict) or not set(data) <= set(SECTIONS):
+    if not isinstance(data, dict) or not set(data) <= set(SECTIONS) | set(SINGLE):
         problems.append(f"{path}: expected a mapping with 'services' and/or 'hotlines' lists")
         return {}
     return data
@@ -106,17 +110,38 @@ def load_directory(
                     problems.append(f"{label}: id already used in {seen[entry.id]}")
                     continue
                 seen[entry.id] = str(file)
+                province = getattr(entry, "province", None)
                 if (
                     valid_provinces is not None
-                    and entry.province is not None
-                    and entry.province not in valid_provinces
+                    and province is not None
+                    and province not in valid_provinces
                 ):
-                    problems.append(f"{label}: province {entry.province} is not a 2025 code")
+                    problems.append(f"{label}: province {province} is not a 2025 code")
                     continue
+                if isinstance(entry, Service):
+                    problems.extend(f"{label}: {msg}" for msg in reachability_problems(entry))
                 getattr(directory, section).append(entry)
+        for section, single in SINGLE.items():
+            if data.get(section) is None:
+                continue
+            try:
+                setattr(directory, section, single.model_validate(data[section]))
+            except ValidationError as exc:
+                problems.extend(f"{file}: {section}: {msg}" for msg in describe_errors(exc))
     if problems:
         raise DirectoryError(problems)
     return directory
+
+
+def reachability_problems(service: Service) -> list[str]:
+    """Issue 12, "every card reachable": a place with no phone of its own must name the line
+    that refers people to it, or be marked as reached only through staff."""
+    if service.in_person and not service.reachable:
+        return [
+            "an in-person service with no phone needs a 'referral' line or "
+            "'staff_referral: true'"
+        ]
+    return []
 
 
 def dump_services(services: list[Service], path: Path) -> None:

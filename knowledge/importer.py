@@ -1,9 +1,11 @@
 """Import services from a spreadsheet (CSV) so staff can keep the directory where they work.
 
-One row per service. List columns (``audiences``, ``offers``, ``phones``, ``languages``) take
-values separated by ``;``. ``province`` takes a 2025 code or any name the place resolver knows
-(old or new, with or without diacritics). Rows that fail are reported with their line number and
-every reason; the rows that pass are written as a directory file.
+One row per service, checked by the same rules as the directory files (an in-person place with
+no phone names a ``referral`` line or is ``staff_referral``). List columns (``audiences``,
+``offers``, ``phones``, ``languages``) take values separated by ``;``. ``province`` takes a 2025
+code or any name the place resolver knows (old or new, with or without diacritics). Rows that
+fail are reported with their line number and every reason; the rows that pass are written as a
+directory file.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from knowledge.directory import describe_errors
+from knowledge.directory import describe_errors, reachability_problems
 from knowledge.models import Service
 from knowledge.places import PlaceResolver
 
@@ -39,7 +41,13 @@ COLUMNS = (
     "languages",
     "note_vi",
     "note_en",
+    "referral",
+    "staff_referral",
+    "referral_point",
     "source",
+    "source_url",
+    "source_date",
+    "confidence",
     "verified_on",
     "verified",
 )
@@ -105,7 +113,13 @@ def row_to_raw(row: dict[str, str], resolver: PlaceResolver, problems: list[str]
         "phones": _split(get["phones"]),
         "hours": get["hours"] or None,
         "open_24_7": _flag(get["open_24_7"], "open_24_7", problems, False),
+        "referral": get["referral"] or None,
+        "staff_referral": _flag(get["staff_referral"], "staff_referral", problems, False),
+        "referral_point": _flag(get["referral_point"], "referral_point", problems, False),
         "source": get["source"],
+        "source_url": get["source_url"] or None,
+        "source_date": get["source_date"] or None,
+        "confidence": get["confidence"].lower() or None,
         "verified_on": get["verified_on"] or None,
         "verified": _flag(get["verified"], "verified", problems, False),
     }
@@ -151,6 +165,8 @@ def _read_rows(path: Path, resolver: PlaceResolver, known_ids: set[str],
                 service = Service.model_validate(raw)
             except ValidationError as exc:
                 problems.extend(describe_errors(exc))
+            if service is not None:
+                problems.extend(reachability_problems(service))
             if service is not None and service.id in seen:
                 problems.append(f"id: '{service.id}' is already used")
             if problems or service is None:

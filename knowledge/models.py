@@ -27,6 +27,12 @@ class ServiceKind(StrEnum):
     LEGAL_AID = "legal_aid"
     CLUB = "club"
     SELF_HELP_GROUP = "self_help_group"
+    TRAFFICKING_SHELTER = "trafficking_shelter"
+    HOSPITAL_ONE_STOP = "hospital_one_stop"
+    NGO = "ngo"
+    WOMENS_UNION_CENTRE = "womens_union_centre"
+    # The commune People's Committee (generated for every commune: knowledge.fallback).
+    COMMUNE_COMMITTEE = "commune_committee"
 
 
 class Audience(StrEnum):
@@ -36,6 +42,8 @@ class Audience(StrEnum):
     TRAFFICKING_RETURNEES = "trafficking_returnees"
     ELDERLY = "elderly"
     DISABILITIES = "people_with_disabilities"
+    # Children without parental care (residential care): not every child who asks for help.
+    ORPHANS = "orphans"
 
 
 class Offer(StrEnum):
@@ -49,6 +57,8 @@ class Offer(StrEnum):
     CIVIL_REGISTRATION = "civil_registration"
     TRAVEL_ALLOWANCE = "travel_allowance"
     CHILD_PROTECTION = "child_protection"
+    # Receives reports of violence (Law 13/2022/QH15, Art. 19): police, commune People's Committee.
+    REPORT_INTAKE = "report_intake"
 
 
 class Need(StrEnum):
@@ -65,6 +75,21 @@ class Need(StrEnum):
     INFO = "info"
 
 
+class Confidence(StrEnum):
+    """How far a source can be trusted (research README): high = official page dated 2023 or
+    later; medium = news from 2023 or later, or an older or undated official page; low = older
+    news, an undated third-party page, or indirect."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+# The 2025 reorganisation (Resolution 202/2025/QH15): a source older than this may name a
+# province, a unit or a number that has since changed.
+REORGANISED = dt.date(2025, 7, 1)
+
+
 class Precision(StrEnum):
     EXACT = "exact"
     COMMUNE = "commune"
@@ -76,7 +101,12 @@ NEED_RULES: dict[Need, tuple[frozenset[Offer], frozenset[ServiceKind], Audience 
     Need.SHELTER: (
         frozenset({Offer.EMERGENCY_SHELTER}),
         frozenset(
-            {ServiceKind.SHELTER, ServiceKind.PEACE_HOUSE, ServiceKind.TRUSTED_ADDRESS}
+            {
+                ServiceKind.SHELTER,
+                ServiceKind.PEACE_HOUSE,
+                ServiceKind.TRUSTED_ADDRESS,
+                ServiceKind.TRAFFICKING_SHELTER,
+            }
         ),
         None,
     ),
@@ -91,7 +121,7 @@ NEED_RULES: dict[Need, tuple[frozenset[Offer], frozenset[ServiceKind], Audience 
     Need.TRAFFICKING: (frozenset(), frozenset(), Audience.TRAFFICKING_RETURNEES),
     Need.FOREIGN_MARRIAGE: (
         frozenset({Offer.CIVIL_REGISTRATION, Offer.LEGAL_AID}),
-        frozenset({ServiceKind.CLUB}),
+        frozenset({ServiceKind.CLUB, ServiceKind.WOMENS_UNION_CENTRE}),
         None,
     ),
     Need.LIVELIHOOD: (
@@ -103,6 +133,8 @@ NEED_RULES: dict[Need, tuple[frozenset[Offer], frozenset[ServiceKind], Audience 
 }
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 .]{1,18}[0-9]$")
+# A source's date as precise as the source gives it: 2020, 2023-11 or 2025-08-27.
+_PARTIAL_DATE = r"^[12][0-9]{3}(-[01][0-9](-[0-3][0-9])?)?$"
 
 
 class Coordinates(BaseModel):
@@ -123,6 +155,13 @@ class Localized(BaseModel):
 
     def get(self, lang: str) -> str:
         return self.en if lang == "en" and self.en else self.vi
+
+
+def _date_text(value: object) -> object:
+    """YAML reads 2025-08-27 as a date and 2020 as a number: keep the source's own precision."""
+    if isinstance(value, dt.date | int):
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    return value
 
 
 def _check_phones(phones: list[str]) -> list[str]:
@@ -157,11 +196,25 @@ class Service(BaseModel):
     referral: str | None = None
     # Reachable only through Bình An's staff: offered only while someone is on duty.
     staff_referral: bool = False
+    # Not aimed at people facing violence (e.g. residential care for elderly people and orphans):
+    # still a place that can refer, so it is offered, but never before a place that is.
+    referral_point: bool = False
     source: str = Field(min_length=3)
+    source_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    source_date: str | None = Field(default=None, pattern=_PARTIAL_DATE)
+    confidence: Confidence | None = None
     verified_on: dt.date | None = None
     verified: bool = False
 
     _phones = field_validator("phones")(_check_phones)
+    _source_date = field_validator("source_date", mode="before")(_date_text)
+
+    @field_validator("referral")
+    @classmethod
+    def _referral(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_phones([value])
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Service:
@@ -177,6 +230,34 @@ class Service(BaseModel):
     @property
     def national(self) -> bool:
         return self.province is None
+
+    @property
+    def in_person(self) -> bool:
+        """A place a person can go to (everything but a phone line)."""
+        return self.kind is not ServiceKind.HOTLINE
+
+    @property
+    def reachable(self) -> bool:
+        """Whether a card can tell the person how to get there (issue 12: every card reachable)."""
+        return bool(self.phones) or self.referral is not None or self.staff_referral
+
+    @property
+    def source_day(self) -> dt.date | None:
+        """The source's date, read as its first day when only a year or a month is given."""
+        if self.source_date is None:
+            return None
+        parts = [int(p) for p in self.source_date.split("-")] + [1, 1]
+        return dt.date(parts[0], parts[1], parts[2])
+
+    @property
+    def may_have_changed(self) -> bool:
+        """Say "may have changed": the source is weak, undated, or older than the 2025
+        reorganisation. Entries checked by the project (no research confidence) are judged by
+        ``verified`` alone."""
+        if self.confidence is None:
+            return False
+        day = self.source_day
+        return self.confidence is Confidence.LOW or day is None or day < REORGANISED
 
     def serves(self, need: Need | None, audience: Audience | None) -> bool:
         """Whether this service fits a need and audience (an empty audience list serves all)."""
@@ -211,6 +292,8 @@ class Hotline(BaseModel):
     show: bool = True
     confidence: str = Field(pattern=r"^(high|medium|medium-low|low)$")
     source: str = Field(min_length=3)
+    source_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    source_date: str | None = Field(default=None, pattern=_PARTIAL_DATE)
     verified_on: dt.date | None = None
     verified: bool = False
 
@@ -225,3 +308,42 @@ class Hotline(BaseModel):
         if self.verified and self.verified_on is None:
             raise ValueError("a verified entry needs verified_on (the date it was checked)")
         return self
+
+
+class CommuneBody(BaseModel):
+    """A body every 2025 commune has by law, written once and generated for all 3,321 communes
+    (``knowledge.fallback``). ``{unit}`` in a text becomes the commune's name ("phường Tân An";
+    in English "Tân An ward"). No street address and no phone: none is sourced per commune."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_]{1,30}$")  # no hyphen: ids are built with one
+    name: Localized
+    kind: ServiceKind
+    offers: list[Offer] = Field(default_factory=list)
+    note: Localized
+    referral: str | None = None
+    # Needs for which this body is offered first among the commune's bodies.
+    first_for: list[Need] = Field(default_factory=list)
+    source: str = Field(min_length=3)
+    source_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    source_date: str | None = Field(default=None, pattern=_PARTIAL_DATE)
+    verified_on: dt.date
+
+    _source_date = field_validator("source_date", mode="before")(_date_text)
+
+    @field_validator("referral")
+    @classmethod
+    def _referral(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_phones([value])
+        return value
+
+
+class UnitWords(BaseModel):
+    """How a commune is named inside a sentence when its name is known, and when it is not."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    types: dict[str, Localized]
+    unknown: Localized

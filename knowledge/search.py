@@ -1,10 +1,18 @@
 """Nearest-service search: from coordinates or a resolved place to a short, honest list.
 
 Order of what is offered, so the list is never empty and never pretends:
-1. services with a real position (exact or commune precision) within ``NEAR_KM``, nearest first;
-2. services of the person's own province whose position is known only to the province;
-3. farther positioned services (up to ``WIDE_KM``);
-4. national services.
+1. places aimed at the person's need and audience, in three bands: within ``NEAR_KM`` nearest
+   first; then the rest of the person's own province (places known only to their province, which
+   have no distance worth showing); then farther places, up to ``WIDE_KM``, with km (approximate
+   when the place is known only to its province: its distance is to that province's centre);
+2. "referral points" (places not aimed at people facing violence, e.g. a centre mainly for elderly
+   people and orphans), in the same bands, so they are never first while a fitting place is near;
+3. national services;
+4. after the ``limit`` sourced places, always: the bodies of the person's own commune that must
+   receive a report of domestic violence (``knowledge.fallback``), or the generic wording when the
+   commune is not known.
+Places reached only through staff are left out when no one is on duty. Where no sourced place
+answers a need, ``SearchResult.info`` names the catalogue's information cards to show instead.
 National hotlines always close the list (the conversation adds them). Coordinates outside Vietnam
 give no services and a clear ``outside_vietnam`` flag.
 """
@@ -12,14 +20,16 @@ give no services and a clear ``outside_vietnam`` flag.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 
 from knowledge.directory import Directory, load_directory
+from knowledge.fallback import CommuneBodies, commune_bodies
 from knowledge.gazetteer import Gazetteer, default_gazetteer
 from knowledge.geo import GridIndex
-from knowledge.models import Audience, Hotline, Need, Precision, Service
+from knowledge.models import NEED_RULES, Audience, Hotline, Need, Precision, Service
 from knowledge.places import PlaceResolver, Resolution
 
 NEAR_KM = 60.0
@@ -34,6 +44,25 @@ class Scope(StrEnum):
     PROVINCE = "province"
     WIDER = "wider"
     NATIONAL = "national"
+    COMMUNE = "commune"  # a body of the person's own commune (the fallback everywhere)
+
+
+class Info(StrEnum):
+    """Catalogue keys (handlers/locales) of information cards for needs no sourced place meets."""
+
+    LEGAL = "info-legal"
+    LIVELIHOOD = "info-livelihood"
+    PAPERS = "info-papers"
+    TRAFFICKING = "info-trafficking-111"
+    NONE_KNOWN = "info-none-known-province"
+
+
+# Needs whose answer, where no sourced place is near, is an information card.
+NEED_INFO: dict[Need, Info] = {
+    Need.LEGAL: Info.LEGAL,
+    Need.LIVELIHOOD: Info.LIVELIHOOD,
+    Need.FOREIGN_MARRIAGE: Info.PAPERS,
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +70,8 @@ class Hit:
     service: Service
     scope: Scope
     distance_km: float | None = None
+    # The distance is to the centre of the province the place is known in, not to the place.
+    approximate: bool = False
 
     def public(self, lang: str = "vi") -> dict[str, object]:
         s = self.service
@@ -50,10 +81,15 @@ class Hit:
             "kind": s.kind.value,
             "scope": self.scope.value,
             "distance_km": None if self.distance_km is None else round(self.distance_km, 1),
+            "approximate": self.approximate,
             "province": s.province,
             "phones": s.phones,
+            "referral": s.referral,
+            "staff_referral": s.staff_referral,
             "address": s.address if s.disclose_address else None,
             "verified": s.verified,
+            "may_have_changed": s.may_have_changed,
+            "source_date": s.source_date,
         }
 
 
@@ -62,6 +98,22 @@ class SearchResult:
     hits: list[Hit] = field(default_factory=list)
     province: int | None = None
     outside_vietnam: bool = False
+    commune: int | None = None
+    # Catalogue keys of information cards to show after the places (see ``Info``).
+    info: list[str] = field(default_factory=list)
+
+    @property
+    def sourced(self) -> list[Hit]:
+        """The places from the directory files, without the commune fallback."""
+        return [h for h in self.hits if h.scope is not Scope.COMMUNE]
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """A service as the grid holds it: where it is, and whether that is only its province."""
+
+    service: Service
+    approximate: bool
 
 
 class ServiceSearch:
@@ -71,29 +123,61 @@ class ServiceSearch:
         self.directory = directory
         self.gazetteer = gazetteer
         self.resolver = PlaceResolver(gazetteer)
-        self._grid: GridIndex[Service] = GridIndex(cell_degrees=SERVICE_CELL_DEGREES)
+        self._grid: GridIndex[_Placed] = GridIndex(cell_degrees=SERVICE_CELL_DEGREES)
         # What each service fits, worked out once: the hot path then tests set membership.
         self._needs: dict[str, frozenset[Need | None]] = {
             s.id: frozenset([None, *(n for n in Need if s.serves(n, None))])
             for s in directory.services
         }
-        self._by_province: dict[int, list[Service]] = defaultdict(list)
+        self._in_province: dict[int, list[Service]] = defaultdict(list)
         self._national: list[Service] = []
         for service in directory.services:
-            located = service.location is not None and service.location.precision in (
-                Precision.EXACT,
-                Precision.COMMUNE,
-            )
-            if located:
-                assert service.location is not None
-                self._grid.add(service.location.lat, service.location.lon, service)
-            elif service.province is not None:
-                self._by_province[service.province].append(service)
-            else:
+            position = self.position(service)
+            if position is not None:
+                lat, lon, approximate = position
+                self._grid.add(lat, lon, _Placed(service, approximate))
+            if service.province is None:
                 self._national.append(service)
+            else:
+                self._in_province[service.province].append(service)
+        self.bodies: CommuneBodies = commune_bodies(directory, gazetteer)
 
-    def hotlines(self, province: int | None = None, emergency_only: bool = False) -> list[Hotline]:
-        """Hotlines to show: national ones and the person's province, in their set order."""
+    def position(self, service: Service) -> tuple[float, float, bool] | None:
+        """Where a service is for distances: its own position, or (approximate) the centre of
+        the old province it is known in, or of its 2025 province; None for national ones."""
+        loc = service.location
+        if loc is not None and loc.precision in (Precision.EXACT, Precision.COMMUNE):
+            return loc.lat, loc.lon, False
+        if loc is not None:
+            return loc.lat, loc.lon, True
+        if service.province is None:
+            return None
+        legacy = self._legacy_centre(service)
+        if legacy is not None:
+            return legacy[0], legacy[1], True
+        province = self.gazetteer.provinces.get(service.province)
+        if province is None:
+            return None
+        return province.lat, province.lon, True
+
+    def _legacy_centre(self, service: Service) -> tuple[float, float] | None:
+        if not service.legacy_province:
+            return None
+        for legacy in self.gazetteer.legacy_provinces.values():
+            named = service.legacy_province in (legacy.short, legacy.name)
+            if named and legacy.province == service.province:
+                return legacy.lat, legacy.lon
+        return None
+
+    def in_province(self, province: int) -> list[Service]:
+        """The sourced services of a 2025 province (for coverage and "none known")."""
+        return list(self._in_province.get(province, ()))
+
+    def hotlines(
+        self, province: int | None = None, emergency_only: bool = False, need: Need | None = None
+    ) -> list[Hotline]:
+        """Hotlines to show: national ones and the person's province, in their set order; where
+        trafficking is the need, 111 (the national anti-trafficking line, Decree 162/2025) first."""
         lines = [
             h
             for h in self.directory.hotlines
@@ -101,7 +185,8 @@ class ServiceSearch:
             and (h.province is None or h.province == province)
             and (not emergency_only or h.emergency)
         ]
-        return sorted(lines, key=lambda h: (h.order, h.id))
+        first = "111" if need is Need.TRAFFICKING else None
+        return sorted(lines, key=lambda h: (h.number != first, h.order, h.id))
 
     def nearest(
         self,
@@ -110,12 +195,16 @@ class ServiceSearch:
         need: Need | None = None,
         audience: Audience | None = None,
         limit: int = 5,
+        *,
+        staff_on_duty: bool = True,
     ) -> SearchResult:
         located = self.gazetteer.locate(lat, lon)
         if located is None:
             return SearchResult(outside_vietnam=True)
         commune, _ = located
-        return self._search(lat, lon, commune.province, need, audience, limit)
+        return self._search(
+            lat, lon, commune.province, commune.code, need, audience, limit, staff_on_duty
+        )
 
     def near_province(
         self,
@@ -123,12 +212,18 @@ class ServiceSearch:
         need: Need | None = None,
         audience: Audience | None = None,
         limit: int = 5,
+        *,
+        staff_on_duty: bool = True,
     ) -> SearchResult:
         """From a province's centroid (a province chosen from a list, or none at all)."""
         known = self.gazetteer.provinces.get(province) if province is not None else None
         if known is None:
-            return SearchResult(hits=self._fill([], need, audience, limit))
-        return self._search(known.lat, known.lon, known.code, need, audience, limit)
+            fits = self._fits(need, audience, staff_on_duty)
+            hits = self._fill([], fits, limit)
+            return self._finish(SearchResult(hits=hits), None, need)
+        return self._search(
+            known.lat, known.lon, known.code, None, need, audience, limit, staff_on_duty
+        )
 
     def near_place(
         self,
@@ -136,58 +231,123 @@ class ServiceSearch:
         need: Need | None = None,
         audience: Audience | None = None,
         limit: int = 5,
+        *,
+        staff_on_duty: bool = True,
     ) -> SearchResult:
         if place.province is None or place.lat is None or place.lon is None:
-            return self.near_province(None, need, audience, limit)
-        return self._search(place.lat, place.lon, place.province.code, need, audience, limit)
+            return self.near_province(None, need, audience, limit, staff_on_duty=staff_on_duty)
+        return self._search(
+            place.lat, place.lon, place.province.code, place.commune_code, need, audience, limit,
+            staff_on_duty,
+        )
+
+    def _fits(
+        self, need: Need | None, audience: Audience | None, staff_on_duty: bool
+    ) -> Callable[[Service], bool]:
+        needs = self._needs
+
+        def fits(service: Service) -> bool:
+            if need not in needs[service.id]:
+                return False
+            if not staff_on_duty and service.staff_referral and not service.phones:
+                return False
+            return audience is None or not service.audiences or audience in service.audiences
+
+        return fits
 
     def _search(
         self,
         lat: float,
         lon: float,
         province: int,
+        commune: int | None,
         need: Need | None,
         audience: Audience | None,
         limit: int,
+        staff_on_duty: bool,
     ) -> SearchResult:
         limit = max(1, min(limit, 20))
+        fits = self._fits(need, audience, staff_on_duty)
+        hits = self._banded(lat, lon, province, limit, lambda s: fits(s) and not s.referral_point)
+        if len(hits) < limit:
+            hits += self._banded(
+                lat, lon, province, limit - len(hits), lambda s: fits(s) and s.referral_point
+            )
+        result = SearchResult(hits=self._fill(hits, fits, limit), province=province,
+                              commune=commune)
+        return self._finish(result, province, need)
 
-        needs = self._needs
-
-        def fits(service: Service) -> bool:
-            if need not in needs[service.id]:
-                return False
-            return audience is None or not service.audiences or audience in service.audiences
-
-        found = self._grid.nearest(lat, lon, limit, accept=fits, max_km=WIDE_KM)
-        hits = [Hit(s, Scope.NEAR, d) for d, s in found if d <= NEAR_KM]
-        farther = [(d, s) for d, s in found if d > NEAR_KM]
-        for distance, service in farther:
-            if service.province == province and len(hits) < limit:
-                hits.append(Hit(service, Scope.PROVINCE, distance))
-        for service in self._by_province.get(province, ()):
-            if fits(service) and len(hits) < limit:
-                hits.append(Hit(service, Scope.PROVINCE))
-        for distance, service in farther:
-            if service.province != province and len(hits) < limit:
-                hits.append(Hit(service, Scope.WIDER, distance))
-        return SearchResult(
-            hits=self._fill(hits, need, audience, limit), province=province
-        )
-
-    def _fill(
+    def _banded(
         self,
-        hits: list[Hit],
-        need: Need | None,
-        audience: Audience | None,
+        lat: float,
+        lon: float,
+        province: int,
         limit: int,
+        accept: Callable[[Service], bool],
     ) -> list[Hit]:
-        for service in self._national:
+        """Up to ``limit`` accepted services: near, then own province, then wider."""
+        found = self._grid.nearest(
+            lat, lon, limit, accept=lambda p: accept(p.service), max_km=WIDE_KM
+        )
+        crowded = len(found) < limit or any(
+            d > NEAR_KM and p.service.province != province for d, p in found
+        )
+        if crowded:
+            # Farther places of another province may hide the person's own province's places,
+            # which come first: look for those on their own (rare: only where places are few).
+            own = self._grid.nearest(
+                lat, lon, limit,
+                accept=lambda p: p.service.province == province and accept(p.service),
+                max_km=WIDE_KM,
+            )
+            seen = {id(p) for _, p in found}
+            found += [(d, p) for d, p in own if id(p) not in seen]
+        near: list[Hit] = []
+        own_province: list[Hit] = []
+        own_vague: list[Hit] = []
+        wider: list[Hit] = []
+        for distance, placed in sorted(found, key=lambda e: e[0]):
+            service = placed.service
+            if service.province == province and placed.approximate:
+                own_vague.append(Hit(service, Scope.PROVINCE))
+            elif distance <= NEAR_KM and not placed.approximate:
+                near.append(Hit(service, Scope.NEAR, distance))
+            elif service.province == province:
+                own_province.append(Hit(service, Scope.PROVINCE, distance))
+            else:
+                wider.append(Hit(service, Scope.WIDER, distance, placed.approximate))
+        return (near + own_province + own_vague + wider)[:limit]
+
+    def _fill(self, hits: list[Hit], fits: Callable[[Service], bool], limit: int) -> list[Hit]:
+        for service in sorted(self._national, key=lambda s: s.referral_point):
             if len(hits) >= limit:
                 break
-            if service.serves(need, audience):
+            if fits(service):
                 hits.append(Hit(service, Scope.NATIONAL))
         return hits
+
+    def _finish(
+        self, result: SearchResult, province: int | None, need: Need | None
+    ) -> SearchResult:
+        """The commune's bodies after the sourced places, and the information cards."""
+        result.hits += [
+            Hit(body, Scope.COMMUNE) for body in self.bodies.ordered(result.commune, need)
+        ]
+        local = [h for h in result.hits if h.scope in (Scope.NEAR, Scope.PROVINCE)]
+        info = NEED_INFO.get(need) if need is not None else None
+        if info is not None and not any(_answers(h.service, need) for h in local):
+            result.info.append(info.value)
+        if need is Need.TRAFFICKING:
+            result.info.append(Info.TRAFFICKING.value)
+        if province is not None and not any(s.in_person for s in self.in_province(province)):
+            result.info.append(Info.NONE_KNOWN.value)
+        return result
+
+
+def _answers(service: Service, need: Need) -> bool:
+    """Whether a place meets the need itself (not only through the audience it serves)."""
+    offers, kinds, _ = NEED_RULES[need]
+    return bool(offers.intersection(service.offers)) or service.kind in kinds
 
 
 @cache

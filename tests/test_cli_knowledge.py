@@ -42,7 +42,10 @@ def test_nearest_by_coordinates(capsys) -> None:
 def test_nearest_by_place_and_outside(capsys) -> None:
     assert main(["nearest", "--place", "bac lieu", "--limit", "2"]) == 0
     (row,) = lines(capsys.readouterr().out)
-    assert row["province"] == 96 and len(row["services"]) <= 2
+    assert row["province"] == 96
+    sourced = [s for s in row["services"] if s["scope"] != "commune"]
+    assert 1 <= len(sourced) <= 2  # the limit counts sourced places; the commune's bodies follow
+    assert [s["kind"] for s in row["services"][len(sourced):]] == ["police", "commune_committee"]
     assert main(["nearest", "--lat", "13.5", "--lon", "114.9"]) == 0  # the open sea
     (row,) = lines(capsys.readouterr().out)
     assert row["outside_vietnam"] is True and row["services"] == []

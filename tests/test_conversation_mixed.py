@@ -60,9 +60,10 @@ async def test_a_first_message_with_a_place_gets_help_there_at_once(chat) -> Non
 
 async def test_a_location_at_the_greeting_gives_places_with_km(chat) -> None:
     await chat.send("alo")
-    await chat.send(Location(10.7769, 106.7009))  # shared before any place question
+    await chat.send(Location(10.0341, 105.7880))  # Ninh Kiều, Cần Thơ, before any question
     text = chat.text()
     assert "chưa hiểu" not in text
+    assert "Cần Thơ" in text and "Tầm Vu" in text
     assert re.search(r"cách khoảng \d+(\.\d)? km", text)
 
 
@@ -71,9 +72,9 @@ async def test_a_location_at_any_step_is_used(chat, taps) -> None:
     await chat.send("hi")
     for option in taps:
         await chat.tap(option)
-    await chat.send(Location(21.03, 105.85))
-    assert "Ngôi nhà Bình yên" in chat.text()
-    assert "km" in chat.text()
+    await chat.send(Location(10.0341, 105.7880))
+    assert "Ngôi nhà Bình yên Cần Thơ" in chat.text()
+    assert re.search(r"cách khoảng \d+(\.\d)? km", chat.text())
 
 
 async def test_a_place_typed_at_the_age_question_is_not_lost(chat) -> None:
@@ -190,23 +191,18 @@ async def test_contact_details_left_half_way_are_kept(chat, store, clock) -> Non
 
 
 async def test_staff_referral_cards_only_while_someone_is_on_duty(store, clock) -> None:
+    pilot = "nhà tạm lánh cộng đồng quận Hoàn Kiếm"  # reachable only through staff
     off = Chat(make_engine(store, clock), key="test:off")
-    await off.send("hi")
-    await off.tap("other")
-    await off.tap("relay:no")
-    await off.tap("need:trafficking")
-    await off.tap("consent:yes")
-    await off.send("lao cai")
-    assert "Nhà Nhân ái Lào Cai" not in off.text()
+    await off.send("tôi an toàn, cần chỗ ở tạm")
+    await off.send("hà nội")
+    assert "Những nơi có thể giúp bạn" in off.text()
+    assert pilot not in off.text()
     await on_call(store, clock)
     on = Chat(make_engine(store, clock), key="test:on")
-    await on.send("hi")
-    await on.tap("other")
-    await on.tap("relay:no")
-    await on.tap("need:trafficking")
-    await on.tap("consent:yes")
-    await on.send("lao cai")
-    assert "Nhà Nhân ái Lào Cai" in on.text()
+    await on.send("tôi an toàn, cần chỗ ở tạm")
+    await on.send("hà nội")
+    assert pilot in on.text()
+    assert "nhân viên Bình An có thể giới thiệu" in on.text()
 
 
 async def test_language_can_be_switched_both_ways(chat) -> None:

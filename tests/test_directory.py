@@ -43,6 +43,7 @@ services:
   - id: good-one
     name: {vi: Tốt}
     kind: shelter
+    phones: ["111"]
     source: test
   - id: bad-kind
     name: {vi: Sai}

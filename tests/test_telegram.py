@@ -26,11 +26,14 @@ async def test_whole_conversation_typed_without_diacritics(fake, tmp_path: Path)
         ask = [c for c in fake.sends(CHAT) if "keyboard" in (c.params.get("reply_markup") or {})]
         keyboard = ask[-1].params["reply_markup"]["keyboard"]
         assert keyboard[0][0]["request_location"] is True
-        await bot.say("em o ha noi")
+        await bot.say("em o can tho")
         texts = bot.texts()
         assert "Ngôi nhà Bình yên" in texts and "113" in texts
         venues = [m for m in fake.bot_messages(CHAT) if "venue" in m]
-        assert venues and venues[0]["venue"]["address"].startswith("20 Thụy Khuê")
+        # Issue 12: the Center for Women and Development's street address is withheld (it may
+        # be the Peace House's); the Cần Thơ social work centre's public address is a venue.
+        assert venues and venues[0]["venue"]["address"].startswith("251/1 đường Tầm Vu")
+        assert not any("Thụy Khuê" in m["venue"]["address"] for m in venues)
         await bot.tap("talk")  # asking for staff opens the case at once (issue 16)
         await bot.tap("way:chat")
         await bot.tap("time:evening")
@@ -40,7 +43,7 @@ async def test_whole_conversation_typed_without_diacritics(fake, tmp_path: Path)
         alerts = await Outbox(bot.store).due(dt.datetime.now(dt.UTC))
         assert [a["tier"] for _, a, _ in alerts] == ["routine"]
     stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("t.db"))
-    for secret in (b"lan_private", str(CHAT).encode(), b"hoa sen", b"em o ha noi"):
+    for secret in (b"lan_private", str(CHAT).encode(), b"hoa sen", b"em o can tho"):
         assert secret not in stored  # no username, raw chat id, code word or typed text
 
 

@@ -110,7 +110,8 @@ class Turn:
         self.out.append(self.render.hotlines(intro, lines, self.child()))
 
     def hotlines(self, intro: str) -> None:
-        lines = self.e.search.hotlines(self.s.province)
+        need = Need(self.s.need) if self.s.need else None
+        lines = self.e.search.hotlines(self.s.province, need=need)
         self.out.append(self.render.hotlines(intro, lines, self.child()))
 
     def labels(self) -> dict[str, str]:
@@ -548,31 +549,34 @@ class Turn:
         self.out.append(self.render.abroad(help_, s.abroad, trafficking))
         s.shown = self._shown_key()
 
-    def _search(self) -> SearchResult:
+    async def _search(self) -> SearchResult:
         s = self.s
         need = Need(s.need) if s.need else None
         audience = Audience(s.audience) if s.audience else None
-        limit = self.e.config.result_limit + 3  # some may not be reachable now
-        result = self._search_for(need, audience, limit)
-        if not result.hits and need is not None:
-            result = self._search_for(None, audience, limit)  # any help near is better than none
+        limit = self.e.config.result_limit
+        result = await self._search_for(need, audience, limit)
+        if not result.sourced and not result.info and need is not None:
+            result = await self._search_for(None, audience, limit)  # any help near, not none
         return result
 
-    def _search_for(self, need: Need | None, audience: Audience | None,
-                    limit: int) -> SearchResult:
+    async def _search_for(self, need: Need | None, audience: Audience | None,
+                          limit: int) -> SearchResult:
         s = self.s
+        on_duty = await self.on_duty()
         if s.lat is not None and s.lon is not None:
-            result = self.e.search.nearest(s.lat, s.lon, need, audience, limit)
+            result = self.e.search.nearest(s.lat, s.lon, need, audience, limit,
+                                           staff_on_duty=on_duty)
             if not result.outside_vietnam:
                 return result
-        return self.e.search.near_province(s.province, need, audience, limit)
+        return self.e.search.near_province(s.province, need, audience, limit,
+                                           staff_on_duty=on_duty)
 
     async def show_results(self, compact: bool = False) -> None:
         """Cards for what is known; honest distances; only places reachable now."""
         s = self.s
-        result = self._search()
+        result = await self._search()
         on_duty = await self.on_duty()
-        hits = [h for h in result.hits if reachable(h, on_duty)][: self.e.config.result_limit]
+        hits = [h for h in result.hits if reachable(h, on_duty)]
         render = self.render
         provinces = self.e.search.gazetteer.provinces
         cards = [render.card(h, s.province, s.place_kind, elsewhere=(
@@ -581,6 +585,8 @@ class Turn:
         s.shown = self._shown_key()
         intro = (self.t("results-intro", place=s.place_label) if s.place_label
                  else self.t("results-intro-national"))
+        province_name = provinces[s.province].short if s.province in provinces else ""
+        infos = [self.t(key, province=province_name) for key in result.info]
         if compact:
             shown = [c.text for c in cards[:URGENT_CARDS]] or [self.t("results-none-near")]
             body = "\n\n".join([intro, *shown])
@@ -588,9 +594,10 @@ class Turn:
             self.out.append(Message(body[:MAX_TEXT], phones=phones, urgent=True))
         else:
             self.out.append(Message(intro, urgent=s.urgent))
-            if not any(h.service.province == s.province and s.province for h in hits):
+            if not any(h.service.province == s.province and s.province for h in result.sourced):
                 self.say("results-none-near")
             self.out.extend(cards)
+            self.out.extend(Message(text, urgent=s.urgent) for text in infos)
             if any(h.service.kind.value == "trusted_address" for h in hits):
                 self.say("trusted-address-notice")
             if self.child():

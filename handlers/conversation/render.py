@@ -94,7 +94,11 @@ class Renderer:
         s = hit.service
         head = s.name.get(self.lang)
         exact = place_kind in (PlaceKind.POINT, PlaceKind.COMMUNE)
-        if hit.distance_km is not None and exact:
+        if hit.scope is Scope.COMMUNE:
+            head += f" · {self.t('card-commune')}"
+        elif hit.distance_km is not None and exact and hit.approximate:
+            head += f" · {self.t('card-approximate', km=_km(hit.distance_km))}"
+        elif hit.distance_km is not None and exact:
             head += f" · {self.t('card-distance', km=_km(hit.distance_km))}"
         elif hit.scope is Scope.NATIONAL or (s.province is None and s.location is None):
             head += f" · {self.t('card-national')}"
@@ -127,7 +131,9 @@ class Renderer:
             lines.append(self.t("card-hours", hours=s.hours))
         if s.note is not None:
             lines.append(s.note.get(self.lang))
-        if not s.verified:
+        if s.may_have_changed:
+            lines.append(self.t("card-may-have-changed"))
+        elif not s.verified:
             lines.append(self.t("card-unverified"))
         numbers = s.phones or ([s.referral] if s.referral else [])
         phones = tuple(PhoneLink(p, s.name.get(self.lang)) for p in numbers)

@@ -167,8 +167,6 @@ staff-off-duty-short = No staff member is on duty now; your message has been rec
 staff-off-duty-message = No staff member is on duty right now. Your request has been recorded and staff will contact you when someone is on duty. Meanwhile, call the 24/7 numbers.
 card-elsewhere = in another province: { $province }
 card-neighbour = in a neighbouring province
-card-referral = Reach it through: { $number } (this place takes people through a referral line)
-card-staff-referral = No phone yet: the Bình An staff member on duty can refer you.
 abroad-intro = You are in { $country }. Numbers you can call there:
 abroad-unknown = We do not have verified numbers for this place yet. Call the Vietnamese Foreign Ministry's citizen-protection line: +84 981 84 84 84 or +84 965 41 11 18.
 abroad-111-family = 111 works only inside Vietnam: your family in Vietnam can call 111 (anti-trafficking, free, 24/7) for you.
@@ -265,3 +263,16 @@ status-new = new, not yet claimed
 status-claimed = claimed by a staff member
 status-in_contact = a staff member is in contact
 status-closed = closed
+
+## --- Directory (issue 12, branch directory): place cards, and information where no place is sourced ---
+offer-report_intake = receives reports of violence
+card-commune = in your commune or ward
+card-approximate = about { $km } km (estimated from the province centre)
+card-referral = This place has no number of its own: call { $number } to be referred.
+card-staff-referral = This place has no public contact number yet: Bình An staff can refer you.
+card-may-have-changed = Old or undated source: this may have changed, call first to check.
+info-legal = Free legal aid: every province and city has a State Legal Aid Centre (under its Department of Justice); people facing domestic violence, trafficking victims and child victims may be helped. We have no checked address for the centre near you yet: ask the commune or ward People's Committee, or call 1900 969 680 for counselling and referral.
+info-livelihood = Vocational training, work, loans: we have no checked place near you yet. You can ask the commune or ward People's Committee or the commune Women's Union what help there is locally, or call 1900 969 680 for counselling and referral.
+info-papers = Papers, or a child's birth registration after marrying or giving birth abroad: ask the justice and civil-status desk of the People's Committee of the commune or ward where you live; the commune Women's Union can also guide you.
+info-trafficking-111 = Trafficking: call 111, the national anti-trafficking hotline (Decree 162/2025/NĐ-CP), free, 24/7. It passes reports to the police, border guards, coast guard or the commune People's Committee. Family in Vietnam can also call 111 for you.
+info-none-known-province = We do not yet know any sourced place of help in { $province }. The police and the People's Committee of your commune or ward must still receive reports of domestic violence (Law 13/2022, Art. 19); 1900 969 680 can counsel and refer you.

@@ -168,8 +168,6 @@ staff-off-duty-short = Hiện không có nhân viên trực; tin của bạn đ�
 staff-off-duty-message = Hiện không có nhân viên trực. Yêu cầu của bạn đã được ghi lại và nhân viên sẽ liên hệ khi có người trực. Trong lúc chờ, hãy gọi các số 24/7.
 card-elsewhere = ở tỉnh khác: { $province }
 card-neighbour = ở tỉnh lân cận
-card-referral = Liên hệ qua số: { $number } (nơi này nhận người qua số giới thiệu)
-card-staff-referral = Chưa có số điện thoại: nhân viên Bình An đang trực có thể giới thiệu bạn.
 abroad-intro = Bạn đang ở { $country }. Các số có thể gọi ở đó:
 abroad-unknown = Mình chưa có số điện thoại đã xác minh cho nơi này. Hãy gọi Tổng đài Bảo hộ công dân của Bộ Ngoại giao: +84 981 84 84 84 hoặc +84 965 41 11 18.
 abroad-111-family = 111 chỉ gọi được ở Việt Nam: người nhà bạn ở Việt Nam có thể gọi 111 (chống mua bán người, miễn phí, 24/7) thay bạn.
@@ -266,3 +264,16 @@ status-new = mới, chưa ai nhận
 status-claimed = đã có nhân viên nhận
 status-in_contact = nhân viên đang liên hệ
 status-closed = đã đóng
+
+## --- Danh bạ (issue 12, nhánh directory): thẻ nơi hỗ trợ và thông tin khi chưa có nơi có nguồn ---
+offer-report_intake = tiếp nhận tin báo bạo lực
+card-commune = ở xã/phường của bạn
+card-approximate = cách khoảng { $km } km (ước tính từ trung tâm tỉnh)
+card-referral = Nơi này không có số riêng: gọi { $number } để được giới thiệu.
+card-staff-referral = Nơi này chưa có số liên lạc công khai: nhân viên Bình An có thể giới thiệu bạn.
+card-may-have-changed = Nguồn cũ hoặc không ghi ngày: thông tin có thể đã thay đổi, hãy gọi trước để kiểm tra.
+info-legal = Trợ giúp pháp lý miễn phí: mỗi tỉnh, thành phố có Trung tâm Trợ giúp pháp lý nhà nước (thuộc Sở Tư pháp); người bị bạo lực gia đình, người bị mua bán và trẻ em bị hại có thể được trợ giúp. Chúng tôi chưa có địa chỉ đã kiểm tra của trung tâm ở gần bạn: hãy hỏi Ủy ban nhân dân xã/phường, hoặc gọi 1900 969 680 để được tư vấn và giới thiệu.
+info-livelihood = Học nghề, việc làm, vay vốn: chúng tôi chưa có nơi đã kiểm tra ở gần bạn. Bạn có thể hỏi Ủy ban nhân dân xã/phường hoặc Hội Liên hiệp Phụ nữ xã/phường về hỗ trợ ở địa phương, hoặc gọi 1900 969 680 để được tư vấn và giới thiệu.
+info-papers = Giấy tờ, khai sinh cho con sau khi kết hôn hoặc sinh con ở nước ngoài: hãy hỏi bộ phận tư pháp – hộ tịch của Ủy ban nhân dân xã/phường nơi bạn ở; Hội Liên hiệp Phụ nữ xã/phường cũng có thể hướng dẫn bạn.
+info-trafficking-111 = Mua bán người: gọi 111, tổng đài quốc gia phòng, chống mua bán người (Nghị định 162/2025/NĐ-CP), miễn phí, 24/7. Tổng đài chuyển tin báo đến công an, bộ đội biên phòng, cảnh sát biển hoặc Ủy ban nhân dân xã. Người thân ở Việt Nam cũng có thể gọi 111 thay bạn.
+info-none-known-province = Chúng tôi chưa biết nơi hỗ trợ nào có nguồn ở { $province }. Công an và Ủy ban nhân dân xã/phường nơi bạn ở vẫn phải tiếp nhận tin báo bạo lực gia đình (Luật 13/2022, Điều 19); 1900 969 680 có thể tư vấn và giới thiệu.
