@@ -114,9 +114,49 @@ def cmd_kb_import(args: argparse.Namespace) -> int:
 def cmd_triage(args: argparse.Namespace) -> int:
     from handlers.triage import triage
 
+    if args.eval:
+        return _triage_eval(Path(args.eval), args.errors)
+    if not args.text:
+        print("give a text, - for stdin, or --eval FILE", file=sys.stderr)
+        return 2
     for text in _texts(args.text):
         _print(triage(text).public(text))
     return 0
+
+
+def _triage_eval(path: Path, errors: bool) -> int:
+    """Recall and false-alarm rate per category and overall on a labelled file (JSON lines);
+    with ``--errors`` also each miss and false alarm (the file's own text, not a person's)."""
+    from handlers.triage_eval import EvalFormatError, evaluate_file
+
+    try:
+        report = evaluate_file(path)
+    except (OSError, UnicodeDecodeError, EvalFormatError) as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return 1
+    for row in report.rows():
+        _print(row)
+    if errors:
+        for outcome in report.misses + report.false_alarms:
+            _print({"error": "missed" if outcome.missed else "false_alarm",
+                    "line": outcome.example.line,
+                    "categories": [c.value for c in outcome.example.categories],
+                    "reasons": [r.value for r in outcome.result.reasons],
+                    "text": outcome.example.text})
+    return 0
+
+
+def cmd_triage_report(args: argparse.Namespace) -> int:
+    """Staff corrections of triage (misses and false alarms) by week and reason category."""
+    import asyncio
+
+    async def run(store, secrets) -> int:  # type: ignore[no-untyped-def]
+        async with store.unit_of_work() as uow:
+            for row in await uow.triage_corrections.by_week():
+                _print(row)
+        return 0
+
+    return asyncio.run(_with_store(run))
 
 
 def cmd_console(args: argparse.Namespace) -> int:
@@ -315,8 +355,14 @@ def build_parser() -> argparse.ArgumentParser:
     console.set_defaults(func=cmd_console)
 
     tri = sub.add_parser("triage", help="crisis triage of texts (JSON lines)")
-    tri.add_argument("text", nargs="+", help="text, or - to read one text per line on stdin")
+    tri.add_argument("text", nargs="*", help="text, or - to read one text per line on stdin")
+    tri.add_argument("--eval", metavar="FILE",
+                     help="score a labelled file: recall and false alarms per category")
+    tri.add_argument("--errors", action="store_true", help="with --eval: list each error")
     tri.set_defaults(func=cmd_triage)
+    report = sub.add_parser("triage-report",
+                            help="staff corrections of triage by week and category (JSON lines)")
+    report.set_defaults(func=cmd_triage_report)
 
     kb = sub.add_parser("kb", help="the knowledge base: validate, import")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)

@@ -18,11 +18,19 @@ from bot.alerts import alert_text
 from bot.crypto import Secrets
 from bot.storage import CODE_ALPHABET, SqliteUnitOfWork, Store
 from handlers.catalogue import Catalogue
+from handlers.triage import Reason
 from knowledge.gazetteer import Gazetteer
 
 ROLES = ("staff", "supervisor", "admin")
-STAFF_COMMANDS = ("cases", "case", "close", "urgent", "oncall", "invite", "reply", "end",
-                  "block", "unblock")
+TRIAGE_CATEGORIES = frozenset(r.value for r in Reason)
+
+
+def _categories(reasons: list[str]) -> list[str]:
+    """Only triage reason categories go into a correction (not "staff_judgement" or screen
+    answers)."""
+    return [r for r in reasons if r in TRIAGE_CATEGORIES]
+STAFF_COMMANDS = ("cases", "case", "close", "urgent", "routine", "oncall", "invite", "reply",
+                  "end", "block", "unblock")
 VOLUNTEER_COMMANDS = ("volunteer", "mycases")
 LANG = "vi"
 
@@ -213,9 +221,27 @@ class StaffDesk:
         if case is None:
             return self.t("staff-unknown-case", code=args or "?")
         now = self._clock()
-        await uow.cases.raise_urgent(case["code"], [*case["reasons"], "staff_judgement"], now)
+        # "/urgent CODE weapon": staff may name what triage missed (categories only, no text).
+        named = [w for w in args.split()[1:] if w in TRIAGE_CATEGORIES]
+        await uow.cases.raise_urgent(case["code"], [*case["reasons"], *named, "staff_judgement"],
+                                     now)
+        await uow.triage_corrections.record(
+            case["tier"], "urgent", _categories([*case["reasons"], *named]), now)
         await uow.audit.record(self._actor(member), "urgent", now, case["code"])
         return self.t("staff-raised", code=case["code"])
+
+    async def _cmd_routine(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
+        """Staff judge an urgent case routine: a triage false alarm, counted by category."""
+        lowered = (await uow.triage_corrections.lower_to_routine(args.split()[0], self._clock())
+                   if args else None)
+        if lowered is None:
+            return self.t("staff-unknown-case", code=args or "?")
+        now = self._clock()
+        old_tier, reasons = lowered
+        code = args.split()[0].upper()
+        await uow.triage_corrections.record(old_tier, "routine", _categories(reasons), now)
+        await uow.audit.record(self._actor(member), "routine", now, code)
+        return self.t("staff-lowered", code=code)
 
     async def _cmd_block(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
         parts = args.split()

@@ -172,6 +172,7 @@ class Store:
             columns = {row[1] for row in await cursor.fetchall()}
         if "abroad" not in columns:  # a database from before the abroad column
             await self._db.execute("ALTER TABLE cases ADD COLUMN abroad TEXT")
+        await self._db.executescript(TRIAGE_CORRECTIONS_SCHEMA)
         await self._adopt_pseudonym_key()
         return self
 
@@ -233,6 +234,7 @@ class SqliteUnitOfWork:
         self.blocks = BlockRepository(store)
         self.ledger = Ledger(store)
         self.outgoing = OutgoingRepository(store)
+        self.triage_corrections = TriageCorrections(store)
         self._committed = False
 
     async def __aenter__(self) -> SqliteUnitOfWork:
@@ -961,3 +963,68 @@ class Outbox:
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
                 (ts(retry_at), alert_id),
             )
+
+
+# -- Triage corrections (issue 17) -------------------------------------------------------------
+# When staff mark a case urgent that triage left routine (a miss), or routine that triage made
+# urgent (a false alarm), the correction is kept for `binhan triage-report`: only the reason
+# categories, the old and new tier and the time. No text, no case code, no identifier, so the
+# table needs no retention beyond the project's lifetime and says nothing about any person.
+
+TRIAGE_CORRECTIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS triage_corrections (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    old_tier TEXT NOT NULL,
+    new_tier TEXT NOT NULL,
+    reasons TEXT NOT NULL DEFAULT '[]'   -- JSON list of triage reason categories only
+);
+"""
+
+
+class TriageCorrections:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def record(self, old_tier: str, new_tier: str, reasons: list[str],
+                     now: dt.datetime) -> None:
+        if old_tier == new_tier:
+            return
+        await self.store.db.execute(
+            "INSERT INTO triage_corrections (at, old_tier, new_tier, reasons) VALUES (?, ?, ?, ?)",
+            (ts(now), old_tier, new_tier, json.dumps(sorted(set(reasons)))),
+        )
+
+    async def lower_to_routine(self, code: str, now: dt.datetime) -> tuple[str, list[str]] | None:
+        """Set a case routine (its escalation stops, as escalation only follows urgent cases);
+        returns the old tier and the triage reasons, or None for an unknown case."""
+        async with self.store.db.execute(
+            "SELECT tier, reasons FROM cases WHERE code = ?", (code.upper(),)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        await self.store.db.execute(
+            "UPDATE cases SET tier = 'routine', next_escalation_at = NULL, updated_at = ? "
+            "WHERE code = ?",
+            (ts(now), code.upper()),
+        )
+        return row[0], json.loads(row[1])
+
+    async def by_week(self) -> list[dict[str, Any]]:
+        """Misses (routine→urgent) and false alarms (urgent→routine) per ISO week and reason
+        category; a correction with no triage reason counts under "none"."""
+        async with self.store.db.execute(
+            "SELECT at, new_tier, reasons FROM triage_corrections ORDER BY at"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        counts: dict[tuple[str, str], dict[str, int]] = {}
+        for at, new, reasons in rows:
+            year, week, _ = dt.datetime.fromtimestamp(at, dt.UTC).isocalendar()
+            kind = "misses" if new == "urgent" else "false_alarms"
+            for category in json.loads(reasons) or ["none"]:
+                slot = counts.setdefault((f"{year}-W{week:02d}", category),
+                                         {"misses": 0, "false_alarms": 0})
+                slot[kind] += 1
+        return [{"week": week, "category": category, **slot}
+                for (week, category), slot in sorted(counts.items())]

@@ -1,20 +1,32 @@
 """Crisis triage: does this message look like danger, and of which kinds?
 
-Every free-text message passes here before the flow reads it (safety.md, "Triage"). The check is
-deliberately tuned for recall: a missed emergency costs far more than a false alarm. It works on
-folded text (no diacritics), expands teencode token by token, blanks out known false friends
-("đánh rơi", "giết thời gian", "cười muốn chết"), and drops a match that a negation just before it
-cancels ("không bị đánh"). Patterns that contain their own negation ("không thở được", "không cho
-ra ngoài") are never cancelled.
+Every free-text message passes here before the flow reads it, and before flood control
+(safety.md, "Triage"). Missing an emergency costs far more than a false alarm, but each false
+alarm pages a person, so the rules read the message the way a helpline worker would:
+
+1. **Cues** (``triage_lexicon.yaml``): phrases that say danger, in Vietnamese with and without
+   diacritics, teencode and English, each under one reason category. Masks (idioms, everyday
+   compounds from a dictionary, place names) are matched first and silence the cues they touch.
+2. **Negation** scoped to its own clause, with a curated list of real negators ("không bị đánh";
+   but "không, nó đang đánh em" is danger, and "cha" or "chửa" are nouns).
+3. **Frames**: a question about the law or a definition, violence long past, a friend asking for
+   advice, a film or a news story or homework lower urgency, but only when no present-danger cue
+   ("đang", "vừa", "tối nay", "cứu"…) is there.
+4. **Combinations** for danger said indirectly (hiding from a drunk partner; intimate images plus
+   a threat; a child taken with a threat to die together).
+5. **Children**: age and school-grade cues, a child writing about its parents, a child as the
+   one harmed; never an adult son caring for his elderly mother.
+
+Reasons come out in a stable order that puts first what decides the first answer: a child (111
+first), then the medical emergencies (115 first), then the rest (113).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from knowledge.text import fold
+from handlers.triage_lexicon import Lexicon, Match, PatternSet, Token, default_lexicon
 
 
 class Reason(StrEnum):
@@ -34,132 +46,23 @@ class Level(StrEnum):
     ROUTINE = "routine"
 
 
-TEENCODE: dict[str, str] = {
-    "ko": "khong", "k": "khong", "kh": "khong", "khg": "khong", "hok": "khong", "khum": "khong",
-    "kg": "khong", "hong": "khong", "dc": "duoc", "dk": "duoc", "ck": "chong", "vk": "vo",
-    "ny": "nguoi yeu", "nyc": "nguoi yeu cu", "e": "em", "a": "anh", "c": "chi", "cj": "chi",
-    "j": "gi", "z": "vay", "v": "vay", "r": "roi", "h": "gio", "bh": "bay gio",
-    "ntn": "nhu the nao", "vs": "voi", "dt": "dien thoai", "sdt": "so dien thoai", "mk": "minh",
-    "t": "toi", "m": "may", "bme": "bo me", "ae": "anh em", "cuuu": "cuu", "plz": "please",
-    "pls": "please", "ng": "nguoi", "ngta": "nguoi ta", "bn": "ban", "tr": "troi",
-}
-
-# Phrases whose danger words mean nothing dangerous. Matched on folded, teencode-expanded text.
-FALSE_FRIENDS = [
-    r"danh (roi|mat|may|rang|bai|gia|thuc|dau|so|cau long|bong|co|van|tieng|sach|hieu|nhan"
-    r"|thiep|ba|tinh|du|nghia|phan|bac|tennis|dan|trong|son|golf|chu|cap|lua|thue)",
-    r"giet (thoi gian|thi gio)",
-    r"(met|cuoi|chan|nong|lanh|doi|buon ngu|dep|so|ngai|buon cuoi|vui) (muon )?chet( di)?( duoc)?",
-    r"chet (cuoi|me|that|thiet|roi|tiet)",
-    r"dao (nay|truoc|gan day|choi|pho|quanh|mot vong)",
-    r"(di|tan|den) dao",
-    r"sung (suong|sot|bai|bai)",
-    r"bua (com|an|sang|trua|toi|nay|truoc|kia|tiec|qua|mai)",
-    r"giam (can|gia|doc|bot|dan|thieu|sat|mo|thue|toc do|hoc phi)",
-    r"(hot|ban|xa|bo) gai",
-    r"ban (hang|do|nha|xe|dat|online|le|si|buon|quan ao|chay)",
-    r"(cat|uon|nhuom) toc",
-    r"nghet (xe|duong|mui)",
-    r"killing (time|it)",
-    r"kill (time|it)",
-]
-
-# Not "no": "nó" (he/she/it) folds to it.
-NEGATORS = {"khong", "chua", "chang", "cha", "not", "never", "nobody", "het", "dont", "didn"}
-
-# category -> (patterns, negatable)
-PATTERNS: dict[Reason, tuple[list[str], bool]] = {
-    Reason.VIOLENCE_NOW: (
-        [
-            r"danh", r"dap", r"tat", r"dam", r"xo (nga|toi|em)", r"keo toc", r"nem (do|ghe|chen)",
-            r"hanh hung", r"bao hanh", r"bao luc", r"dang bi", r"cuu( toi| em| chi| voi| con)",
-            r"^cuu$", r"giup (toi|em|chi|minh|con)? ?voi", r"nguy hiem", r"so qua",
-            r"bi (danh|dap|tat|dam|hanh ha)", r"hanh ha", r"dap pha", r"hits?", r"hitting",
-            r"beat(ing|s)?( me)?", r"hurt(ing)? me", r"attack(ing|ed)?", r"abus(e|ing|ed)",
-            r"help me", r"sos", r"danger", r"in danger", r"punch(ed|ing)?", r"kick(ed|ing)?",
-            r"slap(ped|ping)?",
-        ],
-        True,
-    ),
-    Reason.WEAPON: (
-        [
-            r"dao", r"kiem", r"sung", r"riu", r"bua", r"ma tau", r"axit", r"acid", r"kim tiem",
-            r"cam gay", r"vac gay", r"knife", r"gun", r"weapon", r"axe", r"machete", r"xang",
-        ],
-        True,
-    ),
-    Reason.THREAT_TO_KILL: (
-        [
-            r"giet", r"doa giet", r"chem", r"cho (may|tao|em|toi|chi|me|con|ca nha)? ?chet",
-            r"se chet", r"bat chet", r"thieu song", r"dot (nha|chet)", r"kill(ing)?\b(?! myself)",
-            r"murder", r"threat(en|ened|ening)? to kill",
-        ],
-        True,
-    ),
-    Reason.STRANGULATION: (
-        [
-            r"bop co", r"siet co", r"boc co", r"tay vao co", r"nghet tho", r"ngat tho",
-            r"khong tho duoc", r"choke(d|s)?", r"choking", r"strangl(e|ed|ing)",
-            r"can ?t breathe",
-        ],
-        False,
-    ),
-    Reason.SEXUAL_VIOLENCE: (
-        [
-            r"hiep dam", r"cuong hiep", r"xam hai", r"cuong buc", r"ep (.{0,20})quan he",
-            r"ep (.{0,20})lam tinh", r"so mo", r"quay roi tinh duc", r"dam o", r"rape(d)?",
-            r"sexual(ly)? (abuse|assault)", r"molest(ed|ing)?", r"lam nhuc",
-        ],
-        True,
-    ),
-    Reason.CONFINEMENT: (
-        [
-            r"nhot", r"giam", r"khoa cua", r"khoa trong",
-            r"khong (cho|de) (em|toi|chi|minh|con|co ay|ai|ban|me|vo)? ?"
-            r"(ra|ve|di|gap|lien lac|dung dien thoai)",
-            r"bi ban", r"ban (sang|qua) (trung quoc|campuchia|lao|thai|nuoc ngoai|bien gioi)",
-            r"lua (sang|qua|ban|di)", r"mua ban nguoi", r"buon nguoi", r"ep lam gai",
-            r"ep ban dam", r"ep (lay chong|cuoi|ket hon)", r"giu (giay to|ho chieu|cccd|cmnd)",
-            r"tich thu", r"trapped", r"locked (in|up)", r"traffick(ed|ing)", r"sold( me)?",
-            r"can ?t leave", r"not allowed to leave", r"took my passport",
-            r"held (captive|against)",
-        ],
-        False,
-    ),
-    Reason.SELF_HARM: (
-        [
-            r"tu tu", r"tu sat", r"muon chet", r"khong muon song", r"chan song", r"ket lieu",
-            r"tu ket lieu", r"cat tay", r"nhay (cau|lau|song)", r"uong thuoc (chuot|tru sau)",
-            r"suicid(e|al)", r"kill myself", r"end my life", r"want to die",
-        ],
-        True,
-    ),
-    Reason.INJURY: (
-        [
-            r"chay mau", r"mau chay", r"gay (xuong|tay|chan|rang|mui)", r"bat tinh", r"ngat xiu",
-            r"bi bong", r"vet thuong", r"thuong nang", r"bi thuong", r"bam tim", r"sung vu",
-            r"bleed(ing)?", r"broken (bone|arm|leg|nose)", r"unconscious", r"injur(ed|y)",
-        ],
-        True,
-    ),
-}
-
-CHILD_WORDS = re.compile(
-    r"\b(con (toi|em|minh|chi|gai|trai|nho|be)|be|chau|tre|tre em|dua nho|hoc sinh|child|kid"
-    r"|kids|son|daughter|baby|girl|boy|minor|em be)\b"
+# The order reasons are reported in: what decides the first answer comes first.
+PRIORITY: tuple[Reason, ...] = (
+    Reason.CHILD_AT_RISK,
+    Reason.SELF_HARM,
+    Reason.STRANGULATION,
+    Reason.SEXUAL_VIOLENCE,
+    Reason.INJURY,
+    Reason.THREAT_TO_KILL,
+    Reason.WEAPON,
+    Reason.CONFINEMENT,
+    Reason.VIOLENCE_NOW,
 )
-CHILD_DIRECT = re.compile(r"\b(danh|dap|tat|xam hai|hanh ha|bao hanh) (con|be|chau|tre)\b")
-HARM_TO_OTHERS = {
-    Reason.VIOLENCE_NOW, Reason.WEAPON, Reason.THREAT_TO_KILL, Reason.STRANGULATION,
-    Reason.SEXUAL_VIOLENCE, Reason.CONFINEMENT, Reason.INJURY,
-}
-
-_FALSE = re.compile(r"\b(" + "|".join(FALSE_FRIENDS) + r")\b")
-_COMPILED = {
-    reason: ([re.compile(r"\b" + p + r"\b") for p in patterns], negatable)
-    for reason, (patterns, negatable) in PATTERNS.items()
-}
-_REPEATS = re.compile(r"([a-z])\1{2,}")
+# A friend asking for advice lowers only these; a friend held, strangled or threatened with
+# death is an emergency whoever writes about it.
+LOWERED_BY_THIRD_PARTY = {Reason.VIOLENCE_NOW, Reason.INJURY}
+MAX_CHARS = 5000
+NEGATION_WINDOW = 3
 
 
 @dataclass(frozen=True)
@@ -176,34 +79,159 @@ class TriageResult:
         return {"input": text, "level": self.level.value, "reasons": reasons}
 
 
-def normalise(text: str) -> str:
-    """Folded, with stretched letters shortened and teencode expanded (whole tokens only)."""
-    folded = _REPEATS.sub(r"\1\1", fold(text))
-    return " ".join(TEENCODE.get(word, word) for word in folded.split())
+@dataclass
+class _Reading:
+    """What the matcher found in one message, before the decision."""
+
+    tokens: list[Token]
+    found: dict[PatternSet, list[Match]]
+    masks: list[Match]
+    negators: list[Match]
+    frames: set[str]
+    present_clauses: set[int] = field(default_factory=set)  # "now" cues, by clause
+    habitual_clauses: set[int] = field(default_factory=set)  # "often", "again", by clause
+    strong: bool = False  # a cry for help anywhere in the message
+    question_clauses: set[int] = field(default_factory=set)  # "có hại không", "mua ở đâu"
+
+    def of(self, group: PatternSet) -> list[Match]:
+        return self.found.get(group, [])
 
 
-def _negated(text: str, start: int) -> bool:
-    before = text[:start].split()[-3:]
-    return any(word in NEGATORS for word in before)
-
-
-def triage(text: str) -> TriageResult:
+def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
     """Classify one message. Empty or non-text input is routine."""
-    norm = normalise(text[:5000])
-    if not norm:
+    lex = lexicon or default_lexicon()
+    tokens = lex.tokenise(text[:MAX_CHARS])
+    if not tokens:
         return TriageResult(Level.ROUTINE)
-    cleaned = _FALSE.sub(lambda m: " " + "_" * (len(m.group(0)) - 2) + " ", norm)
-    found: list[Reason] = []
-    for reason, (patterns, negatable) in _COMPILED.items():
-        for pattern in patterns:
-            if any(not (negatable and _negated(cleaned, m.start())) for m in
-                   pattern.finditer(cleaned)):
-                found.append(reason)
-                break
-    if CHILD_DIRECT.search(cleaned) or (
-        HARM_TO_OTHERS.intersection(found) and CHILD_WORDS.search(cleaned)
-    ):
-        found.append(Reason.CHILD_AT_RISK)
-    if found:
-        return TriageResult(Level.URGENT, found)
-    return TriageResult(Level.ROUTINE)
+    reading = _read(lex, tokens)
+    found: set[Reason] = set()
+    for match in reading.of(lex.cues):
+        reason = Reason(match.pattern.tag)
+        if _counts(lex, reading, match, reason):
+            found.add(reason)
+    for tag, groups in lex.combos:
+        reason = Reason(tag)
+        if reason in found:
+            continue
+        hits = [[m for m in reading.of(group) if _live(lex, reading, m)] for group in groups]
+        if all(hits) and any(_in_frame(reading, m, reason) for group in hits for m in group):
+            found.add(reason)
+    if not found:
+        return TriageResult(Level.ROUTINE)
+    if _child(lex, reading):
+        found.add(Reason.CHILD_AT_RISK)
+    return TriageResult(Level.URGENT, [r for r in PRIORITY if r in found])
+
+
+def _read(lex: Lexicon, tokens: list[Token]) -> _Reading:
+    found = lex.scan(tokens)
+    frames = found.get(lex.frames, [])
+    reading = _Reading(tokens, found, found.get(lex.masks, []), found.get(lex.negators, []),
+                       {m.pattern.tag for m in frames if m.pattern.tag != "question"})
+    reading.question_clauses.update(tokens[m.start].clause for m in frames
+                                    if m.pattern.tag == "question")
+    reading.present_clauses.update(tokens[m.start].clause for m in reading.of(lex.present)
+                                   if not _masked(reading, m))
+    reading.habitual_clauses.update(tokens[m.start].clause for m in reading.of(lex.habitual)
+                                    if not _masked(reading, m))
+    reading.strong = any(not _masked(reading, m) for m in reading.of(lex.strong_present))
+    return reading
+
+
+def _masked(reading: _Reading, match: Match) -> bool:
+    """A mask silences a match it touches, unless the match is a longer phrase that contains
+    the mask whole ("dí dao vào cổ" keeps its meaning though "di dao" folds like "đi dạo")."""
+    positions = set(match.positions)
+    for mask in reading.masks:
+        if not positions.intersection(mask.positions):
+            continue
+        if mask.pattern.tag == "place":
+            # A place name silences only what lies wholly inside it ("Quất Lâm", "Nậm Có"),
+            # never a phrase that merely shares a word with it ("Bản Lầm" / "làm nhục").
+            if positions <= set(range(mask.start, mask.end)):
+                return True
+            continue
+        if match.start <= mask.start and mask.end <= match.end and (
+            match.end - match.start > mask.end - mask.start
+        ):
+            continue
+        return True
+    return False
+
+
+def _live(lex: Lexicon, reading: _Reading, match: Match) -> bool:
+    """Not inside a mask, and not negated within its own clause."""
+    if _masked(reading, match):
+        return False
+    if any(w.folded in lex.negator_words for w in match.pattern.words()):
+        return True  # the pattern carries its own negation ("không thở được")
+    tokens = reading.tokens
+    clause = tokens[match.start].clause
+    for neg in reading.negators:
+        if tokens[neg.start].clause != clause or neg.end > match.start:
+            continue
+        between = tokens[neg.end:match.start]
+        if len(between) > NEGATION_WINDOW:
+            continue
+        if len(between) > 1 and between[0].raws & lex.not_negating:
+            continue  # "không ai giúp, nó đánh em"; but "không ai đánh em" is negated
+        if any(t.raws & lex.negation_breakers for t in [*between, tokens[match.start]]):
+            continue
+        return False
+    return True
+
+
+def _in_frame(reading: _Reading, match: Match, reason: Reason) -> bool:
+    """Frames (past, a question about the law, a friend's story, a film) lower urgency only
+    when nothing says the danger is now. "Often" or "again" answers a question or a friend's
+    story, but not "long ago" ("hồi trước chồng em hay đánh em, giờ đã ly hôn")."""
+    if reading.strong:
+        return True
+    clause = reading.tokens[match.start].clause
+    if clause in reading.present_clauses:
+        return True
+    if clause in reading.question_clauses:
+        return False
+    frames = reading.frames
+    if not frames:
+        return True
+    if clause in reading.habitual_clauses and "past" not in frames:
+        return True
+    return frames <= {"third_party"} and reason not in LOWERED_BY_THIRD_PARTY
+
+
+def _counts(lex: Lexicon, reading: _Reading, match: Match, reason: Reason) -> bool:
+    return _live(lex, reading, match) and _in_frame(reading, match, reason)
+
+
+def _child(lex: Lexicon, reading: _Reading) -> bool:
+    """A child is involved: an age under 18 or a school grade, a child noun, a child writing
+    about its parents, or a son or daughter as the one harmed (not as the one who harms)."""
+    # Masks are not consulted here: the message is already urgent, and a place name that folds
+    # like an English word ("Mỹ Sơn" / "my son") must not hide a child.
+    tokens = reading.tokens
+    for match in reading.of(lex.child):
+        number = next((tokens[i].number for i in match.positions
+                       if tokens[i].number is not None), None)
+        if number is None or number < 18:
+            return True
+    if reading.of(lex.child_speaker):
+        return True
+    adults = reading.of(lex.adult)
+    harms = [m for m in reading.of(lex.harm_verbs) if _live(lex, reading, m)]
+    for victim in reading.of(lex.child_victim):
+        if any(a.start >= victim.start and a.start <= victim.end + 2 for a in adults):
+            continue
+        clause = tokens[victim.start].clause
+        for harm in harms:
+            if tokens[harm.start].clause != clause:
+                continue
+            # "đánh con tôi" (harm before the child) or "con tôi bị đánh" (passive after it)
+            if harm.end <= victim.start and victim.start - harm.end <= 3:
+                return True
+            if harm.start >= victim.end and any(
+                "bị" in tokens[i].raws or "bi" in tokens[i].folds
+                for i in range(victim.end, harm.start)
+            ) and harm.start - victim.end <= 6:
+                return True
+    return False

@@ -224,6 +224,7 @@ staff-cases-none = No open cases.
 staff-cases-line = { $code } · { $tier } · { $status } · { $province } · { $claimer }
 staff-closed = Case { $code } closed (outcome: { $outcome }).
 staff-raised = Case { $code } is now urgent.
+staff-lowered = Case { $code } is now routine (noted to improve triage).
 staff-blocked = Case { $code } is marked abusive for { $hours } hours: that person only gets the emergency numbers.
 staff-unblocked = Case { $code } is no longer marked abusive.
 staff-oncall-on = You are on call.
@@ -244,7 +245,7 @@ staff-help = Staff commands:
     /cases: open cases
     /case CODE: details (sent privately)
     /close CODE OUTCOME: close a case
-    /urgent CODE: raise to urgent
+    /urgent CODE: raise to urgent; /routine CODE: lower to routine
     /oncall on|off, /oncall: go on or off call, and who is on
     /invite: a volunteer invite code
     /block CODE HOURS, /unblock CODE: mark abusive (the emergency numbers still go out)

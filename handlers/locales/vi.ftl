@@ -225,6 +225,7 @@ staff-cases-none = Không có trường hợp nào đang mở.
 staff-cases-line = { $code } · { $tier } · { $status } · { $province } · { $claimer }
 staff-closed = Đã đóng trường hợp { $code } (kết quả: { $outcome }).
 staff-raised = Trường hợp { $code } đã được nâng lên khẩn cấp.
+staff-lowered = Trường hợp { $code } đã được hạ xuống thường (ghi nhận để cải thiện phân loại).
 staff-blocked = Đã đánh dấu trường hợp { $code } là quấy rối trong { $hours } giờ: người đó chỉ nhận được các số khẩn cấp.
 staff-unblocked = Đã bỏ đánh dấu quấy rối cho trường hợp { $code }.
 staff-oncall-on = Bạn đang trực.
@@ -245,7 +246,7 @@ staff-help = Lệnh cho nhân viên:
     /cases: các trường hợp đang mở
     /case MÃ: chi tiết (gửi riêng)
     /close MÃ KẾT_QUẢ: đóng trường hợp
-    /urgent MÃ: nâng lên khẩn cấp
+    /urgent MÃ: nâng lên khẩn cấp; /routine MÃ: hạ xuống thường
     /oncall on|off, /oncall: trực và ai đang trực
     /invite: mã mời tình nguyện viên
     /block MÃ GIỜ, /unblock MÃ: đánh dấu quấy rối (vẫn nhận số khẩn cấp)

@@ -1,0 +1,509 @@
+"""The triage lexicon (``triage_lexicon.yaml``) and the Vietnamese-aware phrase matcher.
+
+The lexicon is reviewed data, the matcher is code. Matching respects how people type:
+
+- A word typed WITH diacritics is compared with its diacritics, so "kiểm tra" never reads as
+  "kiếm" (sword) and "Đảo" never as "dao" (knife). A word typed WITHOUT them is compared folded,
+  because "ck e dang danh e" is how a frightened person types on a phone.
+- Pattern words written ``=word`` only match when typed with diacritics: single syllables that
+  are hopelessly ambiguous once folded ("kiem" = kiểm/kiếm/kiềm). Without diacritics, the
+  multi-word phrases of the lexicon carry the meaning instead.
+- Teencode and stretched letters ("cuuuu", "emmm") are normalised token by token.
+- Masks (idioms, everyday compounds, place names) are matched first; a cue that touches a masked
+  token does not count, so "đánh răng", "giết thời gian" and "Hoàn Kiếm" stay quiet.
+
+Pattern syntax (one line per entry in the YAML): words separated by spaces; ``a|b`` is a choice in
+one slot and ``_`` joins words inside a choice (``say|say_rượu``); ``~`` skips up to three words
+and ``~~`` up to six (inside one clause); ``<n>`` is any number; ``^`` and ``$`` anchor the match
+to the start or end of its clause.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from knowledge.text import fold
+
+_LOOKALIKES = str.maketrans({"Ð": "đ", "ð": "đ", "Đ": "đ", "ɗ": "đ", "’": "'", "`": "'"})
+# Old and new tone placement in open syllables: "hoà" and "hòa" are one word.
+_OLD_TONES = {
+    "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
+    "oè": "òe", "oé": "óe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
+    "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
+}
+_OLD_TONE_END = re.compile("(" + "|".join(_OLD_TONES) + ")$")
+_WORD = re.compile(r"[^\W_]+|[\U0001F000-\U0001FAFF\u2600-\u27BF]")
+# Clause boundaries: punctuation, line breaks and the conjunctions that start a new thought.
+_CLAUSE_PUNCT = re.compile(r"[.,;:!?…\n\r()\[\]/]+")
+_RUN = re.compile(r"(.)\1+")
+MAX_GAP = {"~": 3, "~~": 6}
+
+
+@lru_cache(maxsize=65536)
+def _fold(word: str) -> str:
+    return fold(word)
+
+
+def _marks(word: str) -> bool:
+    """True when the word carries a tone or vowel mark (đ alone does not count: many people
+    type "đ" out of habit but no tones)."""
+    return any(unicodedata.category(ch) == "Mn" for ch in unicodedata.normalize("NFD", word))
+
+
+def canon(word: str) -> str:
+    """NFC, lower case, look-alike letters fixed, new-style tone placement."""
+    word = unicodedata.normalize("NFC", word).translate(_LOOKALIKES).lower()
+    return _OLD_TONE_END.sub(lambda m: _OLD_TONES[m.group(1)], word)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One typed word: the forms it may stand for (as typed, and with stretched letters
+    shortened), whether it was typed with diacritics, and which clause it is in."""
+
+    raws: frozenset[str]
+    folds: frozenset[str]
+    marked: bool
+    clause: int
+    number: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    raw: str
+    folded: str
+    strict: bool  # only with diacritics
+
+    def matches(self, token: Token, exact: bool = False) -> bool:
+        if self.raw == NUMBER:
+            return token.number is not None
+        if token.marked or exact:
+            return self.raw in token.raws
+        return not self.strict and self.folded in token.folds
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    most: int
+
+
+# One slot: a choice among word sequences ("say|say_rượu" is ("say",) or ("say", "rượu")).
+Slot = tuple[tuple[Word, ...], ...] | Gap
+NUMBER = "<n>"
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    text: str
+    slots: tuple[Slot, ...]
+    tag: str = ""  # what the pattern stands for (a Reason value, a frame name, "mask" ...)
+    at_start: bool = False  # "^": the match begins its clause
+    at_end: bool = False  # "$": the match ends its clause
+    # Per word slot, the folded first words of its choices: a pattern is tried only when every
+    # slot has one of them somewhere in the message (a cheap test that skips most patterns).
+    needs: tuple[frozenset[str], ...] = ()
+    # Per slot, for speed: the one-word choices as (spellings, folded forms of non-strict words)
+    # and the multi-word choices; None for a gap.
+    quick: tuple[tuple[frozenset[str], frozenset[str], tuple[tuple[Word, ...], ...]] | None,
+                 ...] = ()
+
+    def firsts(self) -> tuple[Word, ...]:
+        first = self.slots[0]
+        assert not isinstance(first, Gap), self.text
+        return tuple(seq[0] for seq in first)
+
+    def words(self) -> list[Word]:
+        return [w for slot in self.slots if not isinstance(slot, Gap) for seq in slot
+                for w in seq]
+
+
+def _word(text: str) -> Word:
+    strict = text.startswith("=")
+    raw = canon(text.lstrip("="))
+    return Word(raw, raw if raw == NUMBER else fold(raw), strict)
+
+
+def compile_pattern(text: str, tag: str = "") -> Pattern:
+    parts = text.split()
+    at_start = bool(parts) and parts[0] == "^"
+    at_end = bool(parts) and parts[-1] == "$"
+    parts = parts[1 if at_start else 0: len(parts) - (1 if at_end else 0)]
+    slots: list[Slot] = []
+    for part in parts:
+        if part in MAX_GAP:
+            slots.append(Gap(MAX_GAP[part]))
+            continue
+        slots.append(tuple(tuple(_word(w) for w in alt.split("_") if w)
+                           for alt in part.split("|") if alt))
+    if not slots or isinstance(slots[0], Gap) or isinstance(slots[-1], Gap):
+        raise ValueError(f"bad triage pattern: {text!r}")
+    needs = tuple(frozenset(seq[0].folded for seq in slot) for slot in slots
+                  if not isinstance(slot, Gap))
+    quick = tuple(
+        None if isinstance(slot, Gap) else (
+            frozenset(seq[0].raw for seq in slot if len(seq) == 1),
+            frozenset(seq[0].folded for seq in slot if len(seq) == 1 and not seq[0].strict),
+            tuple(seq for seq in slot if len(seq) > 1),
+        )
+        for slot in slots
+    )
+    return Pattern(text, tuple(slots), tag, at_start, at_end, needs, quick)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    pattern: Pattern
+    start: int
+    end: int  # exclusive
+    positions: tuple[int, ...]  # tokens the words matched (gaps excluded)
+
+
+class PatternSet:
+    """A named group of patterns (the cues, the masks...). Matching runs through a ``Scanner``
+    that holds many sets in one index, so a message is read once for all of them."""
+
+    def __init__(self, patterns: list[Pattern]) -> None:
+        self.patterns = patterns
+
+    def find(self, tokens: list[Token], exact: bool = False) -> list[Match]:
+        """Every match of this set alone (tests and tools; triage uses a Scanner)."""
+        return Scanner([self]).scan(tokens, exact).get(self, [])
+
+
+class Scanner:
+    """Patterns of several sets, each indexed under the rarest of its words, so a message only
+    tries the patterns whose every word slot it contains (thousands of place names and phrases
+    cost little more than a handful)."""
+
+    def __init__(self, sets: list[PatternSet]) -> None:
+        self._index: dict[str, list[tuple[Pattern, PatternSet]]] = {}
+        frequency: dict[str, int] = {}
+        for group in sets:
+            for pattern in group.patterns:
+                for need in pattern.needs:
+                    for key in need:
+                        frequency[key] = frequency.get(key, 0) + 1
+        self._pairs: dict[tuple[str, str], list[tuple[Pattern, PatternSet]]] = {}
+        for group in sets:
+            for pattern in group.patterns:
+                pair = _leading_pair(pattern)
+                if pair is not None:  # a fixed two-word start (every place name): one lookup
+                    self._pairs.setdefault(pair, []).append((pattern, group))
+                    continue
+                anchor = min(pattern.needs, key=lambda need: sum(frequency[k] for k in need))
+                for key in anchor:
+                    self._index.setdefault(key, []).append((pattern, group))
+
+    def scan(self, tokens: list[Token], exact: bool = False) -> dict[PatternSet, list[Match]]:
+        """Every match, by set. ``exact``: words typed without diacritics are taken as spelled
+        (for masks and frames in a message typed with diacritics, where "tung" is not
+        "tùng")."""
+        where: dict[str, list[int]] = {}
+        for i, token in enumerate(tokens):
+            for key in token.folds:
+                where.setdefault(key, []).append(i)
+            if token.number is not None:
+                where.setdefault(NUMBER, []).append(i)
+        found: dict[PatternSet, list[Match]] = {}
+        if self._pairs:
+            for i in range(len(tokens) - 1):
+                if tokens[i].clause != tokens[i + 1].clause:
+                    continue
+                for first in tokens[i].folds:
+                    for second in tokens[i + 1].folds:
+                        for pattern, group in self._pairs.get((first, second), ()):
+                            self._try(pattern, group, tokens, i, exact, found)
+        tried: set[int] = set()
+        for key in where:
+            for pattern, group in self._index.get(key, ()):
+                if id(pattern) in tried:
+                    continue
+                tried.add(id(pattern))
+                if any(need.isdisjoint(where) for need in pattern.needs):
+                    continue
+                for i in sorted({i for k in pattern.needs[0] for i in where.get(k, ())}):
+                    self._try(pattern, group, tokens, i, exact, found)
+        for matches in found.values():
+            matches.sort(key=lambda m: (m.start, m.end))
+        return found
+
+    @staticmethod
+    def _try(pattern: Pattern, group: PatternSet, tokens: list[Token], i: int, exact: bool,
+             found: dict[PatternSet, list[Match]]) -> None:
+        clause = tokens[i].clause
+        if pattern.at_start and i > 0 and tokens[i - 1].clause == clause:
+            return
+        positions = _match_at(pattern, 0, tokens, i, clause, exact)
+        if positions is not None:
+            found.setdefault(group, []).append(Match(pattern, i, positions[-1] + 1, positions))
+
+
+def _leading_pair(pattern: Pattern) -> tuple[str, str] | None:
+    """The folded first two words when the pattern starts with exactly those (no choice)."""
+    if len(pattern.slots) < 2 or pattern.at_start:
+        return None
+    first, second = pattern.slots[0], pattern.slots[1]
+    if isinstance(first, Gap) or isinstance(second, Gap) or len(first) != 1 or len(second) != 1:
+        return None
+    if len(first[0]) != 1 or len(second[0]) != 1 or NUMBER in (first[0][0].raw, second[0][0].raw):
+        return None
+    return first[0][0].folded, second[0][0].folded
+
+
+def _match_at(pattern: Pattern, k: int, tokens: list[Token], i: int, clause: int,
+              exact: bool) -> tuple[int, ...] | None:
+    """Positions matched by the pattern's slots from ``k`` on, starting exactly at token ``i``,
+    inside one clause."""
+    if k == len(pattern.slots):
+        if pattern.at_end and i < len(tokens) and tokens[i].clause == clause:
+            return None
+        return ()
+    slot = pattern.slots[k]
+    if isinstance(slot, Gap):
+        for skip in range(slot.most + 1):
+            if skip and (i + skip - 1 >= len(tokens) or tokens[i + skip - 1].clause != clause):
+                break
+            rest = _match_at(pattern, k + 1, tokens, i + skip, clause, exact)
+            if rest is not None:
+                return rest
+        return None
+    if i >= len(tokens) or tokens[i].clause != clause:
+        return None
+    quick = pattern.quick[k]
+    assert quick is not None
+    raws, folds, multi = quick
+    token = tokens[i]
+    if (not token.raws.isdisjoint(raws) if token.marked or exact
+            else not token.folds.isdisjoint(folds)) or (
+            token.number is not None and NUMBER in raws):
+        rest = _match_at(pattern, k + 1, tokens, i + 1, clause, exact)
+        if rest is not None:
+            return (i, *rest)
+    for seq in multi:
+        end = i + len(seq)
+        if end <= len(tokens) and all(tokens[i + n].clause == clause
+                                      and w.matches(tokens[i + n], exact)
+                                      for n, w in enumerate(seq)):
+            rest = _match_at(pattern, k + 1, tokens, end, clause, exact)
+            if rest is not None:
+                return (*range(i, end), *rest)
+    return None
+
+
+# -- tokenising ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Everything ``triage_lexicon.yaml`` holds, compiled."""
+
+    teencode: dict[str, str]
+    emoji: dict[str, str]
+    clause_words: frozenset[str]
+    negators: PatternSet
+    negator_words: frozenset[str]
+    not_negating: frozenset[str]
+    negation_breakers: frozenset[str]
+    present: PatternSet
+    habitual: PatternSet
+    strong_present: PatternSet
+    frames: PatternSet
+    masks: PatternSet
+    cues: PatternSet
+    combos: list[tuple[str, list[PatternSet]]]
+    child: PatternSet
+    adult: PatternSet
+    child_speaker: PatternSet
+    child_victim: PatternSet
+    harm_verbs: PatternSet
+    sources: list[str] = field(default_factory=list)
+    _raising: Scanner = field(init=False, repr=False)
+    _lowering: Scanner = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        lowering = [self.masks, self.frames]
+        raising = [self.negators, self.present, self.habitual, self.strong_present, self.cues,
+                   self.child, self.adult, self.child_speaker, self.child_victim,
+                   self.harm_verbs, *(group for _, groups in self.combos for group in groups)]
+        object.__setattr__(self, "_raising", Scanner(raising))
+        object.__setattr__(self, "_lowering", Scanner(lowering))
+
+    def scan(self, tokens: list[Token]) -> dict[PatternSet, list[Match]]:
+        """Every pattern of the lexicon matched against one message, by set. Masks and frames
+        (which lower urgency) take plain words as spelled when the message carries diacritics;
+        everything else matches them folded (recall first)."""
+        found = self._raising.scan(tokens)
+        found.update(self._lowering.scan(tokens, exact=accented(tokens)))
+        return found
+
+    def tokenise(self, text: str) -> list[Token]:
+        """Typed text to tokens, clause by clause, with teencode expanded and emoji read."""
+        text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES).lower()
+        text = _english_contractions(text)
+        for emoji, words in self.emoji.items():
+            if emoji in text:
+                text = text.replace(emoji, f" {words} ")
+        tokens: list[Token] = []
+        clause = 0
+        for piece in _CLAUSE_PUNCT.split(text):
+            words = _WORD.findall(piece)
+            if not words:
+                continue
+            clause += 1
+            for word in words:
+                if word in self.clause_words and tokens and tokens[-1].clause == clause:
+                    clause += 1
+                tokens.extend(self._token(word, clause))
+        return tokens
+
+    def _token(self, word: str, clause: int) -> list[Token]:
+        word = canon(word)
+        if word.isdigit():
+            return [Token(frozenset({word}), frozenset({word}), False, clause, int(word[:6]))]
+        marked = _marks(word)
+        forms = {word}
+        if _RUN.search(word):
+            forms.add(re.sub(r"(.)\1{2,}", r"\1\1", word))  # "cuuuu" -> "cuu"
+            forms.add(_RUN.sub(r"\1", word))  # "emmm" -> "em", "cứuuu" -> "cứu"
+        if not marked:
+            for form in list(forms):
+                expansion = self.teencode.get(form)
+                if expansion is not None:
+                    return [self._expanded(part, clause)
+                            for part in expansion.replace("_", " ").split()]
+            age = re.fullmatch(r"(\d{1,2})(t|tuoi|th)", word)  # "14t", "14tuoi"
+            if age:
+                return [Token(frozenset({age.group(1)}), frozenset({age.group(1)}), False,
+                              clause, int(age.group(1))), self._expanded("tuổi", clause)]
+        return [Token(frozenset(forms), frozenset(_fold(f) for f in forms), marked, clause)]
+
+    @staticmethod
+    def _expanded(word: str, clause: int) -> Token:
+        word = canon(word)
+        return Token(frozenset({word}), frozenset({fold(word)}), _marks(word), clause)
+
+
+_CONTRACTIONS = [
+    (re.compile(r"\bcan'?t\b"), "cannot"), (re.compile(r"\bwon'?t\b"), "will not"),
+    (re.compile(r"n't\b"), " not"), (re.compile(r"\bi'?m\b"), "i am"),
+    (re.compile(r"'re\b"), " are"), (re.compile(r"'ll\b"), " will"),
+    (re.compile(r"'ve\b"), " have"), (re.compile(r"'d\b"), " would"),
+    (re.compile(r"(\w)'s\b"), r"\1 is"),
+]
+# The same typed without the apostrophe, as people do on phones.
+_BARE_CONTRACTIONS = [
+    (re.compile(r"\b(do|did|does|is|was|are|were|have|has|had|could|would|should)nt\b"),
+     r"\1 not"),
+    (re.compile(r"\bcant\b"), "cannot"), (re.compile(r"\bwont\b"), "will not"),
+]
+
+
+def accented(tokens: list[Token]) -> bool:
+    """The message is typed with diacritics (so a plain word is spelled as meant)."""
+    marked = sum(t.marked for t in tokens)
+    return marked >= 2 and marked * 4 >= len(tokens)
+
+
+def _english_contractions(text: str) -> str:
+    """"can't", "I'm", "he's": spelled out, so "t" and "m" are not read as teencode."""
+    for pattern, replacement in _BARE_CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    if "'" not in text:
+        return text
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _patterns(entries: Any, tag: str = "") -> list[Pattern]:
+    if entries is None:
+        return []
+    if isinstance(entries, dict):
+        found: list[Pattern] = []
+        for key, value in entries.items():
+            found.extend(_patterns(value, tag or str(key)))
+        return found
+    return [compile_pattern(str(entry), tag) for entry in entries]
+
+
+def build(data: dict[str, Any], extra_masks: list[str] | None = None) -> Lexicon:
+    masks = _patterns(data["masks"], "mask")
+    masks.extend(compile_pattern(m, "place") for m in extra_masks or ())
+    frames = []
+    for name, entries in data["frames"].items():
+        frames.extend(_patterns(entries, name))
+    child = data["child"]
+    negators = _patterns(data["negation"]["negators"], "neg")
+    return Lexicon(
+        teencode={str(k): str(v) for k, v in data["teencode"].items()},
+        emoji={str(k): str(v) for k, v in data["emoji"].items()},
+        clause_words=frozenset(canon(w) for w in data["clause_words"]),
+        negators=PatternSet(negators),
+        negator_words=frozenset(p.words()[0].folded for p in negators if len(p.words()) == 1),
+        not_negating=frozenset(canon(w) for w in data["negation"]["not_negating_after"]),
+        negation_breakers=frozenset(canon(w) for w in data["negation"]["breakers"]),
+        present=PatternSet(_patterns(data["present"]["clause"], "present")),
+        habitual=PatternSet(_patterns(data["present"]["habitual"], "habitual")),
+        strong_present=PatternSet(_patterns(data["present"]["message"], "present")),
+        frames=PatternSet(frames),
+        masks=PatternSet(masks),
+        cues=PatternSet([p for reason, entries in data["cues"].items()
+                         for p in _patterns(entries, reason)]),
+        combos=[(str(c["reason"]), [PatternSet(_patterns(group)) for group in c["all"]])
+                for c in data["combos"]],
+        child=PatternSet(_patterns(child["anywhere"], "child")),
+        adult=PatternSet(_patterns(child["adult"], "adult")),
+        child_speaker=PatternSet(_patterns(child["speaker"], "child")),
+        child_victim=PatternSet(_patterns(child["victim"], "child")),
+        harm_verbs=PatternSet(_patterns(child["harm_verbs"], "harm")),
+        sources=[str(s) for s in data.get("sources", [])],
+    )
+
+
+def _place_masks(cue_folds: set[str]) -> list[str]:
+    """Gazetteer names of two or more words that contain a syllable some cue starts with, so a
+    person typing their ward ("Hoàn Kiếm", "Côn Đảo") is never read as a danger word."""
+    from knowledge.gazetteer import default_gazetteer
+
+    gaz = default_gazetteer()
+    names: set[str] = set()
+    names.update(p.short for p in gaz.provinces.values())
+    names.update(c.short for c in gaz.communes.values())
+    names.update(p.short for p in gaz.legacy_provinces.values())
+    for district in gaz.legacy_districts.values():
+        names.add(district.name)
+    for commune in gaz.legacy_communes:
+        names.add(commune.name)
+    names.update(a.alias for a in gaz.aliases)
+    out = []
+    for name in names:
+        words = [w for w in _WORD.findall(canon(name)) if w]
+        while words and fold(words[0]) in _UNIT_WORDS and len(words) > 2:
+            words = words[1:] if fold(" ".join(words[:2])) not in _UNIT_PAIRS else words[2:]
+        if len(words) < 2:
+            continue
+        if any(fold(w) in cue_folds for w in words):
+            out.append(" ".join(words))
+    return sorted(out)
+
+
+_UNIT_WORDS = {"xa", "phuong", "huyen", "quan", "thi", "thanh", "tinh", "dac"}
+_UNIT_PAIRS = {"thi tran", "thi xa", "thanh pho", "dac khu"}
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    """The bundled lexicon with the gazetteer's place names masked; loaded once per process."""
+    text = (resources.files("handlers") / "triage_lexicon.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    cues = _patterns(data["cues"]) + [p for c in data["combos"] for g in c["all"]
+                                      for p in _patterns(g)]
+    cue_folds = {w.folded for p in cues for w in p.words()}
+    return build(data, _place_masks(cue_folds))
