@@ -29,10 +29,17 @@ class Notifier(Protocol):
         ...
 
 
+def reason_text(reason: str, catalogue: Catalogue, lang: str) -> str:
+    """A reason category in words where the catalogue has them (``alert-reason-<id>``)."""
+    key = f"alert-reason-{reason}"
+    return catalogue.text(lang, key) if catalogue.has(lang, key) else reason
+
+
 def alert_text(alert: dict[str, Any], catalogue: Catalogue, gazetteer: Gazetteer,
                lang: str = "vi") -> str:
     province = gazetteer.provinces.get(alert.get("province") or -1)
-    reasons = ", ".join(alert.get("reasons") or []) or catalogue.text(lang, "alert-no-reasons")
+    reasons = ", ".join(reason_text(r, catalogue, lang) for r in alert.get("reasons") or []) \
+        or catalogue.text(lang, "alert-no-reasons")
     tier = catalogue.text(lang, f"alert-tier-{alert['tier']}")
     title = catalogue.text(lang, "alert-title", tier=tier, code=alert["code"])
     body = catalogue.text(

@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     zalo_oa_api_url: str = "https://openapi.zalo.me"
     zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
     zalo_oa_webhook_path: str = Field(default="/zalo/oa", pattern=r"^/")
-    zalo_oa_window_hours: float = Field(default=48, gt=0, le=24 * 7)
+    # Zalo: free replies within 48 h of the person's last message, billed up to 7 days, then
+    # none; staff may write until this many hours (just under 7 days, for clock skew).
+    zalo_oa_window_hours: float = Field(default=167, gt=0, le=24 * 7)
 
     zalo_bot_token: str | None = Field(default=None, repr=False)
     zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com/bot"

@@ -28,7 +28,7 @@ from bot.storage import Purger, Store, retention_from
 from bot.telegram_channel import TelegramChannel
 from bot.webhook import WebhookServer, telegram_route
 from bot.zalo_bot import ZaloBotChannel, ZaloBotClient
-from bot.zalo_oa import ZaloOAChannel, ZaloOAClient
+from bot.zalo_oa import KEEP_ALIVE_CHECK, ZaloOAChannel, ZaloOAClient
 from handlers.catalogue import default_catalogue
 from handlers.flow import Engine, EngineConfig
 from knowledge.search import default_search
@@ -127,8 +127,15 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         tasks.append(asyncio.create_task(every(5.0, escalations, "escalation")))
 
     if settings.zalo_oa_app_id:
-        async def operator_alert(reason: str) -> None:
-            log.error("OPERATOR: Zalo OA token refresh failed (%s); renew the tokens", reason)
+        async def operator_alert(problem: str) -> None:
+            """Problems only an operator can fix: in the log, and to the staff group."""
+            log.error("OPERATOR: Zalo OA needs attention: %s", problem)
+            if telegram is not None:
+                async with store.unit_of_work() as uow:
+                    await telegram.desk.post.to_group(
+                        uow, catalogue.text("vi", "operator-zalo-oa", text=problem))
+                    await uow.commit()
+                telegram.sender.wake()
 
         client = ZaloOAClient(
             http, store, settings.zalo_oa_api_url, settings.zalo_oa_oauth_url,
@@ -141,6 +148,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         server.add(settings.zalo_oa_webhook_path, oa.webhook)
         routes += 1
         tasks.append(asyncio.create_task(oa.sender.run()))
+        tasks.append(asyncio.create_task(every(KEEP_ALIVE_CHECK.total_seconds(),
+                                               client.keep_alive, "zalo OA token keep-alive")))
         stoppers.append(oa.idle)
         if telegram is not None:
             telegram.person_routes["zalo_oa"] = oa.to_person
@@ -161,6 +170,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
 
             starters.append(register_webhook)
         else:
+            if settings.production:
+                log.warning("Zalo Bot is polling: polling is for development; set "
+                            "ZALO_BOT_WEBHOOK_URL and ZALO_BOT_WEBHOOK_SECRET in production")
             tasks.append(asyncio.create_task(zbot.poll()))
         tasks.append(asyncio.create_task(zbot.sender.run()))
         if telegram is not None:

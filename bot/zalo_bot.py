@@ -1,20 +1,27 @@
 """The Zalo Bot platform as a channel (Telegram-like API, no buttons).
 
-``POST <base><TOKEN>/<method>`` with JSON bodies; ``getUpdates`` returns one update and answers
-error 408 when there is nothing yet; webhooks carry ``X-Bot-Api-Secret-Token`` and their body may
-or may not be wrapped in ``{"ok", "result"}``. Choices are numbered text menus; messages are cut at
-2,000 characters; an update is deduplicated on event name + message id. Field names vary between
-sources, so parsing is tolerant.
+``POST <base><TOKEN>/<method>`` with JSON bodies; webhooks carry ``X-Bot-Api-Secret-Token`` and
+their body may or may not be wrapped in ``{"ok", "result"}``. Choices are numbered text menus;
+messages are cut at 2,000 characters; an update is deduplicated on event name + message id. Field
+names vary between sources, so parsing is tolerant.
+
+Production uses the webhook. Polling (``getUpdates``: one update per call, error 408 when there
+is nothing yet) is for development: it does not work while a webhook is set, so polling starts
+with ``deleteWebhook``, and every other answer is classified, logged without the token, and backed
+off (429, network trouble, a webhook someone set again); a refused token (401) stops the channel
+loudly instead of polling forever.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import enum
 import hmac
 import json
 import logging
-from collections.abc import Callable
+import random
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -32,8 +39,11 @@ from handlers.flow import Engine
 log = logging.getLogger(__name__)
 
 CHANNEL = "zalo_bot"
+# Messages from protected users (children, people with disabilities, people who cannot read)
+# arrive as "unsupported", without content: Media("protected"), which the core answers as a
+# possible child in need (handlers/flow.py, _answer_protected_user).
 MEDIA_EVENTS = {"message.image.received": "photo", "message.sticker.received": "sticker",
-                "message.unsupported.received": "unsupported"}
+                "message.unsupported.received": "protected"}
 
 
 class _Loose(BaseModel):
@@ -82,6 +92,53 @@ def payloads(message: Message, chat: str) -> list[dict[str, Any]]:
             for part in chunks(text)]
 
 
+class PollProblem(enum.Enum):
+    """Why a poll brought nothing; each has its own answer in ``ZaloBotChannel.poll``."""
+
+    BAD_TOKEN = "token refused (401)"  # stop the channel: polling again cannot help
+    RATE_LIMITED = "rate limited (429)"  # back off (retry_after when given)
+    WEBHOOK_SET = "a webhook is set"  # delete it again, then back off
+    NETWORK = "network or bad answer"  # back off with jitter
+    SERVER = "server error"  # back off with jitter
+    OTHER = "refused"  # back off with jitter
+
+
+class PollFailed(Exception):
+    def __init__(self, problem: PollProblem, code: int = 0,
+                 retry_after: float | None = None) -> None:
+        super().__init__(f"{problem.value} (code {code})")
+        self.problem = problem
+        self.code = code
+        self.retry_after = retry_after
+
+
+def classify(data: dict[str, Any]) -> PollFailed:
+    """A failed answer (``{"ok": false, "error_code", "description"}``) as a ``PollFailed``.
+
+    Zalo does not document the answer to ``getUpdates`` while a webhook is set; like Telegram's
+    409 it names the webhook, so 409 or a description that mentions one counts as such."""
+    try:
+        code = int(data.get("error_code", 0) or 0)
+    except (TypeError, ValueError):
+        code = 0
+    description = str(data.get("description", "")).lower()
+    if code == 401:
+        return PollFailed(PollProblem.BAD_TOKEN, code)
+    if code == 429:
+        retry = (data.get("parameters") or {}).get("retry_after") \
+            if isinstance(data.get("parameters"), dict) else None
+        try:
+            retry_after = float(retry) if retry is not None else None
+        except (TypeError, ValueError):
+            retry_after = None
+        return PollFailed(PollProblem.RATE_LIMITED, code, retry_after)
+    if code == 409 or "webhook" in description:
+        return PollFailed(PollProblem.WEBHOOK_SET, code)
+    if code >= 500:
+        return PollFailed(PollProblem.SERVER, code)
+    return PollFailed(PollProblem.OTHER, code)
+
+
 class ZaloBotClient:
     def __init__(self, http: httpx.AsyncClient, api_url: str, token: str) -> None:
         self.http = http
@@ -96,11 +153,47 @@ class ZaloBotClient:
             raise ValueError("not a JSON object")
         return data
 
-    async def get_update(self, timeout: int = 30) -> BotUpdate | None:
-        data = await self.call("getUpdates", {"timeout": str(timeout)}, timeout=timeout + 10)
+    async def _checked(self, method: str, body: dict[str, Any],
+                       timeout: float | None = None) -> dict[str, Any]:
+        """Call a method; every failure becomes a classified ``PollFailed``."""
+        try:
+            data = await self.call(method, body, timeout)
+        except (httpx.HTTPError, ValueError):
+            raise PollFailed(PollProblem.NETWORK) from None
         if not data.get("ok"):
-            return None  # 408: nothing yet
+            raise classify(data)
+        return data
+
+    async def delete_webhook(self) -> None:
+        await self._checked("deleteWebhook", {})
+
+    async def get_update(self, timeout: int = 30) -> BotUpdate | None:
+        """One update, or None when there is nothing yet (408, the normal empty poll)."""
+        try:
+            data = await self._checked("getUpdates", {"timeout": str(timeout)},
+                                       timeout=timeout + 10)
+        except PollFailed as failure:
+            if failure.code == 408:
+                return None
+            raise
         return parse_update(data.get("result"))
+
+
+class Backoff:
+    """Exponential backoff with jitter (half to full delay), so restarts do not synchronise."""
+
+    def __init__(self, base: float = 1.0, cap: float = 60.0) -> None:
+        self.base = base
+        self.cap = cap
+        self.failures = 0
+
+    def next(self) -> float:
+        delay = min(self.cap, self.base * 2 ** self.failures)
+        self.failures = min(self.failures + 1, 30)
+        return delay * random.uniform(0.5, 1.0)
+
+    def reset(self) -> None:
+        self.failures = 0
 
 
 class ZaloBotTransport:
@@ -128,11 +221,14 @@ class ZaloBotChannel(QueuedChannel):
         self, client: ZaloBotClient, engine: Engine, store: Store, secrets: Secrets,
         webhook_secret: str | None = None, desk: StaffDesk | None = None,
         pacing: Pacing | None = None, clock: Callable[[], dt.datetime] | None = None,
+        poll_backoff: tuple[float, float] = (1.0, 60.0),
     ) -> None:
         super().__init__(CHANNEL, ZaloBotTransport(client), engine, store, secrets, desk,
                          pacing, clock)
         self.client = client
         self.webhook_secret = webhook_secret
+        self.poll_backoff = poll_backoff
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     async def process(self, update: BotUpdate) -> None:
         inbound = to_event(update)
@@ -152,17 +248,42 @@ class ZaloBotChannel(QueuedChannel):
         self.sender.wake()
 
     async def poll(self) -> None:
-        """Long-poll forever: one update per call; 408 means nothing yet."""
+        """Long-poll until cancelled, or until the token is refused (development only).
+
+        ``deleteWebhook`` first (polling does not work while a webhook is set); an empty poll
+        (408) polls again at once; anything else is logged by kind (never the token, which is
+        part of the URL) and backed off."""
+        backoff = Backoff(*self.poll_backoff)
+        deleted = False
         while True:
             try:
+                if not deleted:
+                    await self.client.delete_webhook()
+                    deleted = True
                 update = await self.client.get_update()
-                if update is not None:
-                    await self.process(update)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
-                log.error("zalo bot poll failed: %s", type(exc).__name__)
-                await asyncio.sleep(2)
+            except PollFailed as failure:
+                if failure.problem is PollProblem.BAD_TOKEN:
+                    log.critical("Zalo Bot: the token was refused (401); the Zalo Bot channel "
+                                 "has stopped. Check ZALO_BOT_TOKEN and restart.")
+                    return
+                if failure.problem is PollProblem.WEBHOOK_SET:
+                    deleted = False  # someone set a webhook: delete it again before polling
+                delay = backoff.next()
+                if failure.retry_after is not None:
+                    delay = max(delay, failure.retry_after)
+                log.warning("Zalo Bot poll failed: %s (code %s); retrying in %.1f s",
+                            failure.problem.value, failure.code, delay)
+                await self.sleep(delay)
+                continue
+            backoff.reset()
+            if update is None:
+                continue  # 408: nothing yet
+            try:
+                await self.process(update)
+            except Exception as exc:  # never lose the loop; never log the update
+                log.error("Zalo Bot update failed: %s", type(exc).__name__)
 
     async def webhook(self, request: web.Request) -> web.Response:
         given = request.headers.get("X-Bot-Api-Secret-Token", "")

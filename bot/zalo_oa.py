@@ -2,14 +2,18 @@
 
 - The webhook checks ``X-ZEvent-Signature`` (``mac=`` + hex sha256 of app_id + raw body +
   timestamp + the OA secret key) in constant time; a wrong or missing one gets 401 and changes
-  nothing. A good one is acknowledged at once and processed afterwards (Zalo wants an answer
-  within about 2 s); duplicates (same ``msg_id``) are processed once.
+  nothing, except Zalo's unsigned empty test post (``{}`` or no body, sent when the webhook URL
+  is saved), which gets 200 and does nothing. A good one is acknowledged at once and processed
+  afterwards (Zalo wants an answer within about 2 s); duplicates (same ``msg_id``) are
+  processed once.
 - Tokens: the access token lives about 25 h and the refresh token is single-use and rotates, so a
   refresh stores the new pair (encrypted) before the new access token is used; refresh happens
   ahead of expiry and on errors -216/-220 (then the send is retried once). A failed refresh is
   reported to the operator.
-- Answers are allowed only within the interaction window after the person last wrote: a staff
-  message outside it is not attempted, and the staff member is told.
+- Answers are allowed only within Zalo's interaction window after the person last wrote: free
+  for 48 h, billed to the OA's Zalo Cloud Account up to 7 days (``window``, a setting just under
+  that), impossible after. A staff message in the billed band goes with a note to the staff
+  member; after the window it is not attempted, and the staff member is told why.
 - Parsing is tolerant (pydantic models ignoring what they do not know; coordinates as strings or
   numbers, under ``attachments[0].payload.coordinates`` or ``message.location``).
 """
@@ -17,6 +21,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -27,6 +32,9 @@ from typing import Any
 
 import httpx
 from aiohttp import web
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.crypto import Secrets
@@ -34,7 +42,7 @@ from bot.sender import Pacing, Refused, RetryLater
 from bot.staff import StaffDesk
 from bot.storage import ChannelSecrets, SqliteUnitOfWork, Store
 from bot.zalo_common import QueuedChannel, chunks, numbered, queue_reply
-from handlers.events import Command, Inbound, Location, Media, Message, Reply, Text
+from handlers.events import Choice, Command, Inbound, Location, Media, Message, Reply, Text
 from handlers.flow import Engine
 
 log = logging.getLogger(__name__)
@@ -42,9 +50,26 @@ log = logging.getLogger(__name__)
 CHANNEL = "zalo_oa"
 TOKENS = "zalo_oa_tokens"
 MAX_BUTTONS = 5
+MAX_TITLE = 100
+MAX_QUERY_PAYLOAD = 1000
+EXIT_OPTION = "exit"  # the core's quick exit: always a button, whatever else must give way
 REFRESH_AHEAD = dt.timedelta(minutes=30)
+FREE_WINDOW = dt.timedelta(hours=48)  # replies are free within 48 h of the person's last message
 EXPIRED = (-216, -220)
+INVALID_TOKEN = -216  # also what a missing permission looks like: refreshed once, not per message
+# Errors that concern the whole OA, not one message: the operator must act (channels.md).
+ACCOUNT_WIDE = {-221: "OA not verified", -224: "OA package required",
+                -223: "API not granted to the app", -219: "app disabled",
+                -320: "no Zalo Cloud Account", -321: "Zalo Cloud Account has no balance",
+                INVALID_TOKEN: "token refused after a refresh (missing permission?)"}
+REFRESH_FAILED = 0  # the kind under which failed token refreshes are alerted
+ACCOUNT_PAUSE = dt.timedelta(hours=1)
+# The refresh token dies three months after its last rotation: rotate at least weekly even when
+# nobody writes (checked every few hours by the runner).
+KEEP_ALIVE = dt.timedelta(days=6)
+KEEP_ALIVE_CHECK = dt.timedelta(hours=6)
 OUTSIDE_WINDOW = (-230, -232, -213, -244)
+FOLLOW_EVENTS = ("follow", "unfollow")
 MEDIA_EVENTS = {"user_send_image": "photo", "user_send_gif": "animation",
                 "user_send_sticker": "sticker", "user_send_audio": "voice",
                 "user_send_video": "video", "user_send_file": "document",
@@ -56,7 +81,7 @@ class _Loose(BaseModel):
 
 
 class _Sender(_Loose):
-    id: str
+    id: str | int
 
 
 class _Coordinates(_Loose):
@@ -83,8 +108,17 @@ class OAEvent(_Loose):
     app_id: str | int | None = None
     event_name: str
     sender: _Sender | None = None
+    follower: _Sender | None = None  # follow / unfollow carry the person here, not in sender
     message: _Msg | None = None
     timestamp: str | int | None = None
+
+    def person(self) -> str | None:
+        """The person's id: ``follower.id`` for follow/unfollow, else ``sender.id`` (either
+        is accepted for any event, as integrations disagree)."""
+        first, second = ((self.follower, self.sender) if self.event_name in FOLLOW_EVENTS
+                         else (self.sender, self.follower))
+        who = first or second
+        return str(who.id) if who is not None else None
 
     def coordinates(self) -> tuple[float, float] | None:
         if self.message is None:
@@ -96,6 +130,18 @@ class OAEvent(_Loose):
         if self.message.location is not None:
             return self.message.location.latitude, self.message.location.longitude
         return None
+
+
+def is_setup_probe(raw: bytes) -> bool:
+    """Zalo may post an unsigned ``{}`` (or nothing) when the webhook URL is saved, and wants a
+    200. Such a body carries no event, so answering it changes nothing; any other body must
+    be signed."""
+    if not raw.strip():
+        return True
+    try:
+        return json.loads(raw) == {}
+    except ValueError:
+        return False
 
 
 def signature_ok(raw: bytes, header: str, oa_secret: str) -> bool:
@@ -112,43 +158,86 @@ def signature_ok(raw: bytes, header: str, oa_secret: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def to_event(event: OAEvent) -> Inbound | None:
+class ButtonPayloads:
+    """Opaque ``oa.query.hide`` payloads: the option id, encrypted.
+
+    A tap comes back as a ``user_send_text`` whose text is the payload. Option ids are words
+    ("danger", "under18"), and ``oa.query.show`` would write them into the person's chat for
+    whoever reads the phone; ``hide`` keeps them out of the chat, and the encryption keeps them
+    out of anything else that might show or log a payload. Stateless: any payload this
+    deployment made opens again, and a stale one is refused by the core like any old button."""
+
+    PREFIX = "ba1."
+
+    def __init__(self, secrets: Secrets) -> None:
+        self._secrets = secrets
+        self._key: tuple[bytes, Fernet] | None = None
+
+    def _fernet(self) -> Fernet:
+        hash_key = self._secrets.hash_key  # the database's own key once the store is open
+        if self._key is None or self._key[0] != hash_key:
+            derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                           info=b"binhan/zalo-oa-buttons/v1").derive(hash_key)
+            self._key = (hash_key, Fernet(base64.urlsafe_b64encode(derived)))
+        return self._key[1]
+
+    def seal(self, option_id: str) -> str:
+        return self.PREFIX + self._fernet().encrypt(option_id.encode()).decode("ascii")
+
+    def open(self, payload: str) -> str | None:
+        """The option id of a payload we made, or None for anything else (typed text)."""
+        if not payload.startswith(self.PREFIX) or len(payload) > MAX_QUERY_PAYLOAD:
+            return None
+        try:
+            return self._fernet().decrypt(payload[len(self.PREFIX):].encode("ascii")).decode()
+        except (InvalidToken, ValueError):
+            return None
+
+
+def to_event(event: OAEvent, buttons: ButtonPayloads | None = None) -> Inbound | None:
     name = event.event_name
     if name == "user_send_text" and event.message is not None and event.message.text is not None:
-        return Text(event.message.text)
+        option = buttons.open(event.message.text) if buttons is not None else None
+        return Choice(option) if option is not None else Text(event.message.text)
     if name == "user_send_location":
         point = event.coordinates()
         return Location(*point) if point is not None else Media("location")
     if name == "follow":
         return Command("start")
     if name == "unfollow":
-        return Command("x")
+        return Command("x")  # as quick exit: wipe the session, stop what was not sent yet
     if name in MEDIA_EVENTS:
         return Media(MEDIA_EVENTS[name])
     return None  # oa_send_* echoes of our own messages, and anything else
 
 
-def payloads(message: Message) -> list[dict[str, Any]]:
-    """The ``message`` objects of ``/v3.0/oa/message/cs`` for one core message."""
-    text = message.text
+def payloads(message: Message, seal: Callable[[str], str]) -> list[dict[str, Any]]:
+    """The ``message`` objects of ``/v3.0/oa/message/cs`` for one core message (v3 shape).
+
+    The text is always in ``message.text``; buttons go in ``attachment.payload.buttons`` of the
+    last part (at most five, titles of at most 100 characters). Options are ``oa.query.hide``
+    buttons with sealed payloads. With more than five options every option is also a numbered
+    line of the text (the person may type the number or the words) and the buttons carry the
+    first ones and, always, the quick exit: no option is ever lost. Phone numbers stay in the
+    text; ``oa.open.phone`` buttons are added while there is room."""
+    options = list(message.options)
+    text = numbered(message) if len(options) > MAX_BUTTONS else message.text
     if message.venue is not None:
         v = message.venue
         text += f"\nhttps://maps.google.com/?q={v.lat:.6f},{v.lon:.6f}"
-    buttons: list[dict[str, Any]] = []
-    if message.options and len(message.options) <= MAX_BUTTONS:
-        buttons = [{"type": "oa.query.show", "title": o.label[:100], "payload": o.id}
-                   for o in message.options]
-    elif message.options:
-        text = numbered(message)
-    elif message.phones:
-        buttons = [{"type": "oa.open.phone", "title": p.label[:100],
-                    "payload": {"phone_code": p.number.replace(" ", "")}}
-                   for p in message.phones[:MAX_BUTTONS]]
-    parts = chunks(text)
-    out = [{"message": {"text": part}} for part in parts]
+    if len(options) > MAX_BUTTONS:
+        exits = [o for o in options if o.id == EXIT_OPTION]
+        others = [o for o in options if o.id != EXIT_OPTION]
+        options = others[:MAX_BUTTONS - len(exits)] + exits
+    buttons: list[dict[str, Any]] = [
+        {"type": "oa.query.hide", "title": o.label[:MAX_TITLE], "payload": seal(o.id)}
+        for o in options]
+    for phone in message.phones[:MAX_BUTTONS - len(buttons)]:
+        buttons.append({"type": "oa.open.phone", "title": phone.label[:MAX_TITLE],
+                        "payload": {"phone_code": phone.number.replace(" ", "")}})
+    out: list[dict[str, Any]] = [{"text": part} for part in chunks(text)]
     if buttons and out:
-        out[-1] = {"message": {"attachment": {"type": "template", "payload": {
-            "template_type": "button", "text": parts[-1], "buttons": buttons}}}}
+        out[-1]["attachment"] = {"type": "template", "payload": {"buttons": buttons}}
     return out
 
 
@@ -158,9 +247,11 @@ class ZaloOAClient:
     def __init__(
         self, http: httpx.AsyncClient, store: Store, api_url: str, oauth_url: str, app_id: str,
         app_secret: str, access_token: str, refresh_token: str,
-        on_refresh_failure: Callable[[str], Awaitable[None]] | None = None,
+        on_operator_alert: Callable[[str], Awaitable[None]] | None = None,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
+        """``on_operator_alert`` hears of problems only an operator can fix (a failed token
+        refresh, an account-wide error): once per kind until a message goes through again."""
         self.http = http
         self.secrets = ChannelSecrets(store)
         self.api_url = api_url.rstrip("/")
@@ -169,9 +260,30 @@ class ZaloOAClient:
         self.app_secret = app_secret
         self._initial = {"access_token": access_token, "refresh_token": refresh_token,
                          "expires_at": None}
-        self._on_refresh_failure = on_refresh_failure
+        self._on_operator_alert = on_operator_alert
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._lock = asyncio.Lock()
+        self._alerted: set[int] = set()  # kinds the operator has heard of since the last success
+        self._paused_until: dt.datetime | None = None
+        self._refused_after_refresh: str | None = None  # an access token -216 keeps refusing
+
+    async def _alert_once(self, kind: int, problem: str) -> None:
+        if kind in self._alerted:
+            return
+        self._alerted.add(kind)
+        if self._on_operator_alert is not None:
+            try:
+                await self._on_operator_alert(problem)
+            except Exception as exc:  # the pause must hold even if the alert cannot go
+                log.error("zalo OA operator alert failed: %s", type(exc).__name__)
+
+    async def _account_problem(self, code: int) -> RetryLater:
+        """Pause all sending for this OA (rows stay queued) and tell the operator once."""
+        self._paused_until = self._clock() + ACCOUNT_PAUSE
+        problem = f"zalo error {code}: {ACCOUNT_WIDE[code]}"
+        log.error("zalo OA account problem (%s); sending paused for %s", problem, ACCOUNT_PAUSE)
+        await self._alert_once(code, problem)
+        return RetryLater(ACCOUNT_PAUSE.total_seconds())
 
     async def tokens(self) -> dict[str, Any]:
         return await self.secrets.get(TOKENS) or dict(self._initial)
@@ -196,14 +308,26 @@ class ZaloOAClient:
                     "refresh_token": str(body["refresh_token"]),
                     "expires_at": (self._clock() + dt.timedelta(
                         seconds=int(body.get("expires_in", 90000)))).isoformat(),
+                    "refreshed_at": self._clock().isoformat(),
                 }
             except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
                 log.error("zalo OA token refresh failed: %s", type(exc).__name__)
-                if self._on_refresh_failure is not None:
-                    await self._on_refresh_failure(type(exc).__name__)
+                await self._alert_once(REFRESH_FAILED,
+                                       f"token refresh failed ({type(exc).__name__}); "
+                                       "renew the tokens")
                 raise RetryLater(60) from None
             await self.secrets.put(TOKENS, fresh, self._clock())  # durable before first use
             return fresh
+
+    async def keep_alive(self) -> bool:
+        """Rotate the pair if it has not been rotated for ``KEEP_ALIVE`` (or never by us), so
+        months without a message never let the refresh token expire. True if it refreshed."""
+        tokens = await self.tokens()
+        at = tokens.get("refreshed_at")
+        if at is not None and self._clock() - dt.datetime.fromisoformat(at) < KEEP_ALIVE:
+            return False
+        await self.refresh(tokens["access_token"])
+        return True
 
     async def _usable(self) -> dict[str, Any]:
         tokens = await self.tokens()
@@ -213,6 +337,9 @@ class ZaloOAClient:
         return tokens
 
     async def send(self, user_id: str, message: dict[str, Any]) -> None:
+        now = self._clock()
+        if self._paused_until is not None and now < self._paused_until:
+            raise RetryLater((self._paused_until - now).total_seconds())  # kept, not dropped
         tokens = await self._usable()
         for attempt in (1, 2):
             try:
@@ -226,10 +353,21 @@ class ZaloOAClient:
                 raise RetryLater(2.0) from None
             error = int(body.get("error", -1)) if isinstance(body, dict) else -1
             if error == 0:
+                self._alerted.clear()  # whatever was wrong has been fixed
+                self._paused_until = None
+                self._refused_after_refresh = None
                 return
+            if error == INVALID_TOKEN and (
+                    attempt == 2 or tokens["access_token"] == self._refused_after_refresh):
+                # A fresh token refused too: a permission problem, not an expiry. Refreshing
+                # again for every message would only burn refresh tokens.
+                self._refused_after_refresh = tokens["access_token"]
+                raise await self._account_problem(INVALID_TOKEN)
             if error in EXPIRED and attempt == 1:
                 tokens = await self.refresh(tokens["access_token"])
                 continue
+            if error in ACCOUNT_WIDE:
+                raise await self._account_problem(error)
             if error == -32:
                 raise RetryLater(5.0)
             if error in OUTSIDE_WINDOW:
@@ -257,10 +395,13 @@ class ZaloOAChannel(QueuedChannel):
         self.client = client
         self.oa_secret_key = oa_secret_key
         self.window = window
+        self.buttons = ButtonPayloads(secrets)
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def webhook(self, request: web.Request) -> web.Response:
         raw = await request.read()
+        if is_setup_probe(raw):
+            return web.Response(status=200)  # Zalo's unsigned test post: nothing to do
         if not signature_ok(raw, request.headers.get("X-ZEvent-Signature", ""),
                             self.oa_secret_key):
             return web.Response(status=401)
@@ -279,10 +420,10 @@ class ZaloOAChannel(QueuedChannel):
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def process(self, event: OAEvent) -> None:
-        inbound = to_event(event)
-        if inbound is None or event.sender is None:
+        inbound = to_event(event, self.buttons)
+        user = event.person()
+        if inbound is None or user is None:
             return
-        user = event.sender.id
         key = self.secrets.hash_id(CHANNEL, user)
         msg_id = event.message.msg_id if event.message is not None else None
         event_id = f"{CHANNEL}:{msg_id or f'{event.event_name}:{user}:{event.timestamp}'}"
@@ -292,7 +433,8 @@ class ZaloOAChannel(QueuedChannel):
             await uow.contact_window.touch(key, now)
 
             def to_user(message: Message) -> list[dict[str, Any]]:
-                return [{"chat": user, "method": "send", "params": p} for p in payloads(message)]
+                return [{"chat": user, "method": "send", "params": {"message": p}}
+                        for p in payloads(message, self.buttons.seal)]
 
             await queue_reply(uow, CHANNEL, key, reply, to_user, self.desk, now)
 
@@ -306,16 +448,35 @@ class ZaloOAChannel(QueuedChannel):
 
     async def to_person(self, uow: SqliteUnitOfWork, case: dict[str, Any], text: str,
                         urgent: bool) -> bool:
-        """A staff message: only inside the interaction window, else not attempted."""
+        """A staff message, within Zalo's interaction window after the person last wrote:
+        free up to 48 h, billed to the OA's Zalo Cloud Account up to 7 days (the staff member
+        is told), impossible after (not attempted; the staff member is told why)."""
         last = await uow.contact_window.last(case["conversation"])
-        if last is None or self._clock() - last > self.window:
-            return False
         user = (case.get("address") or {}).get("user")
-        if user is None:
+        if last is None or user is None:
             return False
-        for payload in payloads(Message(text)):
+        elapsed = self._clock() - last
+        hours = int(elapsed.total_seconds() // 3600)
+        if elapsed > self.window:
+            await self._tell_claimer(uow, case, "staff-zalo-window-closed", hours)
+            return False
+        for payload in payloads(Message(text), self.buttons.seal):
             await uow.outgoing.queue(CHANNEL, case["conversation"], 0 if urgent else 1,
-                                     {"chat": user, "method": "send", "params": payload},
+                                     {"chat": user, "method": "send",
+                                      "params": {"message": payload}},
                                      self._clock())
+        if elapsed > FREE_WINDOW:
+            await self._tell_claimer(uow, case, "staff-zalo-window-billed", hours)
         self.sender.wake()
         return True
+
+    async def _tell_claimer(self, uow: SqliteUnitOfWork, case: dict[str, Any], key: str,
+                            hours: int) -> None:
+        """A note about the window to the staff member handling the case (in the same
+        transaction as the handoff itself)."""
+        if self.desk is None or not case.get("claimed_by"):
+            return
+        member = await uow.staff.get(case["claimed_by"])
+        if member is not None:
+            await self.desk.post.to_staff(uow, member["user_id"],
+                                          self.desk.t(key, code=case["code"], hours=hours))

@@ -42,7 +42,7 @@ class ZaloWorld:
     def __init__(self, tmp: Path, clock: Clock, engine_store: Store | None = None) -> None:
         self.tmp = tmp
         self.clock = clock
-        self.oa_fake = FakeZaloOA()
+        self.oa_fake = FakeZaloOA(now=lambda: clock.now.timestamp())
         self.bot_fake = FakeZaloBot()
         self.alerts: list[str] = []
 
@@ -62,7 +62,7 @@ class ZaloWorld:
                                       OA_APP_ID, OA_APP_SECRET, "access-1", "refresh-1",
                                       operator_alert, clock=self.clock)
         self.oa = ZaloOAChannel(self.oa_client, self.engine, self.store, self.secrets,
-                                OA_SECRET_KEY, dt.timedelta(hours=48), pacing=FAST,
+                                OA_SECRET_KEY, dt.timedelta(hours=167), pacing=FAST,
                                 clock=self.clock)
         self.zbot = ZaloBotChannel(ZaloBotClient(self.http, bot_url, BOT_TOKEN), self.engine,
                                    self.store, self.secrets, webhook_secret="zbot-secret-123",
@@ -77,7 +77,9 @@ class ZaloWorld:
                       asyncio.create_task(self.zbot.sender.run())]
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:  # every message we sent had a shape Zalo accepts
+            assert self.oa_fake.refused == [], self.oa_fake.refused
         for task in self.tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -98,11 +100,10 @@ class ZaloWorld:
         await self.oa.sender.drain()
         await self.zbot.sender.drain()
 
-    async def tap(self, option: str, user: str = USER) -> None:
-        """A tap on an oa.query.show button comes back as a text message with its payload."""
-        buttons = self.oa_fake.buttons_to(user)
-        assert any(b.get("payload") == option for b in buttons), (option, buttons)
-        await self.oa_says(option, user)
+    async def tap(self, title: str, user: str = USER) -> None:
+        """A tap on a query button comes back as a text message carrying its payload."""
+        assert await self.oa_fake.deliver(self.oa_fake.tap_event(user, title)) == 200
+        await self.settle()
 
 
 @pytest.fixture
@@ -116,23 +117,25 @@ async def test_oa_whole_conversation_with_location(tmp_path, clock) -> None:
         await z.settle()
         greeting = z.oa_fake.texts_to(USER)[-1]
         assert "nguy hiểm" in greeting and "\n2. Tôi an toàn" in greeting  # 6 options: numbered
+        assert [b["title"] for b in z.oa_fake.buttons_to(USER)] == [  # and 4 + quick exit
+            "Tôi đang gặp nguy hiểm", "Tôi an toàn, cần hỗ trợ", "Tôi hỏi giúp người khác",
+            "Không an toàn để nhắn tin", "Thoát nhanh"]
         await z.oa_says("2")
-        await z.tap("adult")  # 4 options: oa.query.show buttons
-        await z.oa_says("1")  # needs: 10 options, numbered
+        await z.tap("Từ 18 tuổi trở lên")  # 4 options: buttons
+        await z.oa_says("1")  # needs: 10 options, numbered (typing the number works)
         where_buttons = z.oa_fake.buttons_to(USER)
-        assert [b["payload"] for b in where_buttons] == ["no-place", "exit"]
+        assert [b["title"] for b in where_buttons] == ["Không muốn nói", "Thoát nhanh"]
         event = z.oa_fake.location_event(USER, 21.03, 105.85, shape="message.location")
         assert await z.oa_fake.deliver(event) == 200
         await z.settle()
         texts = "\n".join(z.oa_fake.texts_to(USER))
         assert "Ngôi nhà Bình yên" in texts and "maps.google.com" in texts
-        phones = [b for _, m in z.oa_fake.sent if "attachment" in m
-                  for b in m["attachment"]["payload"]["buttons"] if b["type"] == "oa.open.phone"]
+        phones = [b for b in z.oa_fake.all_buttons_to(USER) if b["type"] == "oa.open.phone"]
         assert {"phone_code": "113"} in [b["payload"] for b in phones]
-        await z.tap("talk")  # asking for staff opens the case at once (issue 16)
-        await z.tap("way:chat")
+        await z.tap("Nói chuyện với nhân viên")  # asking for staff opens the case at once
+        await z.tap("Nhắn tin ở đây")
         await z.oa_says("5")  # times: 6 options, numbered
-        await z.tap("skip")
+        await z.tap("Bỏ qua")
         assert "Mã trường hợp" in "\n".join(z.oa_fake.texts_to(USER)[-4:])
         alerts = await Outbox(z.store).due(clock.now)
         assert [(a["tier"], a["channel"], a["province"]) for _, a, _ in alerts] == [
@@ -173,7 +176,7 @@ async def test_oa_token_expiry_refreshes_and_stores_rotated_pair(tmp_path, clock
         assert stored["access_token"] == z.oa_fake.access_token
         assert stored["refresh_token"] == z.oa_fake.refresh_token != "refresh-1"
         z.oa_fake.expired = True  # -220 also refreshes, with the rotated refresh token
-        await z.tap("adult")
+        await z.tap("Từ 18 tuổi trở lên")
         assert z.oa_fake.refreshes == 2 and "hỗ trợ gì" in z.oa_fake.texts_to(USER)[-1]
         raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("z.db"))
         assert z.oa_fake.refresh_token.encode() not in raw  # stored encrypted
@@ -266,8 +269,9 @@ async def test_zalo_bot_webhook_secret_and_duplicates(tmp_path, clock) -> None:
 
 
 async def test_staff_reply_outside_the_zalo_window_is_not_sent(tmp_path, clock) -> None:
-    """A Zalo OA person, a Telegram staff member: inside the window the reply goes through,
-    outside it nothing is attempted and the staff member is told."""
+    """A Zalo OA person, a Telegram staff member: within 48 h the reply is free; from 48 h to
+    7 days it goes, billed, and the staff member is told; after that nothing is attempted and
+    the staff member is told why. (The window used to end at 48 h.)"""
     telegram = FakeTelegram()
     await telegram.start()
     group, hoa = -100777, 7001
@@ -284,6 +288,7 @@ async def test_staff_reply_outside_the_zalo_window_is_not_sent(tmp_path, clock) 
                                         clock.now)
                     await uow.commit()
                 await z.oa_says("cuu em voi, no dang danh em")
+                assert any("nhắn lại đây bất cứ lúc nào" in t for t in z.oa_fake.texts_to(USER))
                 await bot.dispatch()
                 alert = telegram.bot_messages(group)[-1]
                 code = alert["text"].split("·")[1].split()[0]
@@ -297,13 +302,26 @@ async def test_staff_reply_outside_the_zalo_window_is_not_sent(tmp_path, clock) 
                 await z.oa_says("em on")
                 await bot.channel.sender.drain()
                 assert telegram.bot_messages(hoa)[-1]["text"].endswith("em on")
-                before = len(z.oa_fake.sent)
+                assert z.oa_fake.billed == []
                 clock.advance(hours=49)
                 late = await telegram.user_sends(hoa, sender=hoa, text=f"/reply {code} Chị ơi?")
                 await bot.settled(late)
                 await z.settle()
-                assert len(z.oa_fake.sent) == before
-                assert "Không thể nhắn" in telegram.bot_messages(hoa)[-1]["text"]
+                assert z.oa_fake.texts_to(USER)[-1] == "Nhân viên: Chị ơi?"
+                assert [text for _, text in z.oa_fake.billed] == ["Nhân viên: Chị ơi?"]
+                staff_saw = [m["text"] for m in telegram.bot_messages(hoa)[-2:]]
+                assert "49 giờ trước" in staff_saw[0] and "Zalo Cloud Account" in staff_saw[0]
+                assert staff_saw[1] == "Đã gửi cho người đó."
+                before = len(z.oa_fake.sent)
+                clock.advance(hours=167 - 49, minutes=1)  # 7 days since the person wrote
+                later = await telegram.user_sends(hoa, sender=hoa,
+                                                  text=f"/reply {code} Chị còn đó không?")
+                await bot.settled(later)
+                await z.settle()
+                assert len(z.oa_fake.sent) == before  # not attempted
+                staff_saw = [m["text"] for m in telegram.bot_messages(hoa)[-2:]]
+                assert "hơn 167 giờ" in staff_saw[0] and "7 ngày" in staff_saw[0]
+                assert "Không thể nhắn" in staff_saw[1]
     finally:
         await telegram.stop()
 

@@ -18,8 +18,9 @@ unsafe-bye = Please stay safe. If you need help urgently, call the numbers below
 emergency-intro = If you are in danger, call now:
 hotline-line = { $number }: { $name }{ $extra }
 hotline-24-7 = 24/7
-staff-on-duty = A staff member on duty has been told and will contact you here as soon as possible.
-staff-off-duty = Nobody is on duty right now. Your message has been recorded for staff to see when someone is on duty. Meanwhile, please call the 24/7 numbers above.
+case-write-again = If you hear nothing for a while, write here again at any time: that reopens the conversation.
+staff-on-duty = A staff member on duty has been told and will contact you here as soon as possible. { case-write-again }
+staff-off-duty = Nobody is on duty right now. Your message has been recorded for staff to see when someone is on duty. Meanwhile, please call the 24/7 numbers above. { case-write-again }
 danger-ask-location = If it is safe, share your location or type where you are (commune or ward, old district, province) so we can find the nearest help.
 danger-share-consent = May the staff member on duty see this location so they can help you?
 location-shared = Thank you. Only the staff member who takes your case will see this location.
@@ -198,6 +199,7 @@ alert-tier-urgent = URGENT
 alert-tier-routine = routine
 alert-no-province = unknown
 alert-no-reasons = contact request
+alert-reason-hidden_by_zalo = message hidden by Zalo (protected user)
 
 ## Staff side
 alert-volunteer = Relayed by a verified volunteer
@@ -241,6 +243,9 @@ staff-usage = Usage: { $usage }
 staff-from-person = { $code } · the person writes: { $text }
 staff-person-left = { $code } · the person left the conversation.
 staff-unreachable = The person in case { $code } cannot be reached on their channel.
+staff-zalo-window-billed = { $code }: the person last wrote { $hours } hours ago. The message can still go, but after 48 hours Zalo bills it to the OA's Zalo Cloud Account. Seven days after their last message nothing can be sent.
+staff-zalo-window-closed = { $code }: the person last wrote more than { $hours } hours ago. Zalo lets an Official Account write only within 7 days, so nothing was sent. When they write again you can answer at once.
+operator-zalo-oa = The Zalo OA needs the operator: { $text }. Messages to Zalo OA users are being held (not lost) and will be tried again every hour.
 staff-help = Staff commands:
     /cases: open cases
     /case CODE: details (sent privately)

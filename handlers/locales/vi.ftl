@@ -19,8 +19,9 @@ unsafe-bye = Hãy giữ an toàn. Khi cần gấp, hãy gọi các số dưới 
 emergency-intro = Nếu bạn đang gặp nguy hiểm, hãy gọi ngay:
 hotline-line = { $number }: { $name }{ $extra }
 hotline-24-7 = 24/7
-staff-on-duty = Một nhân viên trực đã được báo và sẽ liên hệ với bạn qua kênh này sớm nhất có thể.
-staff-off-duty = Hiện không có nhân viên trực. Tin của bạn đã được ghi lại để nhân viên xem khi có người trực. Trong lúc chờ, hãy gọi các số 24/7 ở trên.
+case-write-again = Nếu lâu chưa thấy ai trả lời, bạn cứ nhắn lại đây bất cứ lúc nào: cuộc trò chuyện sẽ được mở lại.
+staff-on-duty = Một nhân viên trực đã được báo và sẽ liên hệ với bạn qua kênh này sớm nhất có thể. { case-write-again }
+staff-off-duty = Hiện không có nhân viên trực. Tin của bạn đã được ghi lại để nhân viên xem khi có người trực. Trong lúc chờ, hãy gọi các số 24/7 ở trên. { case-write-again }
 danger-ask-location = Nếu an toàn, hãy chia sẻ vị trí hoặc gõ tên nơi bạn đang ở (xã/phường, huyện cũ, tỉnh) để tìm nơi giúp đỡ gần nhất.
 danger-share-consent = Bạn có đồng ý để nhân viên trực biết vị trí này để tìm cách giúp bạn không?
 location-shared = Cảm ơn bạn. Chỉ nhân viên nhận trường hợp của bạn mới thấy vị trí này.
@@ -199,6 +200,7 @@ alert-tier-urgent = KHẨN CẤP
 alert-tier-routine = thường
 alert-no-province = chưa rõ
 alert-no-reasons = yêu cầu liên hệ
+alert-reason-hidden_by_zalo = tin nhắn bị Zalo ẩn (người dùng được bảo vệ)
 
 ## Staff side (staff and volunteers; staff see Vietnamese by default)
 alert-volunteer = Chuyển tiếp bởi tình nguyện viên đã xác minh
@@ -242,6 +244,9 @@ staff-usage = Cách dùng: { $usage }
 staff-from-person = { $code } · người đó viết: { $text }
 staff-person-left = { $code } · người đó đã rời cuộc trò chuyện.
 staff-unreachable = Không thể nhắn cho người trong trường hợp { $code } qua kênh của họ.
+staff-zalo-window-billed = { $code }: người đó nhắn lần cuối { $hours } giờ trước. Tin vẫn gửi được, nhưng vì đã quá 48 giờ nên Zalo tính phí vào Zalo Cloud Account của OA. Sau 7 ngày kể từ lần nhắn cuối của họ thì không gửi được nữa.
+staff-zalo-window-closed = { $code }: người đó nhắn lần cuối hơn { $hours } giờ trước. Zalo không cho Official Account nhắn sau 7 ngày, nên tin chưa được gửi. Khi người đó nhắn lại, bạn trả lời được ngay.
+operator-zalo-oa = Zalo OA cần người vận hành xử lý: { $text }. Các tin gửi qua Zalo OA đang được giữ lại (không mất) và sẽ được thử gửi lại sau mỗi giờ.
 staff-help = Lệnh cho nhân viên:
     /cases: các trường hợp đang mở
     /case MÃ: chi tiết (gửi riêng)
