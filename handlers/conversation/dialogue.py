@@ -10,6 +10,7 @@ misses anywhere lead to a human or to the 24/7 numbers and a way forward, never 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,7 @@ from handlers.events import (
     ToStaff,
 )
 from handlers.ports import CaseDraft, UnitOfWork
-from handlers.triage import triage
+from handlers.triage import Level, TriageResult, triage
 from handlers.understanding import AgeBand, Intent, Question, Reading, Who, read
 from knowledge.abroad import VIETNAM
 from knowledge.geo import valid_coordinates
@@ -46,6 +47,8 @@ from knowledge.text import fold
 
 if TYPE_CHECKING:
     from handlers.conversation.engine import Engine
+
+log = logging.getLogger(__name__)
 
 MAX_INPUT = 1000  # characters of a message the core reads; the rest is dropped with a notice
 EXIT_WORDS = {"x", "thoat", "thoat nhanh", "exit", "quit", "quick exit"}
@@ -221,7 +224,7 @@ class Turn:
 
     async def urgent_only(self, text: str) -> list[Out]:
         """A flooding or blocked person wrote something urgent: numbers, case, staff."""
-        reading = read(text[:MAX_INPUT], self.e.search.resolver)
+        reading = self._read(text[:MAX_INPUT])
         self._merge(reading)
         await self.urgent([r.value for r in reading.triage.reasons], ask=False)
         return self.out
@@ -292,7 +295,7 @@ class Turn:
         if not text.strip():
             await self.miss()
             return
-        reading = read(text, self.e.search.resolver)
+        reading = self._read(text)
         first = self.s.step is Step.START and not self.s.lang_chosen
         if reading.lang in ("vi", "en") and first and not reading.option_number:
             self.s.lang = reading.lang
@@ -351,6 +354,15 @@ class Turn:
             await self.prompt()  # a first "hi": the greeting, not "not understood"
             return
         await self.miss()
+
+    def _read(self, text: str) -> Reading:
+        """Read a message; a reader failure never costs the person an answer (it is logged by
+        type only, and the message is handled as one not understood)."""
+        try:
+            return read(text, self.e.search.resolver)
+        except Exception as error:  # any reader bug: never the person's problem
+            log.error("reader failed: %s", type(error).__name__)
+            return Reading(text=text, triage=safe_triage(text))
 
     def _merge(self, r: Reading) -> bool:
         """Fold a reading's facts into the state; True when something new was learnt."""
@@ -645,7 +657,7 @@ class Turn:
     async def _to_staff(self, code: str, text: str) -> None:
         """During a handoff the person's words go to their staff member, after the crisis
         check: danger still gets the emergency numbers first and makes the case urgent."""
-        verdict = triage(text)
+        verdict = safe_triage(text)
         if verdict.urgent:
             self.s.urgent = True
             self.emergency_list("emergency-intro")
@@ -837,6 +849,15 @@ class Turn:
         s.screen_index = 0
         self.go(Step.NEXT)
         await self.prompt()
+
+
+def safe_triage(text: str) -> TriageResult:
+    """Triage that cannot take the conversation down with it."""
+    try:
+        return triage(text)
+    except Exception as error:  # a triage bug must not cost the person an answer
+        log.error("triage failed: %s", type(error).__name__)
+        return TriageResult(Level.ROUTINE)
 
 
 def _phone(text: str) -> str | None:

@@ -21,12 +21,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from handlers.catalogue import Catalogue
-from handlers.conversation.dialogue import Turn
+from handlers.conversation.dialogue import Turn, safe_triage
 from handlers.conversation.state import State
 from handlers.events import Inbound, Reply, Text
 from handlers.flood import FloodGate
 from handlers.ports import UnitOfWork
-from handlers.triage import triage
 from knowledge.abroad import Abroad, default_abroad
 from knowledge.search import ServiceSearch
 
@@ -88,7 +87,7 @@ class Engine:
             # Triage before the flood gate and the block: an urgent message from someone who
             # floods or was blocked still gets the numbers, a case and the staff.
             danger = (
-                not admitted and isinstance(event, Text) and triage(event.text[:1000]).urgent
+                not admitted and isinstance(event, Text) and safe_triage(event.text[:1000]).urgent
             )
             if admitted:
                 outputs = await turn.run(event)
