@@ -469,8 +469,7 @@ class Turn:
         step = self.s.step
         if self.s.misses < 2:
             if self.s.urgent:  # in danger, a miss brings the fitting numbers back, kindly
-                numbers = first_numbers(self.s.reasons, self.child())
-                self.say("urgent-miss", numbers=", ".join(numbers))
+                self.say("urgent-miss", numbers=", ".join(self._danger_numbers()))
             elif step in (Step.WHERE, Step.DANGER_WHERE):
                 self.say("where-retry")
             elif step is Step.CONTACT_PHONE:
@@ -552,6 +551,15 @@ class Turn:
         s = self.s
         return f"{s.abroad}|{s.province}|{s.lat}|{s.need}|{s.audience}|{s.place_declined}"
 
+    def _danger_numbers(self) -> list[str]:
+        """The numbers to repeat in danger: the country's emergency lines when abroad."""
+        if self.s.abroad is not None:
+            help_ = self.e.abroad.help_for(self.s.abroad)
+            lines = [line.number for line in (help_.lines if help_ else ())
+                     if line.kind in ("emergency", "police", "ambulance")]
+            return lines[:2] or [line.number for line in (help_.lines if help_ else ())][:2]
+        return first_numbers(self.s.reasons, self.child())
+
     def show_abroad(self) -> None:
         s = self.s
         assert s.abroad is not None
@@ -632,6 +640,8 @@ class Turn:
         if advice is not None and not s.medical_said:
             s.medical_said = True
             sentence = self.t(advice)
+        elif s.abroad is not None:
+            sentence = self.t("abroad-danger-sentence")
         elif s.relay:
             sentence = self.t("relay-urgent")
         else:
