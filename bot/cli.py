@@ -62,6 +62,7 @@ def cmd_nearest(args: argparse.Namespace) -> int:
             **origin,
             "province": result.province,
             "outside_vietnam": result.outside_vietnam,
+            "country": result.country,
             "services": [hit.public() for hit in result.hits],
             "hotlines": [
                 {"number": h.number, "name": h.name.vi, "open_24_7": h.open_24_7}

@@ -9,6 +9,7 @@ for years; each points at the 2025 commune(s) it became.
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -19,6 +20,10 @@ from knowledge.geo import VIETNAM_BOX, GridIndex, valid_coordinates
 
 # Farther than this from every commune centroid is "not in Vietnam" (the sea, a neighbour).
 OUTSIDE_KM = 40.0
+# Inside Vietnam's border every point has a commune centre nearer than this (the largest
+# mountain communes are some 20 km across).
+INSIDE_KM = 200.0
+_LEGACY_TYPE = re.compile(r"^(Xã|Phường|Thị trấn)\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,17 +167,49 @@ class Gazetteer:
         ]
 
     def locate(self, lat: float, lon: float) -> tuple[Commune, float] | None:
-        """The commune whose centroid is nearest, or None when the point is not in Vietnam."""
+        """The commune whose centroid is nearest, or None when the point is not in Vietnam.
+
+        "In Vietnam" is decided by the land border (``knowledge.abroad``): Hà Khẩu, a few hundred
+        metres from Lào Cai's communes, is China. At sea, where no border says, a point within
+        ``OUTSIDE_KM`` of a commune centre is still taken as Vietnam (a boat, an island).
+        """
         if not valid_coordinates(lat, lon):
             return None
-        south, north, west, east = VIETNAM_BOX
-        if not (south <= lat <= north and west <= lon <= east):
+        from knowledge.abroad import VIETNAM, default_abroad  # abroad uses the gazetteer too
+
+        country = default_abroad().country_at(lat, lon)
+        if country is not None and country != VIETNAM:
             return None
-        found = self._grid.nearest(lat, lon, 1, max_km=OUTSIDE_KM)
+        if country is None:
+            south, north, west, east = VIETNAM_BOX
+            if not (south <= lat <= north and west <= lon <= east):
+                return None
+        return self.nearest_commune(lat, lon, OUTSIDE_KM if country is None else INSIDE_KM)
+
+    def nearest_commune(
+        self, lat: float, lon: float, max_km: float
+    ) -> tuple[Commune, float] | None:
+        """The nearest commune centroid within ``max_km``, with its distance; no border check."""
+        found = self._grid.nearest(lat, lon, 1, max_km=max_km)
         if not found:
             return None
         distance, commune = found[0]
         return commune, distance
+
+    def place_names(self) -> set[str]:
+        """Every name of a Vietnamese unit, old or new, with and without its type word."""
+        names: set[str] = set()
+        for unit in (*self.provinces.values(), *self.communes.values()):
+            names.update((unit.name, unit.short))
+        for legacy in self.legacy_provinces.values():
+            names.update((legacy.name, legacy.short))
+        for district in self.legacy_districts.values():
+            names.update((district.name, district.short))
+        for commune in self.legacy_communes:
+            names.add(commune.name)
+            names.add(_LEGACY_TYPE.sub("", commune.name))
+        names.update(alias.alias for alias in self.aliases)
+        return {name for name in names if name}
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 
+from knowledge.abroad import default_abroad
 from knowledge.directory import Directory, load_directory
 from knowledge.fallback import CommuneBodies, commune_bodies
 from knowledge.gazetteer import Gazetteer, default_gazetteer
@@ -99,6 +100,7 @@ class SearchResult:
     province: int | None = None
     outside_vietnam: bool = False
     commune: int | None = None
+    country: str | None = None  # ISO code when outside Vietnam and on a country's land or coast
     # Catalogue keys of information cards to show after the places (see ``Info``).
     info: list[str] = field(default_factory=list)
 
@@ -200,7 +202,7 @@ class ServiceSearch:
     ) -> SearchResult:
         located = self.gazetteer.locate(lat, lon)
         if located is None:
-            return SearchResult(outside_vietnam=True)
+            return SearchResult(outside_vietnam=True, country=default_abroad().country_at(lat, lon))
         commune, _ = located
         return self._search(
             lat, lon, commune.province, commune.code, need, audience, limit, staff_on_duty
