@@ -371,12 +371,14 @@ class Turn:
         if r.who is not Who.SELF and s.who == Who.SELF.value:
             s.who = r.who.value
             changed = True
-        if r.abroad is not None and r.abroad.country != VIETNAM and r.abroad.country != s.abroad:
+        # A place in Vietnam named with a country is where the person is now ("em về từ Trung
+        # Quốc, giờ em ở Lào Cai"); a country alone means abroad.
+        if r.place is not None and r.place.province is not None:
+            changed = self._set_place(r.place) or changed
+        elif r.abroad is not None and r.abroad.country != VIETNAM and r.abroad.country != s.abroad:
             s.abroad = r.abroad.country
             s.abroad_city = r.abroad.city
             changed = True
-        elif r.place is not None and r.place.province is not None:
-            changed = self._set_place(r.place) or changed
         if r.needs and s.need != r.needs[0].value:
             s.need = r.needs[0].value
             changed = True
@@ -729,6 +731,7 @@ class Turn:
             s.province = None
             s.place_label = None
             s.lat = s.lon = None
+            s.shown = None  # a location shared abroad: that country's help again, at once
             if s.urgent:
                 await self.ensure_case("urgent")
             await self.advance()
