@@ -279,3 +279,43 @@ async def test_the_same_question_is_never_put_a_third_time(chat) -> None:
     await chat.send("em 30 tuổi")
     assert "Bạn đang ở đâu?" not in chat.text()
     assert "113" in chat.text()
+
+
+async def test_a_location_abroad_gets_that_countrys_help_never_your_province(chat, store,
+                                                                             clock) -> None:
+    await chat.send("chồng em đang đánh em, cứu em")
+    await chat.send(Location(35.1796, 129.0756))  # Busan
+    text = chat.text()
+    assert "Hàn Quốc" in text and "112" in text
+    assert "+84 981 84 84 84" in text or "Đại sứ quán" in text or "Tổng lãnh sự" in text
+    assert "trong tỉnh của bạn" not in text
+    (alert,) = await alerts(store, clock)
+    assert alert["tier"] == "urgent"
+    case = await store.unit_of_work().cases.get(alert["code"])
+    assert case["province"] is None
+    async with store.unit_of_work() as uow:
+        row = await (await uow.store.db.execute(
+            "SELECT abroad FROM cases WHERE code = ?", (alert["code"],))).fetchone()
+    assert row[0] == "KR"
+
+
+async def test_a_named_city_abroad_in_danger_gets_the_local_numbers_first(chat, store,
+                                                                          clock) -> None:
+    reply = await chat.send("em đang ở Kuala Lumpur, chủ giữ passport, khóa cửa không cho em ra")
+    first = reply.messages[0].text
+    assert "Malaysia" in first and "999" in first
+    assert "113" not in first
+    (alert,) = await alerts(store, clock)
+    assert alert["abroad"] == "MY"
+
+
+def test_an_alert_says_abroad() -> None:
+    from bot.alerts import alert_text
+    from handlers.catalogue import default_catalogue
+    from knowledge.gazetteer import default_gazetteer
+
+    alert = {"code": "K7Q2", "tier": "urgent", "province": None, "channel": "telegram",
+             "time": "2026-11-23T08:00:00+00:00", "reasons": ["confinement_trafficking"],
+             "abroad": "MY"}
+    text = alert_text(alert, default_catalogue(), default_gazetteer())
+    assert "Ở nước ngoài: MY" in text
