@@ -319,3 +319,21 @@ def test_an_alert_says_abroad() -> None:
              "abroad": "MY"}
     text = alert_text(alert, default_catalogue(), default_gazetteer())
     assert "Ở nước ngoài: MY" in text
+
+
+async def test_screen_answers_are_kept_when_the_screen_is_left(chat, store, clock) -> None:
+    await chat.send("tôi an toàn, cần tư vấn")
+    await chat.send("huế")
+    await chat.tap("talk")
+    await chat.tap("way:chat")
+    await chat.tap("time:any")
+    await chat.tap("skip")
+    await chat.tap("screen")
+    await chat.tap("ans:no")
+    await chat.tap("ans:yes")  # threatened to kill
+    await chat.send("à mà em chuyển ra Đà Nẵng rồi")  # leaves the screen with a new place
+    assert "Đà Nẵng" in chat.text()
+    (alert,) = await alerts(store, clock)
+    case = await store.unit_of_work().cases.get(alert["code"])
+    assert case["details"]["screen"] == {"weapon": "no", "threat_kill": "yes"}
+    assert case["province"] == 48

@@ -1029,6 +1029,9 @@ async def _screen(turn: Turn, option: OptionId, reading: Reading | None) -> None
     if question == "strangled" and option.value is Answer.YES and not s.medical_said:
         s.medical_said = True
         turn.say("advice-strangulation")  # at once, not at the end of the screen
+    if s.case_code is not None:  # answers given are kept even if the screen is left
+        await turn.ensure_case("urgent" if s.urgent else "routine",
+                               {"screen": dict(s.screen_answers)})
     s.screen_index += 1
     if s.screen_index >= len(screening.QUESTIONS):
         turn.go(Step.SCREEN_OPEN)
