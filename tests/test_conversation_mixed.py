@@ -337,3 +337,18 @@ async def test_screen_answers_are_kept_when_the_screen_is_left(chat, store, cloc
     case = await store.unit_of_work().cases.get(alert["code"])
     assert case["details"]["screen"] == {"weapon": "no", "threat_kill": "yes"}
     assert case["province"] == 48
+
+
+async def test_a_blocked_person_in_danger_still_gets_numbers_a_case_and_staff(chat, store,
+                                                                              clock) -> None:
+    import datetime as dt
+
+    async with store.unit_of_work() as uow:
+        await uow.blocks.block(chat.key, clock.now + dt.timedelta(hours=24))
+        await uow.commit()
+    await chat.send("xin chao")  # routine text from a blocked person: numbers only
+    assert "113" in chat.text() and await alerts(store, clock) == []
+    reply = await chat.send("no dang bop co em")
+    assert "115" in reply.messages[0].text
+    (alert,) = await alerts(store, clock)
+    assert alert["tier"] == "urgent" and "strangulation" in alert["reasons"]
