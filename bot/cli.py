@@ -33,11 +33,16 @@ def _print(obj: object) -> None:
 
 
 def cmd_where(args: argparse.Namespace) -> int:
+    from knowledge.abroad import default_abroad
     from knowledge.search import default_search
 
     resolver = default_search().resolver
+    abroad = default_abroad()
     for text in _texts(args.text):
-        _print(resolver.resolve(text).public())
+        row = resolver.resolve(text).public()
+        found = abroad.find_in_text(text)
+        row["abroad"] = None if found is None else {"country": found[0], "city": found[1]}
+        _print(row)
     return 0
 
 

@@ -87,6 +87,9 @@ _ORDER = {
 
 
 
+_FIRST_NUMBER = re.compile(r"[+#]?\d[\d \-]*\d")
+
+
 @dataclass(frozen=True)
 class AbroadLine:
     """One number to call abroad: local emergency, a help line, an embassy or consulate."""
@@ -114,6 +117,18 @@ class AbroadLine:
     def may_have_changed(self) -> bool:
         """Old or indirect sources: the bot says the number may have changed."""
         return self.confidence != "high"
+
+    @property
+    def dial(self) -> str:
+        """The first number in ``number``, as written ("15999; WhatsApp +60 ..." gives "15999"),
+        for a tap-to-call link; the full text stays what the person reads."""
+        found = _FIRST_NUMBER.search(self.number)
+        return found.group(0).strip() if found else ""
+
+    @property
+    def in_vietnamese(self) -> bool:
+        """The source lists Vietnamese among the languages (by phone, chat or interpreter)."""
+        return any("vietnamese" in x.lower() and "not stated" not in x for x in self.languages)
 
 
 @dataclass(frozen=True)
@@ -178,10 +193,14 @@ _COMMON_WORDS = {
 # Not "tới": folded it is "tôi" (I), and "tôi nhặt" is not "to Japan".
 _CUES = {"o", "tai", "sang", "qua", "ben", "nuoc", "den", "ve", "di", "xu", "tu"}
 # Narrower cues where a common phrase would read wrong: "đi tàu" (by train), "quá hạn" (overdue).
+# "hàn" is also "hắn" (him): "em đang ở bên hắn", "kể về hắn", "từ hắn" must stay him.
 _CUES_FOR = {
     "tau": {"ben", "sang", "nuoc"},
-    "han": _CUES - {"qua"},
+    "han": {"o", "tai", "sang", "nuoc", "di", "xu"},
 }
+_NOT_ALONE = {"tau", "cam", "mien", "dai", "ma"}
+# Short forms that also name a Vietnamese place people abbreviate the same way: "ĐL" is Đà Lạt.
+_ALSO_VIETNAMESE_SHORT = {"dl"}
 # Words after a short form that make it an ordinary word again ("đi tàu hỏa", "lao động").
 _NOT_AFTER = {
     "tau": {"hoa", "thuy", "bien", "ca", "xe", "dien", "cao", "ngam", "bay", "lua", "khach", "ra",
@@ -194,8 +213,10 @@ _NOT_AFTER = {
             "xe", "phong", "tu", "do", "sanh", "nang", "chung", "thong"},
     "mien": {"bac", "nam", "trung", "tay", "dong", "phi", "ha", "que", "nui", "bien", "xa",
              "nuoc", "dat"},
-    "han": {"che", "quoc", "tu", "dinh", "hoa", "gan", "han"},
-    "nhat": {"la", "dinh", "thiet", "quyet", "tam", "tri"},
+    "han": {"che", "quoc", "tu", "dinh", "hoa", "gan", "han", "nha", "ben", "do", "day", "luon",
+            "voi", "lai", "roi", "o", "trong", "ngoai", "ngay", "mot", "chua"},
+    "nhat": {"la", "dinh", "thiet", "quyet", "tam", "tri", "rac", "do", "duoc", "lai", "len",
+             "cua", "tien", "chai", "lua", "rau", "cui", "ve"},
     "dai": {"loan", "hoc", "bieu", "dien", "truyen", "phat", "ly", "su", "gia", "khai", "han",
             "dong", "doan", "ca", "tam", "tien"},
     "ben trung": {"tam", "thu", "uong", "hoc", "cap", "gian", "thanh", "binh", "ta", "doan",
@@ -245,6 +266,15 @@ def _line(row: dict[str, str]) -> AbroadLine:
     )
 
 
+def _mission_rank(line: AbroadLine, near: str) -> float:
+    """Missions that name the place first among missions; every other line keeps its rank."""
+    if line.kind not in (LineKind.EMBASSY, LineKind.CONSULATE):
+        return _ORDER[LineKind(line.kind)]
+    wanted = f" {fold(near)} "
+    named = wanted.strip() and wanted in f" {fold(line.city)} {fold(line.research_note)} "
+    return _ORDER[LineKind.EMBASSY] - 0.5 if named else _ORDER[LineKind.EMBASSY]
+
+
 class Abroad:
     """Country lookups: by coordinates (a real border, not a bounding box) and by typed names."""
 
@@ -260,11 +290,10 @@ class Abroad:
         self.folder = folder or data_folder()
         self._commune_km = commune_km
         self._vietnamese_places = vietnamese_places
-        self.lines: tuple[AbroadLine, ...] = tuple(
-            _line(row) for row in _rows(self.folder / "abroad_help.csv")
-        )
+        rows = _rows(self.folder / "abroad_help.csv")
+        self.lines: tuple[AbroadLine, ...] = tuple(_line(row) for row in rows)
         self._help: dict[str, _Help] = {}
-        for line, row in zip(self.lines, _rows(self.folder / "abroad_help.csv"), strict=True):
+        for line, row in zip(self.lines, rows, strict=True):
             entry = self._help.setdefault(line.country, _Help())
             entry.lines.append(line)
             entry.name_vi = entry.name_vi or row["country_vi"]
@@ -324,13 +353,17 @@ class Abroad:
 
     # --- help ----------------------------------------------------------------------------
 
-    def help_for(self, country: str) -> CountryHelp | None:
+    def help_for(self, country: str, near: str | None = None) -> CountryHelp | None:
         """The sourced help for a country; the citizen-protection line is always among them.
 
         Local emergency numbers first, then DV, migrant and trafficking lines, then Vietnam's
         embassy and consulates, then the Ministry's citizen-protection lines in Hà Nội. Numbers
         the sources disagree on and rows with no number are left out; 111 goes in
         ``from_vietnam`` (family in Vietnam can call it), never in ``lines``.
+
+        ``near``, a city or region the person named ("Hà Khẩu", from ``find_in_text``), puts
+        first among the missions the one whose city or sourced note names it (the consulate in
+        Kunming covers Hà Khẩu); the order is otherwise the file's.
         """
         country = (country or "").strip().upper()
         if len(country) != 2 or not country.isalpha() or country == VIETNAM:
@@ -343,6 +376,8 @@ class Abroad:
             if line.number and line.dialable_abroad and not line.conflicting
         ]
         usable.sort(key=lambda line: _ORDER[LineKind(line.kind)])  # stable: file order within
+        if near:
+            usable.sort(key=lambda line: _mission_rank(line, near))
         protection = [
             line for line in home if line.kind == LineKind.CITIZEN_PROTECTION and line.number
         ]
@@ -458,14 +493,17 @@ class Abroad:
             place = self._vietnamese_place(words, i, end)
             if place == 2:
                 return None
-            return AbroadMatch(alias.country, alias, i, end, also_vietnamese=place == 1)
+            also_vietnamese = place == 1 or " ".join(alias.key) in _ALSO_VIETNAMESE_SHORT
+            return AbroadMatch(alias.country, alias, i, end, also_vietnamese=also_vietnamese)
         return None
 
     @staticmethod
     def _cued(words: list[str], start: int, end: int, alias: AbroadAlias) -> bool:
-        if start == 0 and end == len(words):
-            return True  # the whole message: an answer to "where are you?"
         key = " ".join(alias.key)
+        if start == 0 and end == len(words):
+            # The whole message: an answer to "where are you?" ("nhat", "TQ", "malay"), but not
+            # for the commonest words ("tàu", "cam", "miên", "đài" alone are not a country).
+            return key not in _NOT_ALONE
         if start == 0 or words[start - 1] not in _CUES_FOR.get(key, _CUES):
             return False
         following = words[end] if end < len(words) else ""

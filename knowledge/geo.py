@@ -18,8 +18,8 @@ EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE_LAT = 111.19  # a lower bound on the great-circle km per degree of latitude
 T = TypeVar("T")
 
-# A generous box around Vietnam, islands included (Hoàng Sa, Trường Sa). Used only as a first cut;
-# "inside Vietnam" is decided by the distance to the nearest commune centroid.
+# A generous box around Vietnam, islands included (Hoàng Sa, Trường Sa). Used only as a first cut
+# at sea; on land "inside Vietnam" is decided by the border (knowledge.abroad).
 VIETNAM_BOX = (6.0, 24.0, 101.5, 118.0)
 
 

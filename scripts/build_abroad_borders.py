@@ -192,7 +192,24 @@ def world_features(package: Path) -> list[dict]:
     return [f for f in found if f["geometry"]["coordinates"]]
 
 
+def add_boxes(items: list[dict]) -> None:
+    """Each feature's box, and in its properties each polygon's box, so that the bot builds its
+    coarse grid without reading every vertex at start-up."""
+    for feature in items:
+        boxes = []
+        for polygon in feature["geometry"]["coordinates"]:
+            xs = [x for x, _ in polygon[0]]
+            ys = [y for _, y in polygon[0]]
+            boxes.append([min(xs), min(ys), max(xs), max(ys)])
+        feature["properties"]["boxes"] = boxes
+        feature["bbox"] = [
+            min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes),
+        ]
+
+
 def write(name: str, source: str, data: str, licence: str, items: list[dict]) -> None:
+    add_boxes(items)
     collection = {
         "type": "FeatureCollection",
         "properties": {

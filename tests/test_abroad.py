@@ -13,14 +13,14 @@ import math
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from knowledge.abroad import VIETNAM, Abroad, LineKind, default_abroad
-from knowledge.borders import Country
 from knowledge.gazetteer import default_gazetteer
 from knowledge.text import fold
 
+FIXTURE_CHECK = HealthCheck.function_scoped_fixture  # the fixture is module-scoped, read-only
 DATA = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "abroad"
 
 
@@ -60,6 +60,20 @@ def test_both_sides_of_the_border(abroad, vietnamese, foreign, iso) -> None:
     lat, lon = commune(*vietnamese)
     assert abroad.country_at(lat, lon) == VIETNAM
     assert abroad.country_at(*foreign) == iso
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [
+        (10.21, 103.96),  # Dương Đông, Phú Quốc
+        (10.02, 104.01),  # An Thới, Phú Quốc
+        (10.37, 103.86),  # Gành Dầu, the north tip of Phú Quốc, 15 km from Cambodia
+        (10.38, 104.48),  # Hà Tiên, on the Cambodian border
+        (21.47, 108.03),  # Trà Cổ beach, Móng Cái (the map's coast is a little inland)
+    ],
+)
+def test_phu_quoc_and_the_border_coast_are_vietnam(abroad, lat, lon) -> None:
+    assert abroad.country_at(lat, lon) == VIETNAM
 
 
 def test_hekou_lies_inside_vietnams_bounding_box(abroad) -> None:
@@ -149,25 +163,68 @@ def test_seaside_just_off_the_generalised_coast(abroad) -> None:
     assert abroad.country_at(lat, lon) == VIETNAM
 
 
-def brute_force(country: Country, lat: float, lon: float) -> bool:
-    """Even-odd over every edge, no index: the definition the band index must agree with."""
+@pytest.fixture(scope="module")
+def vietnam_rings() -> list[list[list[float]]]:
+    import json
+
+    near = json.loads((DATA / "borders-near.geojson").read_text(encoding="utf-8"))
+    (vietnam,) = [f for f in near["features"] if f["properties"]["iso"] == VIETNAM]
+    return [ring for polygon in vietnam["geometry"]["coordinates"] for ring in polygon]
+
+
+def brute_force(rings: list[list[list[float]]], lat: float, lon: float) -> bool:
+    """Even-odd over every edge of the file, no index: what the band index must agree with."""
     inside = False
-    for ring in country.rings:
+    for ring in rings:
         for (x1, y1), (x2, y2) in itertools.pairwise(ring):
             if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
                 inside = not inside
     return inside
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=[FIXTURE_CHECK])
 @given(
     lat=st.floats(min_value=8.0, max_value=24.0, allow_nan=False),
     lon=st.floats(min_value=102.0, max_value=110.0, allow_nan=False),
 )
-def test_band_index_agrees_with_brute_force(lat: float, lon: float) -> None:
+def test_band_index_agrees_with_brute_force(vietnam_rings, lat: float, lon: float) -> None:
     vietnam = default_abroad().borders.countries[0]
     assert vietnam.iso == VIETNAM
-    assert vietnam.contains(lat, lon) == brute_force(vietnam, lat, lon)
+    assert vietnam.contains(lat, lon) == brute_force(vietnam_rings, lat, lon)
+
+
+def brute_distance_km(rings: list[list[list[float]]], lat: float, lon: float) -> float:
+    scale = math.cos(math.radians(lat))
+    best = math.inf
+    for ring in rings:
+        for (x1, y1), (x2, y2) in itertools.pairwise(ring):
+            ax, ay, bx, by = (x1 - lon) * scale, y1 - lat, (x2 - lon) * scale, y2 - lat
+            dx, dy = bx - ax, by - ay
+            length = dx * dx + dy * dy
+            t = 0.0 if length == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / length))
+            best = min(best, math.hypot(ax + t * dx, ay + t * dy) * 111.195)
+    return best
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[FIXTURE_CHECK])
+@given(
+    vertex=st.integers(min_value=0, max_value=10**9),
+    dlat=st.floats(min_value=-0.06, max_value=0.06),
+    dlon=st.floats(min_value=-0.06, max_value=0.06),
+)
+def test_square_index_finds_the_nearest_coast(vietnam_rings, vertex, dlat, dlon) -> None:
+    """Points a few km from a vertex of Vietnam's border or coast: the indexed distance is the
+    brute-force one (or both are beyond the limit)."""
+    points = [point for ring in vietnam_rings for point in ring]
+    lon, lat = points[vertex % len(points)]
+    lat, lon = lat + dlat, lon + dlon
+    vietnam = default_abroad().borders.countries[0]
+    expected = brute_distance_km(vietnam_rings, lat, lon)
+    found = vietnam.distance_km(lat, lon, 5.0)
+    if expected <= 5.0:
+        assert found == pytest.approx(expected, abs=1e-9)
+    else:
+        assert found == math.inf
 
 
 def test_gazetteer_and_search_use_the_border(search) -> None:
@@ -260,6 +317,18 @@ NOT_ABROAD = [
     "di lao dong o nuoc ngoai ve",
     "em o ben ngoai",
     "ck em o nha",
+    "em dang o ben han, ko nhan tin dc",  # "bên hắn": beside him
+    "em so han lam",
+    "e ke ve han cho chi nghe",
+    "em muon o han nha me",
+    "chong em di nhat rac ve",
+    "em phai di cam do",
+    "em o dl",  # Đà Lạt as often as Đài Loan
+    "chong em say ruou roi lao vao danh em",
+    "em dang mang thai thang thu 5",
+    "nhat dinh em phai di",
+    "cam",
+    "tàu",
 ]
 
 
@@ -331,6 +400,35 @@ def test_china_missions_after_local_numbers(abroad) -> None:
     assert help_.name_vi == "Trung Quốc" and help_.name_en == "China"
 
 
+def test_dial_and_language_from_the_source_text(abroad) -> None:
+    malaysia = {line.dial: line for line in abroad.help_for("MY").lines}
+    talian_kasih = malaysia["15999"]
+    assert talian_kasih.number == "15999; WhatsApp +60 19-261 5999"  # shown as the source has it
+    assert not talian_kasih.in_vietnamese  # "Vietnamese not stated"
+    taiwan = {line.dial: line for line in abroad.help_for("TW").lines}
+    assert taiwan["113"].in_vietnamese and taiwan["1955"].in_vietnamese
+    japan = [line.dial for line in abroad.help_for("JP").lines]
+    assert "#8008" in japan and "03-3466-3313" in japan
+
+
+@pytest.mark.parametrize(
+    ("typed", "first_mission"),
+    [
+        ("em bị bán sang Trung Quốc, đang ở Hà Khẩu", "Côn Minh (Kunming)"),  # covers Yunnan
+        ("Đông Hưng, Trung Quốc", "Nam Ninh (Nanning)"),  # covers Guangxi
+        ("e o Quang Chau ben TQ", "Quảng Châu (Guangzhou)"),
+        ("em o trung quoc", "Bắc Kinh (Beijing)"),  # no city: the embassy first
+    ],
+)
+def test_the_mission_for_the_place_comes_first(abroad, typed, first_mission) -> None:
+    country, city = abroad.find_in_text(typed)
+    help_ = abroad.help_for(country, near=city)
+    missions = [line for line in help_.lines if line.kind in ("embassy", "consulate")]
+    assert missions[0].city == first_mission
+    assert [line.kind for line in help_.lines[:2]] == ["police", "ambulance"]  # still first
+    assert help_.lines[-2].number == "+84 981 84 84 84"  # still last, with the second number
+
+
 def test_111_is_for_family_in_vietnam_only(abroad) -> None:
     help_ = abroad.help_for("KH")
     assert [line.number for line in help_.from_vietnam] == ["111"]
@@ -388,3 +486,28 @@ def test_borders_carry_their_provenance() -> None:
     isos = [f["properties"]["iso"] for f in near["features"]]
     assert isos == ["VN", "CN", "LA", "KH", "TH", "MM"]  # Vietnam first: tried first
     assert "VN" not in {f["properties"]["iso"] for f in world["features"]}
+
+
+# --- the command line -------------------------------------------------------------------------
+
+
+def test_cli_where_names_the_country(capsys) -> None:
+    import json
+
+    from bot.cli import main
+
+    assert main(["where", "em đang ở Hàn Quốc, Busan"]) == 0
+    assert main(["where", "em o lao cai"]) == 0
+    abroad_row, home_row = (json.loads(x) for x in capsys.readouterr().out.splitlines())
+    assert abroad_row["abroad"] == {"country": "KR", "city": "Busan"}
+    assert home_row["abroad"] is None and home_row["province"]["code"] == 15
+
+
+def test_cli_nearest_from_across_the_border(capsys) -> None:
+    import json
+
+    from bot.cli import main
+
+    assert main(["nearest", "--lat", "22.523", "--lon", "103.950"]) == 0  # Hà Khẩu
+    row = json.loads(capsys.readouterr().out)
+    assert row["outside_vietnam"] is True and row["country"] == "CN" and row["services"] == []
