@@ -31,8 +31,8 @@ from handlers.understanding.lexicon import Lexicon, lexicon
 from handlers.understanding.people import Band, read_people
 from handlers.understanding.where import PlaceFind, PlaceReader
 from handlers.understanding.words import Words
+from knowledge.abroad import VIETNAM, default_abroad
 from knowledge.abroad import Abroad as AbroadDirectory
-from knowledge.abroad import default_abroad
 from knowledge.models import Audience, Need
 from knowledge.places import Candidate, PlaceResolver, Resolution
 
@@ -113,6 +113,10 @@ class Reading:
     option_number: int | None = None  # the message is just a menu number ("2")
     # Added by the understanding work (issue 16):
     place_candidates: tuple[Candidate, ...] = ()  # a name that exists in several places: ask
+    # A name that is both a Vietnamese place and a foreign one ("em ở Hà Khẩu": a ward of Hạ
+    # Long, a town in China): ``place`` is None, the Vietnamese reading is in ``place_candidates``
+    # and the foreign one(s) here. Ask which is meant.
+    abroad_candidates: tuple[Abroad, ...] = ()
     code_word: str | None = None  # "mã là hoa hồng", "code word: sunflower" (as typed)
 
     @property
@@ -146,9 +150,11 @@ def _places(resolver: PlaceResolver) -> PlaceReader:
     return PlaceReader(resolver, lexicon())
 
 
-def _core(words: Words, lex: Lexicon) -> str:
-    """The message without polite particles at either end ("dạ không ạ" -> "khong")."""
-    parts = " ".join(t.norm for t in words.tokens).split()
+def _core(words: Words, lex: Lexicon, clause: int | None = None) -> str:
+    """The message (or one clause of it) without polite particles at either end ("dạ không ạ"
+    -> "khong")."""
+    tokens = [t for t in words.tokens if clause is None or t.clause == clause]
+    parts = " ".join(t.norm for t in tokens).split()
     while len(parts) > 1 and (parts[0] in lex.particles or parts[0] in lex.pronouns):
         parts.pop(0)
     while len(parts) > 1 and parts[-1] in lex.particles:
@@ -156,13 +162,23 @@ def _core(words: Words, lex: Lexicon) -> str:
     return " ".join(parts)
 
 
+# A short answer may open a longer message: "không, nó đang đánh em", "uk, can cho o".
+_OPENING_ANSWERS = (Intent.YES, Intent.NO, Intent.SKIP)
+
+
 def _intents(words: Words, core: str, lex: Lexicon, claimed: set[int]) -> set[Intent]:
     found: set[Intent] = set()
+    several = len(words) > 0 and words.tokens[-1].clause != words.tokens[0].clause
+    opening = _core(words, lex, words.tokens[0].clause) if several else None
     for name, spec in lex.intents.items():
         intent = Intent(name)
         if core in spec.whole:
             found.add(intent)
             claimed.update(range(len(words)))
+        elif opening is not None and intent in _OPENING_ANSWERS and opening in spec.whole:
+            found.add(intent)
+            claimed.update(k for k, t in enumerate(words.tokens)
+                           if t.clause == words.tokens[0].clause)
         for i, j in words.spans(spec.phrases):
             if intent is Intent.SAFE and _negated(words, i):
                 continue
@@ -210,16 +226,30 @@ def _who(norm: str, lex: Lexicon) -> Who:
     return Who.SELF
 
 
+# The shape of a Vietnamese syllable once folded: onset, one to three vowels, a coda. A longer
+# word of letters that has no such shape ("writing", "help", "trafficking") is foreign evidence.
+_VI_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|nh|ng|[cmnpt])?"
+)
+
+
 def _language(words: Words, lex: Lexicon, skip: set[int]) -> str | None:
     en = vi = 0
     for k, t in enumerate(words.tokens):
         if k in skip:
             continue
+        if t.folded in lex.teencode or t.folded in lex.lang_neutral:
+            vi += t.folded in lex.teencode and t.folded not in lex.lang_en
+            continue
         for w in t.norm.split():
             if w in lex.lang_neutral:
                 continue
-            en += w in lex.lang_en
-            vi += w in lex.lang_vi
+            if w in lex.lang_en:
+                en += 1
+            elif w in lex.lang_vi:
+                vi += 1
+            elif len(w) >= 3 and w.isalpha() and not _VI_SYLLABLE.fullmatch(w):
+                en += 1
     if words.has_diacritics(skip):
         vi += 2
     if en > vi:
@@ -227,6 +257,31 @@ def _language(words: Words, lex: Lexicon, skip: set[int]) -> str | None:
     if vi > en:
         return "vi"
     return None
+
+
+def _foreign_tokens(directory: AbroadDirectory, words: Words) -> dict[int, Abroad]:
+    """Token index -> the foreign place a name there may mean (ambiguous names included)."""
+    folded = " ".join(words.folded).split()
+    if len(folded) != len(words):
+        return {}  # the directory's words do not line up with ours: claim nothing
+    spans: dict[int, Abroad] = {}
+    for match in directory.find_all(" ".join(words.folded)):
+        for k in range(match.start, match.end):
+            spans[k] = Abroad(match.country, match.city)
+    return spans
+
+
+def _candidate(resolution: Resolution) -> Candidate:
+    assert resolution.province is not None
+    return Candidate(province=resolution.province, district=resolution.district,
+                     commune=resolution.commune)
+
+
+def prepare(resolver: PlaceResolver) -> None:
+    """Build the vocabulary and the place indexes now (about a second), so the first person to
+    write does not wait for them. Optional: ``read`` builds them on first use otherwise."""
+    lexicon()
+    _places(resolver)
 
 
 def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = None) -> Reading:
@@ -264,14 +319,22 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
             claimed.update(got[1])
 
     directory = abroad or default_abroad()
-    foreign = directory.find_in_text(text)
+    foreign = directory.find_in_text(words.text)
+    if foreign is not None and foreign[0] == VIETNAM:
+        foreign = None  # "Việt Nam" named is no foreign place
+    foreign_tokens = _foreign_tokens(directory, words)
     found: PlaceFind | None = None
     if option_number is None:
         found = _places(resolver).find(words, claimed, foreign is not None)
     place_tokens = set(found.tokens) if found else set()
-    if found is not None and foreign is not None:
-        named = " ".join(words.folded[k] for k in sorted(found.tokens))
-        if directory.find_in_text(named) is not None:
+    maybe_abroad: tuple[Abroad, ...] = ()
+    overlap = {k: m for k, m in foreign_tokens.items() if k in place_tokens}
+    if found is not None and overlap:
+        if foreign is None and found.resolution is not None:
+            # Only a name that is Vietnamese too ("Hà Khẩu"): offer both, guess neither.
+            maybe_abroad = tuple(dict.fromkeys(overlap.values()))
+            found = PlaceFind(None, (_candidate(found.resolution),), found.tokens)
+        elif foreign is not None:
             found, place_tokens = None, set()  # the "place" was the foreign name itself
 
     needs: list[Need] = []
@@ -301,9 +364,10 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
     return Reading(
         text=text,
         triage=verdict,
-        lang=_language(words, lex, place_tokens),
+        lang=_language(words, lex, place_tokens | set(foreign_tokens)),
         place=found.resolution if found else None,
         place_candidates=found.candidates if found else (),
+        abroad_candidates=maybe_abroad,
         abroad=Abroad(foreign[0], foreign[1]) if foreign else None,
         needs=tuple(needs),
         age=people.age,

@@ -57,7 +57,8 @@ def _words(items: list[object]) -> frozenset[str]:
 def lexicon() -> Lexicon:
     """The compiled vocabulary (read once per process)."""
     # BaseLoader: every scalar stays a string ("yes", "no", "on" are words here, not booleans).
-    raw = yaml.load(LEXICON_PATH.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)  # libyaml when present: 10x faster
+    raw = yaml.load(LEXICON_PATH.read_text(encoding="utf-8"), Loader=loader)
     intents = {
         name: IntentWords(
             whole=_words(spec.get("whole", [])),

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.understanding.lexicon import Lexicon
+from handlers.understanding.marks import MarkIndex
 from handlers.understanding.words import Words
 from knowledge.places import FILLER, UNIT_ABBREVIATIONS, Candidate, PlaceResolver, Resolution
 
@@ -41,12 +42,14 @@ class _Span:
     tokens: tuple[int, ...]
     cued: bool
     hometown: bool
+    bare: bool = False  # a clause that is the name and nothing else ("Lưu Kiếm")
 
 
 class PlaceReader:
     def __init__(self, resolver: PlaceResolver, lex: Lexicon) -> None:
         self.resolver = resolver
         self.lex = lex
+        self.marks = MarkIndex(resolver.gz)
 
     # -- names -------------------------------------------------------------------------------
     def _name_at(self, words: Words, start: int, claimed: set[int], cued: bool) -> int:
@@ -64,6 +67,9 @@ class PlaceReader:
                 continue
             if self._refused(run, set(range(start, end)), claimed, cued):
                 continue
+            typed = [t.raw for t in words.tokens[start:end] if t.folded not in _UNIT_WORDS]
+            if typed and not self.marks.agrees(typed):
+                continue  # "cổ vẫn đau" typed with marks is not Văn Đẩu
             return end - start
         return 0
 
@@ -106,8 +112,11 @@ class PlaceReader:
             if words.tokens[start].clause != words.tokens[i].clause:
                 continue
             got = self._names_from(words, start, claimed, cued=True)
+            hometown = word in _HOMETOWN or (i > 0 and folded[i - 1] in _HOMETOWN)
+            if got and folded[got[0]] in _HOMETOWN:
+                hometown = True  # "ở quê Nghệ An"
             if got:
-                spans.append(_Span(tuple(got), True, word in _HOMETOWN))
+                spans.append(_Span(tuple(got), True, hometown))
         return spans
 
     def _clauses(self, words: Words, claimed: set[int]) -> list[_Span]:
@@ -133,7 +142,9 @@ class PlaceReader:
                 else:
                     break
             if set(content) <= set(covered):
-                spans.append(_Span(tuple(covered), False, False))
+                rest = [words.folded[k] for k in indices if k not in covered]
+                bare = all(w in _UNIT_WORDS or w in self.lex.particles for w in rest)
+                spans.append(_Span(tuple(covered), False, False, bare))
         return spans
 
     def _fuzzy(self, words: Words, indices: list[int], claimed: set[int]) -> Resolution | None:
@@ -149,6 +160,9 @@ class PlaceReader:
         # A commune guessed from a typo would send help to the wrong place: provinces and
         # cities only (and a typo-free commune is already an exact name).
         result = self.resolver.resolve(" ".join(run), small_typos=False)
+        typed = [words.tokens[k].raw for k in content]
+        if result.found and not self.marks.agrees_with(typed, _named(result)):
+            return None  # "ở chuồng trâu", typed with marks, is no typo for Hương Trà
         return result if result.found or result.ambiguous else None
 
     # -- the reading -------------------------------------------------------------------------
@@ -163,6 +177,9 @@ class PlaceReader:
             result = self.resolver.resolve(text)
             if len(span.tokens) == 1 and _commune_only(result):
                 continue  # one bare syllable naming a commune ("Tư", "Chờ") is an ordinary word
+            unit = any(words.folded[k] in _UNIT_WORDS for k in span.tokens)
+            if not (span.cued or span.bare or unit) and _commune_only(result):
+                continue  # a commune with no cue inside a longer message: "em vẫn ám ảnh"
             if result.found or result.ambiguous:
                 return _found(result, span.tokens)
         if foreign:
@@ -191,13 +208,26 @@ def _merged(spans: list[_Span], words: Words) -> list[_Span]:
             last = merged[-1]
             gap = range(last.tokens[-1] + 1, span.tokens[0])
             if span.tokens[0] <= last.tokens[-1] or all(
-                words.folded[k] in _LINKS or words.folded[k] in FILLER for k in gap
+                words.folded[k] in _LINKS or words.folded[k] in _UNIT_WORDS for k in gap
             ):
                 tokens = tuple(sorted(set(last.tokens) | set(span.tokens)))
-                merged[-1] = _Span(tokens, last.cued or span.cued, last.hometown)
+                merged[-1] = _Span(tokens, last.cued or span.cued,
+                                   last.hometown or span.hometown, last.bare and span.bare)
                 continue
         merged.append(span)
     return merged
+
+
+def _named(result: Resolution) -> str:
+    """The name a fuzzy match settled on, without its unit word."""
+    if result.district:
+        for unit in UNIT_ABBREVIATIONS:
+            if result.district.startswith(unit + " "):
+                return result.district[len(unit) + 1 :]
+        return result.district
+    if result.legacy_province:
+        return result.legacy_province
+    return result.province.name if result.province else ""
 
 
 def _commune_only(result: Resolution) -> bool:
