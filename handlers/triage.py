@@ -26,7 +26,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from handlers.triage_lexicon import Lexicon, Match, PatternSet, Token, default_lexicon
+from handlers.triage_lexicon import (
+    Lexicon,
+    Match,
+    PatternSet,
+    Token,
+    compile_pattern,
+    default_lexicon,
+)
 
 
 class Reason(StrEnum):
@@ -61,6 +68,7 @@ PRIORITY: tuple[Reason, ...] = (
 # A friend asking for advice lowers only these; a friend held, strangled or threatened with
 # death is an emergency whoever writes about it.
 LOWERED_BY_THIRD_PARTY = {Reason.VIOLENCE_NOW, Reason.INJURY}
+ONGOING = "violence_ongoing"  # lexicon key: abuse as a state ("bị bạo hành"), see the YAML
 MAX_CHARS = 5000
 NEGATION_WINDOW = 3
 
@@ -90,8 +98,16 @@ class _Reading:
     frames: set[str]
     present_clauses: set[int] = field(default_factory=set)  # "now" cues, by clause
     habitual_clauses: set[int] = field(default_factory=set)  # "often", "again", by clause
+    recent_clauses: set[int] = field(default_factory=set)  # "last night", by clause
     strong: bool = False  # a cry for help anywhere in the message
     question_clauses: set[int] = field(default_factory=set)  # "có hại không", "mua ở đâu"
+    frame_matches: list[Match] = field(default_factory=list)
+
+    def frames_around(self, match: Match) -> set[str]:
+        """The message's frames, leaving out any inside the cue itself ("bắt em xem phim người
+        lớn" is not a film frame)."""
+        return {m.pattern.tag for m in self.frame_matches if m.pattern.tag != "question"
+                and not (match.start <= m.start and m.end <= match.end)}
 
     def of(self, group: PatternSet) -> list[Match]:
         return self.found.get(group, [])
@@ -106,8 +122,13 @@ def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
     reading = _read(lex, tokens)
     found: set[Reason] = set()
     for match in reading.of(lex.cues):
-        reason = Reason(match.pattern.tag)
-        if _counts(lex, reading, match, reason):
+        state = match.pattern.tag == ONGOING
+        reason = Reason.VIOLENCE_NOW if state else Reason(match.pattern.tag)
+        if _live(lex, reading, match) and (
+            _in_frame(reading, match, reason) if not state
+            else reading.strong or not (reading.frames_around(match)
+                                        or _clause_question(reading, match))
+        ):
             found.add(reason)
     for tag, groups in lex.combos:
         reason = Reason(tag)
@@ -126,21 +147,45 @@ def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
 def _read(lex: Lexicon, tokens: list[Token]) -> _Reading:
     found = lex.scan(tokens)
     frames = found.get(lex.frames, [])
-    reading = _Reading(tokens, found, found.get(lex.masks, []), found.get(lex.negators, []),
+    masks = found.get(lex.masks, []) + _named_places(lex, tokens)
+    reading = _Reading(tokens, found, masks, found.get(lex.negators, []),
                        {m.pattern.tag for m in frames if m.pattern.tag != "question"})
     reading.question_clauses.update(tokens[m.start].clause for m in frames
                                     if m.pattern.tag == "question")
+    reading.frame_matches = frames
     reading.present_clauses.update(tokens[m.start].clause for m in reading.of(lex.present)
                                    if not _masked(reading, m))
+    reading.recent_clauses.update(tokens[m.start].clause for m in reading.of(lex.recent)
+                                  if not _masked(reading, m))
     reading.habitual_clauses.update(tokens[m.start].clause for m in reading.of(lex.habitual)
                                     if not _masked(reading, m))
     reading.strong = any(not _masked(reading, m) for m in reading.of(lex.strong_present))
     return reading
 
 
+_PLACE = compile_pattern("<place>", "place")
+
+
+def _named_places(lex: Lexicon, tokens: list[Token]) -> list[Match]:
+    """Capitalised words right after a place word ("thôn Đồng Đánh", "phố Hàng Đào"): a name,
+    masked like the gazetteer's names (only what lies wholly inside it is silenced)."""
+    found = []
+    for i, token in enumerate(tokens[:-1]):
+        if not token.raws & lex.place_words:
+            continue
+        end = i + 1
+        while (end < len(tokens) and end - i <= 4 and tokens[end].capital
+               and tokens[end].clause == token.clause):
+            end += 1
+        if end > i + 1:
+            found.append(Match(_PLACE, i + 1, end, tuple(range(i + 1, end))))
+    return found
+
+
 def _masked(reading: _Reading, match: Match) -> bool:
-    """A mask silences a match it touches, unless the match is a longer phrase that contains
-    the mask whole ("dí dao vào cổ" keeps its meaning though "di dao" folds like "đi dạo")."""
+    """A mask silences a match it touches, unless the match's own words (not a gap) cover the
+    whole mask and more ("dí dao vào cổ" keeps its meaning though "di dao" folds like "đi dạo";
+    but "đập hộp điện thoại" stays unboxing)."""
     positions = set(match.positions)
     for mask in reading.masks:
         if not positions.intersection(mask.positions):
@@ -151,10 +196,8 @@ def _masked(reading: _Reading, match: Match) -> bool:
             if positions <= set(range(mask.start, mask.end)):
                 return True
             continue
-        if match.start <= mask.start and mask.end <= match.end and (
-            match.end - match.start > mask.end - mask.start
-        ):
-            continue
+        if set(mask.positions) < positions:
+            continue  # the cue's own words cover the whole mask, and more
         return True
     return False
 
@@ -173,9 +216,12 @@ def _live(lex: Lexicon, reading: _Reading, match: Match) -> bool:
         between = tokens[neg.end:match.start]
         if len(between) > NEGATION_WINDOW:
             continue
-        if len(between) > 1 and between[0].raws & lex.not_negating:
+        if between and _words(between[0]) & lex.otherwise:
+            continue  # "không thì tung lên mạng" = otherwise
+        if len(between) > 1 and _words(between[0]) & lex.not_negating:
             continue  # "không ai giúp, nó đánh em"; but "không ai đánh em" is negated
-        if any(t.raws & lex.negation_breakers for t in [*between, tokens[match.start]]):
+        # A breaker right after the negator belongs to it ("không còn bị đánh" = no longer).
+        if any(_words(t) & lex.negation_breakers for t in [*between[1:], tokens[match.start]]):
             continue
         return False
     return True
@@ -187,21 +233,37 @@ def _in_frame(reading: _Reading, match: Match, reason: Reason) -> bool:
     story, but not "long ago" ("hồi trước chồng em hay đánh em, giờ đã ly hôn")."""
     if reading.strong:
         return True
+    frames = reading.frames_around(match)
+    if "joke" in frames:
+        return False  # "tao chém mày bây giờ haha đùa thôi"
+    if "sport" in frames and reason in (Reason.VIOLENCE_NOW, Reason.INJURY):
+        return False  # "bị đá trúng bụng khi tập võ"
+    frames -= {"sport"}
     clause = reading.tokens[match.start].clause
     if clause in reading.present_clauses:
         return True
     if clause in reading.question_clauses:
         return False
-    frames = reading.frames
+    if "accident" in frames:  # an accident explains an injury, nothing else
+        if reason is Reason.INJURY:
+            return False
+        frames = frames - {"accident"}
     if not frames:
         return True
-    if clause in reading.habitual_clauses and "past" not in frames:
-        return True
+    if clause in reading.recent_clauses and not frames & {"media", "joke"}:
+        return True  # "bị bóp cổ tối qua" outweighs "long ago" or a question, not a film
+    if clause in reading.habitual_clauses and frames <= {"info"}:
+        return True  # "chồng em hay đánh em, có bị phạt không" is still her own danger
     return frames <= {"third_party"} and reason not in LOWERED_BY_THIRD_PARTY
 
 
-def _counts(lex: Lexicon, reading: _Reading, match: Match, reason: Reason) -> bool:
-    return _live(lex, reading, match) and _in_frame(reading, match, reason)
+def _words(token: Token) -> frozenset[str]:
+    """A token as typed, plus its folded forms when it was typed without diacritics."""
+    return token.raws if token.marked else token.raws | token.folds
+
+
+def _clause_question(reading: _Reading, match: Match) -> bool:
+    return reading.tokens[match.start].clause in reading.question_clauses
 
 
 def _child(lex: Lexicon, reading: _Reading) -> bool:

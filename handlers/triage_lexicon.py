@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
@@ -31,7 +31,7 @@ import yaml
 
 from knowledge.text import fold
 
-_LOOKALIKES = str.maketrans({"Ð": "đ", "ð": "đ", "Đ": "đ", "ɗ": "đ", "’": "'", "`": "'"})
+_LOOKALIKES = str.maketrans({"Ð": "Đ", "ð": "đ", "ɗ": "đ", "’": "'", "`": "'"})
 # Old and new tone placement in open syllables: "hoà" and "hòa" are one word.
 _OLD_TONES = {
     "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
@@ -51,12 +51,14 @@ def _fold(word: str) -> str:
     return fold(word)
 
 
+@lru_cache(maxsize=65536)
 def _marks(word: str) -> bool:
     """True when the word carries a tone or vowel mark (đ alone does not count: many people
     type "đ" out of habit but no tones)."""
     return any(unicodedata.category(ch) == "Mn" for ch in unicodedata.normalize("NFD", word))
 
 
+@lru_cache(maxsize=65536)
 def canon(word: str) -> str:
     """NFC, lower case, look-alike letters fixed, new-style tone placement."""
     word = unicodedata.normalize("NFC", word).translate(_LOOKALIKES).lower()
@@ -73,6 +75,7 @@ class Token:
     marked: bool
     clause: int
     number: int | None = None
+    capital: bool = False  # typed with a capital letter (a name, after "thôn", "phố"...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +114,8 @@ class Pattern:
     needs: tuple[frozenset[str], ...] = ()
     # Per slot, for speed: the one-word choices as (spellings, folded forms of non-strict words)
     # and the multi-word choices; None for a gap.
-    quick: tuple[tuple[frozenset[str], frozenset[str], tuple[tuple[Word, ...], ...]] | None,
-                 ...] = ()
+    quick: tuple[tuple[frozenset[str], frozenset[str], tuple[tuple[Word, ...], ...],
+                       frozenset[str]] | None, ...] = ()
 
     def firsts(self) -> tuple[Word, ...]:
         first = self.slots[0]
@@ -151,6 +154,8 @@ def compile_pattern(text: str, tag: str = "") -> Pattern:
             frozenset(seq[0].raw for seq in slot if len(seq) == 1),
             frozenset(seq[0].folded for seq in slot if len(seq) == 1 and not seq[0].strict),
             tuple(seq for seq in slot if len(seq) > 1),
+            frozenset(key for seq in slot if len(seq) > 1
+                      for key in (seq[0].raw, seq[0].folded)),
         )
         for slot in slots
     )
@@ -278,7 +283,7 @@ def _match_at(pattern: Pattern, k: int, tokens: list[Token], i: int, clause: int
         return None
     quick = pattern.quick[k]
     assert quick is not None
-    raws, folds, multi = quick
+    raws, folds, multi, multi_firsts = quick
     token = tokens[i]
     if (not token.raws.isdisjoint(raws) if token.marked or exact
             else not token.folds.isdisjoint(folds)) or (
@@ -286,6 +291,9 @@ def _match_at(pattern: Pattern, k: int, tokens: list[Token], i: int, clause: int
         rest = _match_at(pattern, k + 1, tokens, i + 1, clause, exact)
         if rest is not None:
             return (i, *rest)
+    if not multi or (token.raws.isdisjoint(multi_firsts)
+                     and token.folds.isdisjoint(multi_firsts)):
+        return None
     for seq in multi:
         end = i + len(seq)
         if end <= len(tokens) and all(tokens[i + n].clause == clause
@@ -307,12 +315,17 @@ class Lexicon:
     teencode: dict[str, str]
     emoji: dict[str, str]
     clause_words: frozenset[str]
+    place_words: frozenset[str]
+    plain_words: frozenset[str]
+    english_words: frozenset[str]
     negators: PatternSet
     negator_words: frozenset[str]
     not_negating: frozenset[str]
     negation_breakers: frozenset[str]
+    otherwise: frozenset[str]
     present: PatternSet
     habitual: PatternSet
+    recent: PatternSet
     strong_present: PatternSet
     frames: PatternSet
     masks: PatternSet
@@ -329,7 +342,8 @@ class Lexicon:
 
     def __post_init__(self) -> None:
         lowering = [self.masks, self.frames]
-        raising = [self.negators, self.present, self.habitual, self.strong_present, self.cues,
+        raising = [self.negators, self.present, self.habitual, self.recent, self.strong_present,
+                   self.cues,
                    self.child, self.adult, self.child_speaker, self.child_victim,
                    self.harm_verbs, *(group for _, groups in self.combos for group in groups)]
         object.__setattr__(self, "_raising", Scanner(raising))
@@ -345,25 +359,33 @@ class Lexicon:
 
     def tokenise(self, text: str) -> list[Token]:
         """Typed text to tokens, clause by clause, with teencode expanded and emoji read."""
-        text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES).lower()
+        text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES)
         text = _english_contractions(text)
         for emoji, words in self.emoji.items():
             if emoji in text:
                 text = text.replace(emoji, f" {words} ")
         tokens: list[Token] = []
         clause = 0
-        for piece in _CLAUSE_PUNCT.split(text):
-            words = _WORD.findall(piece)
+        pieces = [_WORD.findall(piece) for piece in _CLAUSE_PUNCT.split(text)]
+        english = len(self.english_words.intersection(w.lower() for ws in pieces for w in ws)) >= 2
+        for words in pieces:
             if not words:
                 continue
             clause += 1
-            for word in words:
+            for typed in words:
+                word = typed.lower()
                 if word in self.clause_words and tokens and tokens[-1].clause == clause:
                     clause += 1
-                tokens.extend(self._token(word, clause))
+                made = self._token(word, clause, english)
+                if typed[:1].isupper() and len(made) == 1:
+                    made = [replace(made[0], capital=True)]
+                tokens.extend(made)
+        if accented(tokens):
+            tokens = [replace(t, marked=True) if not t.marked and t.raws & self.plain_words
+                      else t for t in tokens]
         return tokens
 
-    def _token(self, word: str, clause: int) -> list[Token]:
+    def _token(self, word: str, clause: int, english: bool = False) -> list[Token]:
         word = canon(word)
         if word.isdigit():
             return [Token(frozenset({word}), frozenset({word}), False, clause, int(word[:6]))]
@@ -372,12 +394,16 @@ class Lexicon:
         if _RUN.search(word):
             forms.add(re.sub(r"(.)\1{2,}", r"\1\1", word))  # "cuuuu" -> "cuu"
             forms.add(_RUN.sub(r"\1", word))  # "emmm" -> "em", "cứuuu" -> "cứu"
-        if not marked:
+        if not marked and not english:
             for form in list(forms):
                 expansion = self.teencode.get(form)
                 if expansion is not None:
-                    return [self._expanded(part, clause)
+                    made = [self._expanded(part, clause)
                             for part in expansion.replace("_", " ").split()]
+                    if len(made) == 1:  # "hong" is không, but may still be họng folded
+                        only = made[0]
+                        made = [Token(only.raws | {word}, only.folds | {word}, False, clause)]
+                    return made
             age = re.fullmatch(r"(\d{1,2})(t|tuoi|th)", word)  # "14t", "14tuoi"
             if age:
                 return [Token(frozenset({age.group(1)}), frozenset({age.group(1)}), False,
@@ -391,17 +417,17 @@ class Lexicon:
 
 
 _CONTRACTIONS = [
-    (re.compile(r"\bcan'?t\b"), "cannot"), (re.compile(r"\bwon'?t\b"), "will not"),
-    (re.compile(r"n't\b"), " not"), (re.compile(r"\bi'?m\b"), "i am"),
-    (re.compile(r"'re\b"), " are"), (re.compile(r"'ll\b"), " will"),
-    (re.compile(r"'ve\b"), " have"), (re.compile(r"'d\b"), " would"),
-    (re.compile(r"(\w)'s\b"), r"\1 is"),
+    (re.compile(r"(?i)\bcan'?t\b"), "cannot"), (re.compile(r"(?i)\bwon'?t\b"), "will not"),
+    (re.compile(r"(?i)n't\b"), " not"), (re.compile(r"(?i)\bi'?m\b"), "i am"),
+    (re.compile(r"(?i)'re\b"), " are"), (re.compile(r"(?i)'ll\b"), " will"),
+    (re.compile(r"(?i)'ve\b"), " have"), (re.compile(r"(?i)'d\b"), " would"),
+    (re.compile(r"(?i)(\w)'s\b"), r"\1 is"),
 ]
 # The same typed without the apostrophe, as people do on phones.
 _BARE_CONTRACTIONS = [
-    (re.compile(r"\b(do|did|does|is|was|are|were|have|has|had|could|would|should)nt\b"),
+    (re.compile(r"(?i)\b(do|did|does|is|was|are|were|have|has|had|could|would|should)nt\b"),
      r"\1 not"),
-    (re.compile(r"\bcant\b"), "cannot"), (re.compile(r"\bwont\b"), "will not"),
+    (re.compile(r"(?i)\bcant\b"), "cannot"), (re.compile(r"(?i)\bwont\b"), "will not"),
 ]
 
 
@@ -433,6 +459,12 @@ def _patterns(entries: Any, tag: str = "") -> list[Pattern]:
     return [compile_pattern(str(entry), tag) for entry in entries]
 
 
+def _both(words: list[str]) -> frozenset[str]:
+    """Each word as spelled and folded, for words compared against typed tokens (a token typed
+    without diacritics carries only its folded form)."""
+    return frozenset(form for w in words for form in (canon(w), fold(canon(w))))
+
+
 def build(data: dict[str, Any], extra_masks: list[str] | None = None) -> Lexicon:
     masks = _patterns(data["masks"], "mask")
     masks.extend(compile_pattern(m, "place") for m in extra_masks or ())
@@ -445,12 +477,17 @@ def build(data: dict[str, Any], extra_masks: list[str] | None = None) -> Lexicon
         teencode={str(k): str(v) for k, v in data["teencode"].items()},
         emoji={str(k): str(v) for k, v in data["emoji"].items()},
         clause_words=frozenset(canon(w) for w in data["clause_words"]),
+        plain_words=frozenset(canon(w) for w in data["plain_words"]),
+        place_words=frozenset(canon(w) for w in data["place_words"]),
+        english_words=frozenset(canon(w) for w in data["english_words"]),
         negators=PatternSet(negators),
         negator_words=frozenset(p.words()[0].folded for p in negators if len(p.words()) == 1),
-        not_negating=frozenset(canon(w) for w in data["negation"]["not_negating_after"]),
-        negation_breakers=frozenset(canon(w) for w in data["negation"]["breakers"]),
+        not_negating=_both(data["negation"]["not_negating_after"]),
+        negation_breakers=_both(data["negation"]["breakers"]),
+        otherwise=_both(data["negation"]["otherwise"]),
         present=PatternSet(_patterns(data["present"]["clause"], "present")),
         habitual=PatternSet(_patterns(data["present"]["habitual"], "habitual")),
+        recent=PatternSet(_patterns(data["present"]["recent"], "recent")),
         strong_present=PatternSet(_patterns(data["present"]["message"], "present")),
         frames=PatternSet(frames),
         masks=PatternSet(masks),

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bot.cli import main
-from handlers.triage import Level, Reason, triage
+from handlers.triage import PRIORITY, Level, Reason, triage
 from knowledge.text import fold
 
 CASES = [
@@ -79,3 +79,79 @@ def test_cli_prints_json_lines(capsys, monkeypatch) -> None:
     assert main(["triage", "-"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["level"] for r in rows] == ["routine", "urgent"]
+
+
+# -- issue 17: diacritics, negation, frames, children, reason order ---------------------------
+
+
+@pytest.mark.parametrize("text", ["kiểm tra giúp em", "tất cả các chị", "dành cho phụ nữ",
+                                  "từ từ em kể", "Hoàn Kiếm", "Côn Đảo", "Tam Đảo",
+                                  "đường Trần Hưng Đạo", "em đang kiếm việc", "tu van giup e"])
+def test_words_with_diacritics_keep_their_meaning(text: str) -> None:
+    assert triage(text).level is Level.ROUTINE
+
+
+@pytest.mark.parametrize("text", ["cha dượng đánh em", "em đang có chửa, nó đá vào bụng em",
+                                  "không, nó đang đánh em", "ko nó đang đánh e đó",
+                                  "chị Hồng ơi nó đang đánh em"])
+def test_nouns_are_not_negators_and_negation_stays_in_its_clause(text: str) -> None:
+    assert triage(text).urgent, text
+
+
+@pytest.mark.parametrize("text", ["bạo lực", "bạo hành", "bạo lực gia đình",
+                                  "bạo lực kinh tế là gì", "luật phòng chống bạo lực gia đình",
+                                  "hồi trước chồng em hay đánh em, giờ đã ly hôn rồi",
+                                  "bạn em bị chồng đánh, em nên khuyên thế nào",
+                                  "phim này có cảnh đánh vợ",
+                                  "em làm bài tập về bạo lực học đường"])
+def test_topic_words_and_lowering_frames_are_routine(text: str) -> None:
+    """Changed by issue 17: "bạo lực"/"bạo hành" alone no longer page staff."""
+    assert triage(text).level is Level.ROUTINE, triage(text).reasons
+
+
+@pytest.mark.parametrize("text", ["nhà bên cạnh đang đánh vợ, chị ấy kêu cứu",
+                                  "hàng xóm đang bị chồng đánh",
+                                  "hồi trước nó hay đánh em, giờ nó đang đứng ngoài cửa dọa giết",
+                                  "bạn em đang bị chồng cầm dao đuổi", "🆘"])
+def test_a_present_danger_cue_outweighs_a_frame(text: str) -> None:
+    assert triage(text).urgent, text
+
+
+@pytest.mark.parametrize("text", ["em 14 tuổi, bố em đánh em", "hs lớp 3 bị bố đánh",
+                                  "bé nhà em bị bố đánh", "cháu 5 tuổi bị dì ghẻ đánh",
+                                  "bố con đánh mẹ con", "con dang bi ba danh"])
+def test_children_are_recognised(text: str) -> None:
+    result = triage(text)
+    assert result.reasons[0] is Reason.CHILD_AT_RISK, (text, result.reasons)
+
+
+def test_an_adult_son_is_not_a_child() -> None:
+    result = triage("con trai tôi 40 tuổi đánh tôi, tôi 70 tuổi rồi")
+    assert result.urgent and Reason.CHILD_AT_RISK not in result.reasons
+
+
+def test_reasons_come_in_a_stable_order_that_decides_the_first_answer() -> None:
+    assert triage("chồng bóp cổ em, em đang chảy máu").reasons == [
+        Reason.STRANGULATION, Reason.INJURY]
+    assert triage("em vừa uống thuốc trừ sâu vì chồng đánh").reasons[0] is Reason.SELF_HARM
+    assert triage("nó đánh con em chảy máu").reasons[:2] == [Reason.CHILD_AT_RISK,
+                                                             Reason.INJURY]
+    many = triage("em 12 tuổi, nó cầm dao dọa giết, bóp cổ em")
+    assert many.reasons == sorted(many.reasons, key=list(PRIORITY).index)
+
+
+@pytest.mark.parametrize("text", [
+    "em đang trốn trong nhà tắm, ck say rượu đang tìm em",   # hiding from a drunk partner
+    "nó nhắn tối nay về là em biết tay",                      # a threat for tonight
+    "nó lấy gối đè lên mặt em",                               # an object over the face
+    "ck trói tay em vào giường",                              # tied up
+    "sáng nay tỉnh dậy em không nhớ gì, quần áo bị cởi",       # waking up drugged
+    "nó giở trò với em tối qua",                              # a euphemism for rape
+    "ck lắc mạnh em bé vì bé khóc",                           # a baby shaken
+    "cháu bị dội nước sôi",                                   # scalded
+    "em chuẩn bị dây rồi",                                    # a rope prepared
+    "chồng bắt con đi, dọa hai bố con chết chung",            # child taken, die together
+    "nyc dọa tung ảnh nóng của em tối nay",                   # intimate images and a threat
+])
+def test_indirect_danger_and_euphemisms(text: str) -> None:
+    assert triage(text).urgent, text

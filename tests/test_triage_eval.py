@@ -93,3 +93,16 @@ def test_cli_eval_lists_errors_and_refuses_a_bad_file(tmp_path, capsys) -> None:
 def test_parse_rejects_unknown_categories() -> None:
     with pytest.raises(EvalFormatError):
         parse(["urgent\tnot_a_reason\tcứu"])
+
+
+def test_the_same_messages_typed_without_diacritics_or_punctuation() -> None:
+    """People type without diacritics and without commas: folding every labelled message (which
+    also drops its punctuation) may lose a little, but not much."""
+    examples = [e for path in SETS for e in parse(path.read_text(encoding="utf-8").splitlines())
+                if fold(e.text)]
+    urgent = [e for e in examples if e.urgent]
+    routine = [e for e in examples if not e.urgent]
+    caught = sum(triage(fold(e.text)).urgent for e in urgent)
+    alarms = sum(triage(fold(e.text)).urgent for e in routine)
+    assert caught / len(urgent) >= 0.95
+    assert alarms / len(routine) <= 0.05
