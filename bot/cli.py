@@ -89,7 +89,11 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
         return 1
-    print(f"ok: {len(directory.services)} services, {len(directory.hotlines)} hotlines")
+    print(
+        f"ok: {len(directory.services)} services, {len(directory.hotlines)} hotlines, "
+        f"{len(directory.commune_bodies)} bodies in each of "
+        f"{len(default_gazetteer().communes)} communes"
+    )
     return 0
 
 
@@ -115,6 +119,64 @@ def cmd_kb_import(args: argparse.Namespace) -> int:
         dump_services(report.accepted, out)
     print(f"{len(report.accepted)} row(s) written to {out}; {len(report.rejected)} rejected")
     return 1 if report.rejected else 0
+
+
+def cmd_kb_coverage(args: argparse.Namespace) -> int:
+    """Per 2025 province: in-person places by need and km from communes to the nearest one."""
+    from knowledge.coverage import coverage, draw_map
+    from knowledge.search import default_search
+
+    search = default_search()
+    figures = coverage(search)
+    for row in figures.provinces:
+        _print(row.public())
+    _print(figures.national.public())
+    if args.map:
+        out = Path(args.map)
+        if not out.parent.is_dir():
+            print(f"binhan kb coverage: {out.parent} is not a folder", file=sys.stderr)
+            return 2
+        draw_map(search, figures, out)
+        print(f"map written to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_kb_stale(args: argparse.Namespace) -> int:
+    """Entries whose verification is older than N days, or that were never verified."""
+    import datetime as dt
+
+    from knowledge.stale import stale_entries
+
+    path = Path(args.path) if args.path else None
+    try:
+        directory = load_directory(path)
+    except DirectoryError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    today = args.today or dt.date.today()
+    for entry in stale_entries(directory, args.days, today):
+        _print(entry.public())
+    return 0
+
+
+def _date(text: str):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from exc
+    if value < 0:
+        raise argparse.ArgumentTypeError("days cannot be negative")
+    return value
 
 
 def cmd_triage(args: argparse.Namespace) -> int:
@@ -370,7 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
                             help="staff corrections of triage by week and category (JSON lines)")
     report.set_defaults(func=cmd_triage_report)
 
-    kb = sub.add_parser("kb", help="the knowledge base: validate, import")
+    kb = sub.add_parser("kb", help="the knowledge base: validate, import, coverage, stale")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     validate = kb_sub.add_parser("validate", help="check directory files; exit 1 on problems")
     validate.add_argument("path", nargs="?", help="a file or folder (default: bundled data)")
@@ -379,6 +441,16 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("file")
     importer.add_argument("--out", help="directory file to write (default: bundled imported.yaml)")
     importer.set_defaults(func=cmd_kb_import)
+    cover = kb_sub.add_parser(
+        "coverage", help="per province: places by need, km from communes to the nearest (JSON)"
+    )
+    cover.add_argument("--map", metavar="FILE.png", help="also draw the communes by that distance")
+    cover.set_defaults(func=cmd_kb_coverage)
+    stale = kb_sub.add_parser("stale", help="entries not verified within N days (JSON lines)")
+    stale.add_argument("--days", type=_days, required=True)
+    stale.add_argument("--today", type=_date, help="the date to count from (default: today)")
+    stale.add_argument("path", nargs="?", help="a file or folder (default: bundled data)")
+    stale.set_defaults(func=cmd_kb_stale)
     return parser
 
 

@@ -33,7 +33,8 @@ class CommuneBodies:
 
     by_commune: dict[int, tuple[Service, ...]]
     generic: tuple[Service, ...]
-    first_for: dict[str, frozenset[Need]]
+    # need -> the order of the templates for it (worked out once: queries only index)
+    order: dict[Need | None, tuple[int, ...]]
 
     def for_commune(self, code: int | None) -> tuple[Service, ...]:
         if code is None:
@@ -43,14 +44,10 @@ class CommuneBodies:
     def ordered(self, code: int | None, need: Need | None) -> list[Service]:
         """The commune's bodies, the one that answers ``need`` best first."""
         bodies = self.for_commune(code)
-        return sorted(bodies, key=lambda s: need not in self.first_for[_template_id(s)])
+        return [bodies[i] for i in self.order[need]]
 
     def __len__(self) -> int:
         return sum(len(v) for v in self.by_commune.values())
-
-
-def _template_id(service: Service) -> str:
-    return service.id.split("-", 2)[1]
 
 
 def _unit(commune: Commune | None, words: UnitWords) -> Localized:
@@ -79,7 +76,7 @@ def _service(body: CommuneBody, commune: Commune | None, words: UnitWords) -> Se
     # validations would only repeat it.
     return Service.model_construct(
         id=f"commune-{body.id}-{suffix}",
-        name=_fill(body.name, unit),
+        name=_fill(body.names_by_type.get(commune.type, body.name) if commune else body.name, unit),
         kind=body.kind,
         audiences=[],
         offers=list(body.offers),
@@ -116,5 +113,10 @@ def commune_bodies(directory: Directory, gazetteer: Gazetteer) -> CommuneBodies:
         for code, commune in gazetteer.communes.items()
     }
     generic = tuple(_service(body, None, words) for body in templates)
-    first_for = {body.id: frozenset(body.first_for) for body in templates}
-    return CommuneBodies(by_commune, generic, first_for)
+    order = {
+        need: tuple(
+            sorted(range(len(templates)), key=lambda i: need not in templates[i].first_for)
+        )
+        for need in [None, *Need]
+    }
+    return CommuneBodies(by_commune, generic, order)

@@ -319,6 +319,8 @@ class CommuneBody(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_]{1,30}$")  # no hyphen: ids are built with one
     name: Localized
+    # A different name for one type of unit (gazetteer ``type``: "Xã", "Phường", "Đặc khu").
+    names_by_type: dict[str, Localized] = Field(default_factory=dict)
     kind: ServiceKind
     offers: list[Offer] = Field(default_factory=list)
     note: Localized

@@ -5,10 +5,11 @@ Order of what is offered, so the list is never empty and never pretends:
    first; then the rest of the person's own province (places known only to their province, which
    have no distance worth showing); then farther places, up to ``WIDE_KM``, with km (approximate
    when the place is known only to its province: its distance is to that province's centre);
+   then national ones;
 2. "referral points" (places not aimed at people facing violence, e.g. a centre mainly for elderly
-   people and orphans), in the same bands, so they are never first while a fitting place is near;
-3. national services;
-4. after the ``limit`` sourced places, always: the bodies of the person's own commune that must
+   people and orphans), offered only near the person or in their province, each after the fitting
+   places of its band, and never first while any fitting place is offered;
+3. after the ``limit`` sourced places, always: the bodies of the person's own commune that must
    receive a report of domestic violence (``knowledge.fallback``), or the generic wording when the
    commune is not known.
 Places reached only through staff are left out when no one is on duty. Where no sourced place
@@ -110,14 +111,6 @@ class SearchResult:
         return [h for h in self.hits if h.scope is not Scope.COMMUNE]
 
 
-@dataclass(frozen=True, slots=True)
-class _Placed:
-    """A service as the grid holds it: where it is, and whether that is only its province."""
-
-    service: Service
-    approximate: bool
-
-
 class ServiceSearch:
     """Directory + gazetteer, indexed once; queries never scan the whole directory."""
 
@@ -125,7 +118,10 @@ class ServiceSearch:
         self.directory = directory
         self.gazetteer = gazetteer
         self.resolver = PlaceResolver(gazetteer)
-        self._grid: GridIndex[_Placed] = GridIndex(cell_degrees=SERVICE_CELL_DEGREES)
+        self._grid: GridIndex[Service] = GridIndex(cell_degrees=SERVICE_CELL_DEGREES)
+        # Ids of the services placed only at their province's centre (few: a set, not a wrapper
+        # object per service, keeps the hot path to one call per candidate).
+        self._approximate: set[str] = set()
         # What each service fits, worked out once: the hot path then tests set membership.
         self._needs: dict[str, frozenset[Need | None]] = {
             s.id: frozenset([None, *(n for n in Need if s.serves(n, None))])
@@ -137,12 +133,20 @@ class ServiceSearch:
             position = self.position(service)
             if position is not None:
                 lat, lon, approximate = position
-                self._grid.add(lat, lon, _Placed(service, approximate))
+                self._grid.add(lat, lon, service)
+                if approximate:
+                    self._approximate.add(service.id)
             if service.province is None:
                 self._national.append(service)
             else:
                 self._in_province[service.province].append(service)
         self.bodies: CommuneBodies = commune_bodies(directory, gazetteer)
+        self._has_points = any(s.referral_point for s in directory.services)
+        self._none_known = {
+            code
+            for code in gazetteer.provinces
+            if not any(s.in_person for s in self._in_province.get(code, ()))
+        }
 
     def position(self, service: Service) -> tuple[float, float, bool] | None:
         """Where a service is for distances: its own position, or (approximate) the centre of
@@ -244,12 +248,19 @@ class ServiceSearch:
         )
 
     def _fits(
-        self, need: Need | None, audience: Audience | None, staff_on_duty: bool
+        self,
+        need: Need | None,
+        audience: Audience | None,
+        staff_on_duty: bool,
+        referral_point: bool | None = None,
     ) -> Callable[[Service], bool]:
+        """The filter for one query; ``referral_point`` picks one tier (None: both)."""
         needs = self._needs
 
         def fits(service: Service) -> bool:
             if need not in needs[service.id]:
+                return False
+            if referral_point is not None and service.referral_point is not referral_point:
                 return False
             if not staff_on_duty and service.staff_referral and not service.phones:
                 return False
@@ -269,14 +280,18 @@ class ServiceSearch:
         staff_on_duty: bool,
     ) -> SearchResult:
         limit = max(1, min(limit, 20))
-        fits = self._fits(need, audience, staff_on_duty)
-        hits = self._banded(lat, lon, province, limit, lambda s: fits(s) and not s.referral_point)
-        if len(hits) < limit:
-            hits += self._banded(
-                lat, lon, province, limit - len(hits), lambda s: fits(s) and s.referral_point
-            )
-        result = SearchResult(hits=self._fill(hits, fits, limit), province=province,
-                              commune=commune)
+        aimed = self._fits(need, audience, staff_on_duty, False)
+        hits = self._fill(self._banded(lat, lon, province, limit, aimed), aimed, limit)
+        if self._has_points:
+            # Referral points are local help: offered near the person or in their province,
+            # after the fitting places of the same band, and never first.
+            points = self._fits(need, audience, staff_on_duty, True)
+            local = [
+                h for h in self._banded(lat, lon, province, limit, points)
+                if h.scope in (Scope.NEAR, Scope.PROVINCE)
+            ]
+            hits = _merge_bands(hits, local)[:limit]
+        result = SearchResult(hits=hits, province=province, commune=commune)
         return self._finish(result, province, need)
 
     def _banded(
@@ -288,40 +303,38 @@ class ServiceSearch:
         accept: Callable[[Service], bool],
     ) -> list[Hit]:
         """Up to ``limit`` accepted services: near, then own province, then wider."""
-        found = self._grid.nearest(
-            lat, lon, limit, accept=lambda p: accept(p.service), max_km=WIDE_KM
-        )
+        found = self._grid.nearest(lat, lon, limit, accept=accept, max_km=WIDE_KM)
         crowded = len(found) < limit or any(
-            d > NEAR_KM and p.service.province != province for d, p in found
+            d > NEAR_KM and s.province != province for d, s in found
         )
         if crowded:
             # Farther places of another province may hide the person's own province's places,
             # which come first: look for those on their own (rare: only where places are few).
             own = self._grid.nearest(
-                lat, lon, limit,
-                accept=lambda p: p.service.province == province and accept(p.service),
+                lat, lon, limit, accept=lambda s: s.province == province and accept(s),
                 max_km=WIDE_KM,
             )
-            seen = {id(p) for _, p in found}
-            found += [(d, p) for d, p in own if id(p) not in seen]
+            seen = {s.id for _, s in found}
+            found += [(d, s) for d, s in own if s.id not in seen]
         near: list[Hit] = []
         own_province: list[Hit] = []
         own_vague: list[Hit] = []
         wider: list[Hit] = []
-        for distance, placed in sorted(found, key=lambda e: e[0]):
-            service = placed.service
-            if service.province == province and placed.approximate:
+        for distance, service in sorted(found, key=lambda e: e[0]):
+            approximate = service.id in self._approximate
+            if service.province == province and approximate:
                 own_vague.append(Hit(service, Scope.PROVINCE))
-            elif distance <= NEAR_KM and not placed.approximate:
+            elif distance <= NEAR_KM and not approximate:
                 near.append(Hit(service, Scope.NEAR, distance))
             elif service.province == province:
                 own_province.append(Hit(service, Scope.PROVINCE, distance))
             else:
-                wider.append(Hit(service, Scope.WIDER, distance, placed.approximate))
+                wider.append(Hit(service, Scope.WIDER, distance, approximate))
         return (near + own_province + own_vague + wider)[:limit]
 
     def _fill(self, hits: list[Hit], fits: Callable[[Service], bool], limit: int) -> list[Hit]:
-        for service in sorted(self._national, key=lambda s: s.referral_point):
+        """National services that fit, after the local ones, up to the limit."""
+        for service in self._national:
             if len(hits) >= limit:
                 break
             if fits(service):
@@ -341,9 +354,21 @@ class ServiceSearch:
             result.info.append(info.value)
         if need is Need.TRAFFICKING:
             result.info.append(Info.TRAFFICKING.value)
-        if province is not None and not any(s.in_person for s in self.in_province(province)):
+        if province is not None and province in self._none_known:
             result.info.append(Info.NONE_KNOWN.value)
         return result
+
+
+_BAND = {Scope.NEAR: 0, Scope.PROVINCE: 1, Scope.WIDER: 2, Scope.NATIONAL: 3, Scope.COMMUNE: 4}
+
+
+def _merge_bands(aimed: list[Hit], points: list[Hit]) -> list[Hit]:
+    """Referral points after the fitting places of their band; a fitting place always first."""
+    merged = sorted([*aimed, *points], key=lambda h: (_BAND[h.scope], h.service.referral_point))
+    if merged and merged[0].service.referral_point and aimed:
+        merged.remove(aimed[0])
+        merged.insert(0, aimed[0])
+    return merged
 
 
 def _answers(service: Service, need: Need) -> bool:
