@@ -352,3 +352,18 @@ async def test_a_blocked_person_in_danger_still_gets_numbers_a_case_and_staff(ch
     assert "115" in reply.messages[0].text
     (alert,) = await alerts(store, clock)
     assert alert["tier"] == "urgent" and "strangulation" in alert["reasons"]
+
+
+async def test_a_question_at_a_contact_step_is_answered_not_taken_as_the_answer(
+        chat, store, clock) -> None:
+    await chat.send("cho em nói chuyện với nhân viên")
+    (alert,) = await alerts(store, clock)
+    await chat.tap("way:call")
+    await chat.send("0912345678")
+    await chat.send("ai đọc tin nhắn của em vậy")
+    assert "nhân viên" in chat.text()
+    assert "time:evening" in chat.options()  # still asking when to call
+    await chat.send("buổi tối")
+    case = await store.unit_of_work().cases.get(alert["code"])
+    assert case["details"]["contact"]["time"] == "evening"
+    assert "note" not in case["details"]["contact"]

@@ -309,13 +309,14 @@ class Turn:
             await self.urgent([r.value for r in reading.triage.reasons])
             await self._answer_questions(reading)
             return
-        if command is not None and not (command is Intent.LANG_EN and "lang" in self.s.offered):
+        if command is not None:
             await self._always(command)
             return
         if Intent.NOT_SAFE_TO_TALK in reading.intents:
             await self._quiet_end()
             return
-        if self.s.step in TEXT_STEPS and await self._text_answer(reading):
+        if (self.s.step in TEXT_STEPS and not reading.questions
+                and await self._text_answer(reading)):
             self.s.misses = 0
             return
         changed = self._merge(reading)
