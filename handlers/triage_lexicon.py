@@ -387,7 +387,7 @@ class Lexicon:
 
     def _token(self, word: str, clause: int, english: bool = False) -> list[Token]:
         word = canon(word)
-        if word.isdigit():
+        if word.isascii() and word.isdigit():  # not "¹" or "½": int() refuses those
             return [Token(frozenset({word}), frozenset({word}), False, clause, int(word[:6]))]
         marked = _marks(word)
         forms = {word}
@@ -404,7 +404,7 @@ class Lexicon:
                         only = made[0]
                         made = [Token(only.raws | {word}, only.folds | {word}, False, clause)]
                     return made
-            age = re.fullmatch(r"(\d{1,2})(t|tuoi|th)", word)  # "14t", "14tuoi"
+            age = re.fullmatch(r"([0-9]{1,2})(t|tuoi|th)", word)  # "14t", "14tuoi"
             if age:
                 return [Token(frozenset({age.group(1)}), frozenset({age.group(1)}), False,
                               clause, int(age.group(1))), self._expanded("tuổi", clause)]
@@ -512,22 +512,26 @@ def _place_masks(cue_folds: set[str]) -> list[str]:
     gaz = default_gazetteer()
     names: set[str] = set()
     names.update(p.short for p in gaz.provinces.values())
+    names.update(p.name for p in gaz.provinces.values())
     names.update(c.short for c in gaz.communes.values())
+    names.update(c.name for c in gaz.communes.values())
     names.update(p.short for p in gaz.legacy_provinces.values())
+    names.update(p.name for p in gaz.legacy_provinces.values())
     for district in gaz.legacy_districts.values():
         names.add(district.name)
     for commune in gaz.legacy_communes:
         names.add(commune.name)
     names.update(a.alias for a in gaz.aliases)
-    out = []
+    out: set[str] = set()
     for name in names:
-        words = [w for w in _WORD.findall(canon(name)) if w]
+        full = [w for w in _WORD.findall(canon(name)) if w]
+        words = full
         while words and fold(words[0]) in _UNIT_WORDS and len(words) > 2:
             words = words[1:] if fold(" ".join(words[:2])) not in _UNIT_PAIRS else words[2:]
-        if len(words) < 2:
-            continue
-        if any(fold(w) in cue_folds for w in words):
-            out.append(" ".join(words))
+        # The name alone, and with its unit word ("quận hồng bàng" folds like "quấn họng").
+        for form in (words, full):
+            if len(form) >= 2 and any(fold(w) in cue_folds for w in form):
+                out.add(" ".join(form))
     return sorted(out)
 
 

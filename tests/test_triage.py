@@ -7,6 +7,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.cli import main
 from handlers.triage import PRIORITY, Level, Reason, triage
@@ -155,3 +157,13 @@ def test_reasons_come_in_a_stable_order_that_decides_the_first_answer() -> None:
 ])
 def test_indirect_danger_and_euphemisms(text: str) -> None:
     assert triage(text).urgent, text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_is_triaged_without_error(text: str) -> None:
+    """Odd input (superscript digits, control characters, astral planes) gets a verdict, never an
+    exception: an exception here would drop the message."""
+    result = triage(text)
+    assert result.level in (Level.URGENT, Level.ROUTINE)
+    assert (result.level is Level.URGENT) == bool(result.reasons)
