@@ -55,9 +55,14 @@ def describe_errors(error: ValidationError) -> list[str]:
 
 
 def _yaml_files(path: Path) -> list[Path]:
-    if path.is_file():
-        return [path]
-    return sorted(p for p in path.glob("*.yaml") if p.is_file())
+    """The directory files at a path; none when the path cannot even be looked at (a name too
+    long for the file system raises rather than answering False on Python 3.11)."""
+    try:
+        if path.is_file():
+            return [path]
+        return sorted(p for p in path.glob("*.yaml") if p.is_file())
+    except OSError:
+        return []
 
 
 def _parse(path: Path, problems: list[str]) -> dict[str, Any]:

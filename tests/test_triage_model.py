@@ -1,0 +1,64 @@
+"""The learned second opinion: trained on the shipped data, never on the evaluation set, and
+able to catch danger that no lexicon phrase names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from handlers.triage_model import (
+    MODEL_FILE,
+    TRAINING_FILE,
+    default_model,
+    features,
+    fingerprint,
+    load,
+    read_examples,
+    train,
+)
+from knowledge.text import fold
+
+EVAL = Path(__file__).parent / "data" / "triage_eval.tsv"
+
+
+def test_shipped_weights_come_from_the_shipped_training_data() -> None:
+    model, trained_on = load(MODEL_FILE.read_text(encoding="utf-8"))
+    assert trained_on == fingerprint(TRAINING_FILE), "run scripts/train_triage_model.py"
+    retrained = train(read_examples(TRAINING_FILE))
+    assert retrained.urgency == model.urgency
+    assert retrained.categories == model.categories
+
+
+def test_the_evaluation_set_is_never_trained_on() -> None:
+    trained = {fold(e.text) for e in read_examples(TRAINING_FILE)}
+    evaluated = {fold(e.text) for e in read_examples(EVAL)}
+    assert trained.isdisjoint(evaluated)
+
+
+def test_training_data_is_labelled_and_balanced_enough_to_learn_from() -> None:
+    examples = read_examples(TRAINING_FILE)
+    urgent = [e for e in examples if e.urgent]
+    assert len(examples) >= 900
+    assert 0.3 <= len(urgent) / len(examples) <= 0.7
+    assert all(e.categories for e in urgent), "every urgent example names its categories"
+    assert not any(e.categories for e in examples if not e.urgent)
+
+
+def test_accents_typed_by_the_person_are_kept_apart() -> None:
+    assert "@kiểm" in features("kiểm tra giúp em")
+    assert "@kiếm" in features("nó cầm kiếm")
+    assert "@kiếm" not in features("kiểm tra giúp em")
+
+
+def test_indirect_danger_is_caught_with_a_reason_that_fits() -> None:
+    model = default_model()
+    poisoned = model.opinion("em vua uong het vi thuoc ngu cua me, gio chong mat qua")
+    assert poisoned.urgent and "self_harm" in poisoned.reasons
+    hiding = model.opinion("nó say về rồi, mấy mẹ con đang trốn trong nhà tắm, nó đập cửa")
+    assert hiding.urgent
+
+
+def test_ordinary_messages_are_left_alone() -> None:
+    model = default_model()
+    for text in ("cho em hỏi thủ tục ly hôn đơn phương", "cảm ơn bạn nhiều", "em ở Cà Mau",
+                 "trên 18", "hello", "mấy giờ trung tâm mở cửa"):
+        assert not model.opinion(text).urgent, text
