@@ -367,3 +367,13 @@ async def test_a_question_at_a_contact_step_is_answered_not_taken_as_the_answer(
     case = await store.unit_of_work().cases.get(alert["code"])
     assert case["details"]["contact"]["time"] == "evening"
     assert "note" not in case["details"]["contact"]
+
+
+async def test_in_danger_a_typed_province_gives_a_short_answer_and_no_wrong_commune(
+        chat) -> None:
+    await chat.send("chồng em đang bóp cổ em")
+    reply = await chat.send("em ở đà nẵng")
+    assert len(reply.messages) <= 3  # urgent replies stay short
+    assert "Đà Nẵng" in chat.text()
+    assert "Quế Phước" not in chat.text()  # the province's centre is not her commune
+    assert "Bạn cần hỗ trợ gì" not in chat.text()  # in danger, no need question

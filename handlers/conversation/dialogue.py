@@ -540,8 +540,10 @@ class Turn:
             self.go(Step.WHERE)
             await self.prompt()
             return
+        if s.urgent and s.need is None:
+            s.need = Need.SHELTER.value  # in danger: a safe place first, nothing more to ask
         if s.shown != self._shown_key():
-            await self.show_results()
+            await self.show_results(compact=s.urgent)
         if s.need is None and not s.need_asked:
             s.need_asked = True
             self.go(Step.NEED)
@@ -586,7 +588,8 @@ class Turn:
                           limit: int) -> SearchResult:
         s = self.s
         on_duty = await self.on_duty()
-        if s.lat is not None and s.lon is not None:
+        exact = s.place_kind in (PlaceKind.POINT, PlaceKind.COMMUNE)
+        if s.lat is not None and s.lon is not None and exact:
             result = self.e.search.nearest(s.lat, s.lon, need, audience, limit,
                                            staff_on_duty=on_duty)
             if not result.outside_vietnam:
