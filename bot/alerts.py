@@ -47,6 +47,8 @@ def alert_text(alert: dict[str, Any], catalogue: Catalogue, gazetteer: Gazetteer
         province=province.short if province else catalogue.text(lang, "alert-no-province"),
         channel=alert["channel"], time=alert["time"][:16].replace("T", " "), reasons=reasons,
     )
+    if alert.get("abroad"):
+        body += "\n" + catalogue.text(lang, "alert-abroad", country=alert["abroad"])
     return f"{title}\n{body}"
 
 

@@ -25,6 +25,7 @@ class CaseDraft:
     details: dict[str, Any] = field(default_factory=dict)  # encrypted at rest
     address: dict[str, Any] | None = None  # how to reach the person; encrypted at rest
     volunteer: bool = False  # relayed by a verified volunteer
+    abroad: str | None = None  # ISO code of the country the person is in, when not Vietnam
 
 
 class Sessions(Protocol):
@@ -44,6 +45,7 @@ class Cases(Protocol):
     async def update(
         self, code: str, now: dt.datetime, province: int | None = None,
         details: dict[str, Any] | None = None, needs: list[str] | None = None,
+        abroad: str | None = None,
     ) -> None: ...
 
     async def active_handoff(self, conversation: str) -> str | None:

@@ -100,8 +100,8 @@ class SearchResult:
     hits: list[Hit] = field(default_factory=list)
     province: int | None = None
     outside_vietnam: bool = False
-    country: str | None = None  # ISO code when outside Vietnam and on a country's land or coast
     commune: int | None = None
+    country: str | None = None  # ISO code when outside Vietnam and on a country's land or coast
     # Catalogue keys of information cards to show after the places (see ``Info``).
     info: list[str] = field(default_factory=list)
 

@@ -15,7 +15,9 @@ SAMPLE_ARGS = {"number": "1900 969 680", "name": "X" * 80, "extra": " (24/7)", "
                "reasons": "violence_now", "text": "T" * 1000, "status": "new", "names": "A, B",
                "usage": "/close CODE OUTCOME", "outcome": "referred", "relayed": "",
                "contact": "chat, evening", "code_word": "hoa sen", "location": "21.0, 105.8",
-               "worries": "W" * 500, "needs": "shelter", "claimer": "Hoa", "hours": 72}
+               "worries": "W" * 500, "needs": "shelter", "claimer": "Hoa", "hours": 72,
+               "country": "Hàn Quốc", "numbers": "111, 113",
+               "others": "1900 969 680 Ngôi nhà Bình yên · 111 · 115"}
 
 
 def test_every_key_in_both_languages() -> None:

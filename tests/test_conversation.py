@@ -55,19 +55,19 @@ async def test_support_path_to_results_and_contact_request(chat: Chat, store, cl
     assert "bí mật" in text  # confidential shelter: intake phone only
     assert "113" in text and "1900 969 680" in text  # national hotlines close the list
     assert chat.options()[:4] == ["talk", "screen", "another", "done"]
-    await chat.tap("talk")
-    await chat.tap("yes")
+    await chat.tap("talk")  # asking for staff opens the case and alerts at once
+    assert len(await pending_alerts(store, clock)) == 1
+    assert "không có nhân viên trực" in chat.text()  # truthful: nobody on call
     await chat.tap("way:call")
     await chat.send("0912 345 678")
     await chat.tap("time:evening")
     await chat.send("hoa sen")
     assert "Mã trường hợp" in chat.text()
-    assert "không có nhân viên trực" in chat.text()  # truthful: nobody on call
     alerts = await pending_alerts(store, clock)
     assert len(alerts) == 1
     assert alerts[0]["tier"] == "routine" and alerts[0]["province"] == 1
     case = await store.unit_of_work().cases.get(alerts[0]["code"])
-    assert case["details"]["contact"] == {"way": "call", "phone": "0912 345 678",
+    assert case["details"]["contact"] == {"way": "call", "phone": "0912345678",
                                           "time": "evening", "code_word": "hoa sen"}
     assert "shelter" in case["needs"]
 
@@ -82,12 +82,12 @@ async def test_danger_gives_numbers_first_then_opens_urgent_case(chat, store, cl
     assert [a["tier"] for a in alerts] == ["urgent"]
     assert any(m.ask_location for m in chat.messages())
     await chat.send(Location(21.03, 105.85))
+    assert "Ngôi nhà Bình yên" in chat.text()  # help nearby at once, then the consent question
     assert chat.options()[:2] == ["yes", "no"]
     await chat.tap("yes")
     case = await store.unit_of_work().cases.get(alerts[0]["code"])
     assert case["details"]["location"] == {"lat": 21.03, "lon": 105.85}
     assert case["province"] == 1
-    assert "Ngôi nhà Bình yên" in chat.text()
 
 
 async def test_danger_words_in_the_place_question_are_an_emergency(chat, store, clock) -> None:
@@ -169,6 +169,10 @@ async def test_idle_sessions_are_purged_from_the_store(store, clock) -> None:
 
 
 async def test_relay_with_consent_records_relayed_case(chat, store, clock) -> None:
+    async with store.unit_of_work() as uow:  # the shelter is reached only through staff on duty
+        await uow.staff.add("staff:1", 7001, "staff", "Hoa", clock.now)
+        await uow.oncall.set("staff:1", True, clock.now)
+        await uow.commit()
     await chat.send("hi")
     await chat.tap("other")
     await chat.tap("relay:no")
@@ -177,7 +181,6 @@ async def test_relay_with_consent_records_relayed_case(chat, store, clock) -> No
     await chat.send("lao cai")
     assert "Nhà Nhân ái Lào Cai" in chat.text()
     await chat.tap("talk")
-    await chat.tap("yes")
     await chat.tap("way:chat")
     await chat.tap("time:any")
     await chat.tap("skip")
@@ -210,12 +213,20 @@ async def test_place_retry_then_province_choices_never_loop(chat) -> None:
     await chat.tap("need:counselling")
     await chat.send("ở chỗ kia kìa")
     assert "chưa tìm được" in chat.text()
-    await chat.send("không biết nữa")
+    await chat.send("😭")  # a second miss: the provinces to choose from, not a third ask
     options = chat.options()
     assert "prov:1" in options and "prov:79" in options and len(options) == 34 + 2
     await chat.tap("prov:38")
     assert "Thanh Hóa" in chat.text()
     assert "1800 1744" not in chat.text()  # issue 12: no source gives this number
+
+
+async def test_not_knowing_where_gives_national_help_not_a_loop(chat) -> None:
+    await to_needs(chat)
+    await chat.tap("need:counselling")
+    await chat.send("không biết nữa")  # "I don't know": national help and the next step
+    assert "1900 969 680" in chat.text()
+    assert chat.options()[:4] == ["talk", "screen", "another", "done"]
 
 
 async def test_ambiguous_place_gets_a_clarifying_choice(chat) -> None:
@@ -252,7 +263,6 @@ async def test_screen_high_danger_raises_case_to_urgent(chat, store, clock) -> N
     await chat.tap("need:counselling")
     await chat.send("ha tinh")
     await chat.tap("talk")
-    await chat.tap("yes")
     await chat.tap("way:chat")
     await chat.tap("time:now")
     await chat.tap("skip")
@@ -281,8 +291,8 @@ async def test_screen_is_skippable_and_strangulation_suggests_a_doctor(chat, sto
     await chat.tap("screen")
     for answer in ("ans:no", "ans:no", "ans:no", "ans:no", "ans:yes"):  # 5th: strangled
         await chat.tap(answer)
+    assert "đi khám" in chat.text() and "115" in chat.text()  # at once, not at the end
     await chat.tap("skip-screen")
-    assert "đi khám" in chat.text()
     assert await pending_alerts(store, clock) == []  # one "yes" among the others: not urgent
 
 
@@ -308,9 +318,15 @@ async def test_not_understood_twice_offers_a_human_honestly(chat) -> None:
     await chat.tap("support")
     await chat.send("blah")
     await chat.send("blah blah")
-    assert "nói chuyện với một nhân viên" in chat.text()
-    assert "không có nhân viên trực" in chat.text()
+    assert "không có nhân viên trực" in chat.text()  # honest: nobody on duty
+    assert "113" in chat.text() and "24/7" in chat.text()  # the 24/7 numbers
+    assert "để lại yêu cầu" in chat.text()  # a way forward: leave a request for staff
     assert chat.options()[:2] == ["yes", "no"]
+    await chat.send("hmm")
+    await chat.send("???")
+    assert "contact-consent" not in chat.text()
+    assert chat.options() == []  # a third miss never repeats the question
+    assert "/start" in chat.text()
 
 
 async def test_numbers_and_typed_labels_pick_options(chat) -> None:

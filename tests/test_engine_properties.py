@@ -55,3 +55,45 @@ def test_random_events_never_fail_and_exit_always_wipes(sequence) -> None:
                 await store.close()
 
     asyncio.run(scenario())
+
+
+def test_the_step_table_and_its_handlers_cover_every_step() -> None:
+    from handlers.conversation.dialogue import HANDLERS
+    from handlers.conversation.state import Step
+    from handlers.conversation.steps import STEPS
+
+    assert set(STEPS) == set(Step) == set(HANDLERS)
+
+
+def test_every_option_id_round_trips_and_forged_ids_are_refused() -> None:
+    from handlers.conversation.options import OptionId
+    from handlers.conversation.steps import STEPS
+
+    for spec in STEPS.values():
+        for choice in spec.options:
+            assert OptionId.parse(choice.id.wire) == choice.id
+    for forged in ["need:", "need:fly", "prov:x", "prov:99999", "pick:-1", "danger:1", "", ":",
+                   "../../etc", "talk:yes"]:
+        assert OptionId.parse(forged) is None
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.builds(Text, st.text(max_size=40)),
+                          st.builds(Text, st.sampled_from(["blah", "???", "😭", "hmm", "abc"]))),
+                min_size=3, max_size=10))
+def test_not_understood_never_three_times_in_a_row(sequence) -> None:
+    async def scenario() -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            store = await open_store(Path(folder) / "p.db")
+            try:
+                chat = Chat(make_engine(store, Clock()))
+                await chat.send("hi")
+                run = 0
+                for event in sequence:
+                    await chat.send(event)
+                    run = run + 1 if "Mình chưa hiểu ý bạn" in chat.text() else 0
+                    assert run < 3
+            finally:
+                await store.close()
+
+    asyncio.run(scenario())

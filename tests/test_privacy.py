@@ -60,7 +60,6 @@ async def test_full_conversation_leaves_no_trace(tmp_path: Path, caplog) -> None
             await bot.settled(update)
             await bot.tap("yes", chat=WHO)  # share the location with staff
             await bot.tap("talk", chat=WHO)
-            await bot.tap("yes", chat=WHO)
             await bot.tap("way:chat", chat=WHO)
             await bot.tap("time:now", chat=WHO)
             await bot.say(MARKER, chat=WHO)  # the code word

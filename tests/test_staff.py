@@ -88,7 +88,7 @@ async def test_routine_contact_request_makes_a_routine_alert(fake, tmp_path, clo
         for option in ("support", "adult", "need:legal"):
             await bot.tap(option)
         await bot.say("nghe an")
-        for option in ("talk", "yes", "way:chat", "time:any", "skip"):
+        for option in ("talk", "way:chat", "time:any", "skip"):
             await bot.tap(option)
         await bot.dispatch()
         (alert,) = alerts(fake)

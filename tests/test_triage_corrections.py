@@ -74,7 +74,7 @@ async def test_urgent_on_a_routine_case_records_a_miss_with_the_named_category(
         for option in ("support", "adult", "need:legal"):
             await bot.tap(option)
         await bot.say("nghe an")
-        for option in ("talk", "yes", "way:chat", "time:any", "skip"):
+        for option in ("talk", "way:chat", "time:any", "skip"):
             await bot.tap(option)
         await bot.dispatch()
         (alert,) = alerts(fake)

@@ -210,7 +210,8 @@ async def test_an_account_wide_error_alerts_once_and_pauses_without_dropping(tmp
             await z.oa.sender.step()
         assert z.oa_fake.attempts == 1  # paused after the first refusal: no hammering
         assert z.alerts == ["zalo error -221: OA not verified"]
-        assert await z.oa.sender.queue.count_pending("zalo_oa") == queued > 3  # kept
+        # kept (the short danger answer is two messages, the greeting one)
+        assert await z.oa.sender.queue.count_pending("zalo_oa") == queued >= 3
         with pytest.raises(RetryLater):
             await z.oa_client.send(USER, {"text": "x"})  # paused: not even attempted
         assert z.oa_fake.attempts == 1
@@ -297,7 +298,7 @@ async def test_binhan_run_delivers_every_reply_to_a_person_in_danger(tmp_path) -
     A person writes "cuu toi voi chong toi dang danh toi" and receives every reply the core
     made, with its buttons, the 113 call button first among them."""
     expected = await expected_replies(tmp_path)
-    assert len(expected) >= 3 and any(m.phones for m in expected)
+    assert len(expected) >= 2 and any(m.phones for m in expected)  # numbers, then a question
     oa_fake = FakeZaloOA()
     await oa_fake.start()
     with socket.socket() as probe:

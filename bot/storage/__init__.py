@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS cases (
     details BLOB,                  -- encrypted JSON: contact, code word, location, worries
     address BLOB,                  -- encrypted JSON: how to reach the person (channel, chat id)
     volunteer INTEGER NOT NULL DEFAULT 0,
+    abroad TEXT,                   -- ISO country code when the person is outside Vietnam
     claimed_by TEXT,               -- staff key
     claimed_at REAL,
     outcome TEXT,
@@ -353,14 +354,14 @@ class CaseRepository:
         code = await self._new_code()
         await self.store.db.execute(
             "INSERT INTO cases (code, tier, province, channel, conversation, needs, reasons, "
-            "relayed, consent, details, address, volunteer, urgent_since, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "relayed, consent, details, address, volunteer, urgent_since, created_at, updated_at, "
+            "abroad) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 code, draft.tier, draft.province, draft.channel, draft.conversation,
                 json.dumps(draft.needs), json.dumps(draft.reasons), int(draft.relayed),
                 int(draft.consent), self.store.seal(draft.details),
                 self.store.seal(draft.address) if draft.address else None, int(draft.volunteer),
-                ts(now) if draft.tier == "urgent" else None, ts(now), ts(now),
+                ts(now) if draft.tier == "urgent" else None, ts(now), ts(now), draft.abroad,
             ),
         )
         await self._alert(code, "opened", now)
@@ -369,15 +370,15 @@ class CaseRepository:
     async def _alert(self, code: str, event: str, now: dt.datetime) -> None:
         """Queue the alert in the same transaction (outbox); one row per case event, ever."""
         async with self.store.db.execute(
-            "SELECT tier, province, channel, reasons, relayed, volunteer FROM cases WHERE code = ?",
-            (code,),
+            "SELECT tier, province, channel, reasons, relayed, volunteer, abroad FROM cases "
+            "WHERE code = ?", (code,),
         ) as cursor:
             row = await cursor.fetchone()
         assert row is not None
         payload = {
             "code": code, "tier": row[0], "province": row[1], "channel": row[2],
             "reasons": json.loads(row[3]), "relayed": bool(row[4]), "volunteer": bool(row[5]),
-            "time": now.isoformat(), "event": event,
+            "time": now.isoformat(), "event": event, "abroad": row[6],
         }
         await self.store.db.execute(
             "INSERT OR IGNORE INTO outbox (case_code, event, payload, created_at, next_attempt_at)"
@@ -399,6 +400,7 @@ class CaseRepository:
     async def update(
         self, code: str, now: dt.datetime, province: int | None = None,
         details: dict[str, Any] | None = None, needs: list[str] | None = None,
+        abroad: str | None = None,
     ) -> None:
         async with self.store.db.execute(
             "SELECT details, needs FROM cases WHERE code = ?", (code,)
@@ -411,8 +413,8 @@ class CaseRepository:
         all_needs = sorted(set(json.loads(row[1])) | set(needs or []))
         await self.store.db.execute(
             "UPDATE cases SET province = COALESCE(?, province), details = ?, needs = ?, "
-            "updated_at = ? WHERE code = ?",
-            (province, self.store.seal(merged), json.dumps(all_needs), ts(now), code),
+            "updated_at = ?, abroad = COALESCE(?, abroad) WHERE code = ?",
+            (province, self.store.seal(merged), json.dumps(all_needs), ts(now), abroad, code),
         )
 
     _COLUMNS = (

@@ -75,7 +75,7 @@ offer-livelihood = livelihood and loans
 offer-civil_registration = civil status and nationality
 offer-travel_allowance = travel allowance
 offer-child_protection = child protection
-trusted-address-notice = Please note: a trusted address must inform the commune People's Committee when it takes someone in (Law on Domestic Violence Prevention 2022, Article 36).
+trusted-address-notice = Community trusted addresses are set up and managed by the commune People's Committee: you can ask the commune or ward People's Committee or the commune Women's Union for the trusted address where you live.
 hotlines-close = National numbers:
 
 next-question = What would you like to do next?
@@ -130,7 +130,7 @@ opt-consent-yes = Yes, they agreed
 opt-consent-no = Not yet
 opt-consent-unsafe = It is not safe to ask
 relay-no-consent = We will only give information and will not open a case. You can pass the numbers and places below to the person when it is safe.
-relay-urgent = If the person is in danger, call 113 now.
+relay-urgent = If violence is happening now, call 113 at once. Do not step in physically: keep yourself safe.
 
 help = You can tap the buttons, type where you are, or type:
     /x or "exit": quick exit, deletes the conversation
@@ -154,6 +154,44 @@ not-understood-human = Sorry I did not understand. Would you like to talk to a s
 flood-notice = You are sending many messages in a row, so I will pause for a moment. If you are in danger, call the numbers below now.
 too-long = Your message was long, so I read only the beginning.
 goodbye = Thank you. Please stay safe. You can come back any time by typing /start.
+
+## Conversation (issue 16): short danger answers, abroad, questions, never a loop
+opt-lang-vi = Tiếng Việt
+session-restarted = Bình An was just updated, so we are starting again from the beginning. Sorry for the trouble.
+emergency-others = Other numbers: { $others }
+danger-sentence = If you can, go somewhere with people around, or to a neighbour you trust.
+advice-strangulation = Being choked can cause hidden injuries even if you feel fine: call 115 or get a medical check at once.
+advice-sexual-violence = Get medical care as soon as possible, ideally within 72 hours, even if you see no injury.
+advice-self-harm = You are not alone. Call 115 now, or ask someone near you to stay with you.
+staff-on-duty-short = A staff member on duty has been told and will contact you. { case-write-again }
+staff-off-duty-short = No staff member is on duty now; your message has been recorded. { case-write-again }
+staff-off-duty-message = No staff member is on duty right now. Your request has been recorded and staff will contact you when someone is on duty. Meanwhile, call the 24/7 numbers. { case-write-again }
+card-elsewhere = in another province: { $province }
+card-neighbour = in a neighbouring province
+abroad-intro = You are in { $country }. Numbers you can call there:
+abroad-unknown = We do not have verified numbers for this place yet. Call the Vietnamese Foreign Ministry's citizen-protection line: +84 981 84 84 84 or +84 965 41 11 18.
+abroad-111-family = 111 works only inside Vietnam: your family in Vietnam can call 111 (anti-trafficking, free, 24/7) for you.
+abroad-not-vietnam = Vietnam's emergency numbers cannot be called from abroad: use the numbers above.
+abroad-danger-sentence = If you are in danger now, call the emergency number above. The Vietnamese embassy or consulate is there to protect Vietnamese citizens.
+hotlines-24-7 = Numbers you can call 24/7:
+open-prompt = You can type where you are or what you need, or type /start to begin again.
+urgent-miss = I understand, take your time. You can call { $numbers } at any time, free.
+open-miss = Sorry, I did not understand. You can type where you are (for example: Cà Mau) or what you need (for example: a place to stay), or type /start. If you are in danger, call 113.
+not-understood-off-duty = Sorry I did not understand. No staff member is on duty now. Would you like to leave a request so staff contact you when someone is on duty?
+need-refine = What kind of help do you need? I will search again to fit it better.
+thanks-reply = You are welcome. I am still here if you need me.
+alert-abroad = Abroad: { $country }
+q-who_reads = Your messages are read by an automatic program. Only if you agree to be contacted (or in an emergency) does the staff member on your case see the details needed, encrypted.
+q-stored = The conversation is deleted after { $minutes } minutes without activity, or at once when you quick-exit. We do not keep names, account phone numbers, photos or voice messages.
+q-delete = Yes. Type "exit" or /x at any time: the conversation is deleted at once. On your phone, some apps do not let us delete everything: delete it yourself if needed.
+q-what_bot_is = I am an automatic program, not a person and not an emergency service. I can find help near you and tell social-work staff.
+q-call_for_me = I cannot call 113 for you. If you can, call 113 yourself, ask someone nearby to call, or go where there are people. I can tell staff so they contact you.
+q-help_for_men = Yes. Bình An helps men too. 113 and 115 are for everyone; tell me where you are and I will find help near you.
+q-someone_come = Bình An cannot send someone to your home. If you are in danger, call 113: the police can come. Our staff can contact you to work out what to do.
+q-bed_tonight = I will look for a safe place to stay near you. If you are in danger right now, call 113.
+q-phone_counselling = You can call the Peace House call centre on 1900 969 680 for counselling by phone (may be charged). Children can call 111 (free, 24/7).
+q-where_report = Under Art. 19 of the Law on Domestic Violence Prevention and Control, the commune or ward People's Committee where the violence happened and the nearest police receive reports; you can call, text, send a petition or go in person. If you are threatened, you can ask the commune chairman for a no-contact order (Art. 25: up to 3 days each time, decided within 12 hours). Child abuse: call 111.
+q-law = Under Art. 19 of the Law on Domestic Violence Prevention and Control, the commune or ward People's Committee and the nearest police receive reports. If you are threatened, you can ask the commune chairman for a no-contact order (Art. 25). For legal advice, I can find legal aid near you.
 
 alert-title = { $tier } alert · { $code }
 alert-body = Province: { $province } · Channel: { $channel } · Time: { $time }

@@ -76,7 +76,7 @@ offer-livelihood = sinh kế, vay vốn
 offer-civil_registration = hộ tịch, quốc tịch
 offer-travel_allowance = hỗ trợ đi lại
 offer-child_protection = bảo vệ trẻ em
-trusted-address-notice = Lưu ý: địa chỉ tin cậy phải báo Ủy ban nhân dân xã khi tiếp nhận người đến lánh nạn (Luật Phòng, chống bạo lực gia đình 2022, Điều 36).
+trusted-address-notice = Địa chỉ tin cậy ở cộng đồng do Ủy ban nhân dân xã lập và quản lý: bạn có thể hỏi Ủy ban nhân dân xã/phường hoặc Hội Phụ nữ xã về địa chỉ tin cậy nơi bạn ở.
 hotlines-close = Các số điện thoại quốc gia:
 
 next-question = Bạn muốn làm gì tiếp?
@@ -131,7 +131,7 @@ opt-consent-yes = Đã đồng ý
 opt-consent-no = Chưa
 opt-consent-unsafe = Không an toàn để hỏi
 relay-no-consent = Chúng tôi sẽ chỉ đưa thông tin, không mở hồ sơ. Bạn có thể chuyển các số và địa chỉ dưới đây cho người đó khi an toàn.
-relay-urgent = Nếu người đó đang gặp nguy hiểm, hãy gọi 113 ngay.
+relay-urgent = Nếu bạo lực đang xảy ra, hãy gọi 113 ngay. Đừng tự can thiệp bằng sức: hãy giữ an toàn cho mình.
 
 help = Bạn có thể chọn các nút, gõ tên nơi bạn ở, hoặc gõ:
     /x hoặc "thoát": thoát nhanh và xóa cuộc trò chuyện
@@ -155,6 +155,44 @@ not-understood-human = Xin lỗi vì mình chưa hiểu. Bạn có muốn nói c
 flood-notice = Bạn đang gửi nhiều tin nhắn liên tiếp nên mình sẽ tạm dừng một chút. Nếu bạn đang gặp nguy hiểm, hãy gọi ngay các số dưới đây.
 too-long = Tin nhắn dài nên mình chỉ đọc phần đầu.
 goodbye = Cảm ơn bạn. Hãy giữ an toàn. Bạn có thể quay lại bất cứ lúc nào bằng cách gõ /start.
+
+## Conversation (issue 16): short danger answers, abroad, questions, never a loop
+opt-lang-vi = Tiếng Việt
+session-restarted = Bình An vừa được cập nhật nên mình bắt đầu lại từ đầu. Xin lỗi vì sự bất tiện.
+emergency-others = Số khác: { $others }
+danger-sentence = Nếu có thể, hãy ra chỗ đông người hoặc nhà hàng xóm tin cậy.
+advice-strangulation = Bị bóp cổ có thể gây tổn thương bên trong dù bạn thấy bình thường: hãy gọi 115 hoặc đi khám ngay.
+advice-sexual-violence = Hãy đi khám càng sớm càng tốt, tốt nhất trong vòng 72 giờ, kể cả khi không thấy vết thương.
+advice-self-harm = Bạn không một mình. Hãy gọi 115 ngay, hoặc nhờ một người ở gần ở bên bạn.
+staff-on-duty-short = Một nhân viên trực đã được báo và sẽ liên hệ với bạn. { case-write-again }
+staff-off-duty-short = Hiện không có nhân viên trực; tin của bạn đã được ghi lại. { case-write-again }
+staff-off-duty-message = Hiện không có nhân viên trực. Yêu cầu của bạn đã được ghi lại và nhân viên sẽ liên hệ khi có người trực. Trong lúc chờ, hãy gọi các số 24/7. { case-write-again }
+card-elsewhere = ở tỉnh khác: { $province }
+card-neighbour = ở tỉnh lân cận
+abroad-intro = Bạn đang ở { $country }. Các số có thể gọi ở đó:
+abroad-unknown = Mình chưa có số điện thoại đã xác minh cho nơi này. Hãy gọi Tổng đài Bảo hộ công dân của Bộ Ngoại giao: +84 981 84 84 84 hoặc +84 965 41 11 18.
+abroad-111-family = 111 chỉ gọi được ở Việt Nam: người nhà bạn ở Việt Nam có thể gọi 111 (chống mua bán người, miễn phí, 24/7) thay bạn.
+abroad-not-vietnam = Các số khẩn cấp của Việt Nam không gọi được từ nước ngoài: hãy dùng các số ở trên.
+abroad-danger-sentence = Nếu đang nguy hiểm, hãy gọi số khẩn cấp ở trên. Đại sứ quán hoặc Tổng lãnh sự quán Việt Nam có trách nhiệm bảo hộ công dân.
+hotlines-24-7 = Các số gọi được 24/7:
+open-prompt = Bạn có thể gõ nơi bạn đang ở hoặc điều bạn cần, hoặc gõ /start để bắt đầu lại.
+urgent-miss = Mình hiểu, bạn cứ từ từ. Bạn có thể gọi { $numbers } bất cứ lúc nào, miễn phí.
+open-miss = Mình chưa hiểu. Bạn có thể gõ tên nơi bạn ở (ví dụ: Cà Mau) hoặc điều bạn cần (ví dụ: chỗ ở tạm), hoặc gõ /start. Khi nguy hiểm, hãy gọi 113.
+not-understood-off-duty = Xin lỗi vì mình chưa hiểu. Hiện không có nhân viên trực. Bạn có muốn để lại yêu cầu để nhân viên liên hệ khi có người trực không?
+need-refine = Bạn cần hỗ trợ gì cụ thể? Mình sẽ tìm lại cho đúng hơn.
+thanks-reply = Không có gì. Mình vẫn ở đây nếu bạn cần.
+alert-abroad = Ở nước ngoài: { $country }
+q-who_reads = Tin nhắn của bạn được một chương trình tự động đọc. Chỉ khi bạn đồng ý để nhân viên liên hệ (hoặc khi khẩn cấp), nhân viên nhận trường hợp của bạn mới thấy những thông tin cần thiết, đã được mã hóa.
+q-stored = Cuộc trò chuyện bị xóa sau { $minutes } phút không hoạt động, hoặc ngay khi bạn thoát nhanh. Chúng tôi không lưu tên, số điện thoại tài khoản, ảnh hay tin nhắn thoại.
+q-delete = Có. Gõ "thoát" hoặc /x bất cứ lúc nào: cuộc trò chuyện bị xóa ngay. Trên máy bạn, có ứng dụng không cho xóa hết tin: hãy tự xóa nếu cần.
+q-what_bot_is = Mình là chương trình tự động, không phải người thật và không phải dịch vụ cấp cứu. Mình có thể tìm nơi hỗ trợ gần bạn và báo cho nhân viên công tác xã hội.
+q-call_for_me = Mình không gọi được 113 thay bạn. Nếu có thể, hãy tự gọi 113, hoặc nhờ người ở gần gọi giúp, hoặc chạy đến nơi đông người. Mình có thể báo nhân viên để họ liên hệ với bạn.
+q-help_for_men = Có. Bình An giúp cả nam giới. 113 và 115 dành cho mọi người; bạn cho mình biết bạn ở đâu để tìm nơi hỗ trợ gần bạn.
+q-someone_come = Bình An không cử người đến nhà được. Khi nguy hiểm, hãy gọi 113: công an có thể đến. Nhân viên của chúng tôi có thể liên hệ với bạn để cùng tìm cách.
+q-bed_tonight = Mình sẽ tìm chỗ ở an toàn gần bạn. Khi nguy hiểm ngay bây giờ, hãy gọi 113.
+q-phone_counselling = Bạn có thể gọi Tổng đài Ngôi nhà Bình yên 1900 969 680 để được tư vấn qua điện thoại (có thể mất phí). Trẻ em gọi 111 (miễn phí, 24/7).
+q-where_report = Theo Luật Phòng, chống bạo lực gia đình (Điều 19), Ủy ban nhân dân xã/phường nơi xảy ra bạo lực và cơ quan Công an gần nhất là nơi tiếp nhận tin báo; bạn có thể gọi điện, nhắn tin, gửi đơn hoặc đến trực tiếp. Nếu bị đe dọa, bạn có thể đề nghị Chủ tịch UBND xã ra quyết định cấm tiếp xúc (Điều 25, tối đa 3 ngày mỗi lần, quyết định trong 12 giờ). Xâm hại trẻ em: gọi 111.
+q-law = Theo Luật Phòng, chống bạo lực gia đình (Điều 19), Ủy ban nhân dân xã/phường và cơ quan Công an gần nhất tiếp nhận tin báo. Nếu bị đe dọa, bạn có thể đề nghị Chủ tịch UBND xã ra quyết định cấm tiếp xúc (Điều 25). Để được tư vấn pháp lý, mình có thể tìm nơi trợ giúp pháp lý gần bạn.
 
 alert-title = Cảnh báo { $tier } · { $code }
 alert-body = Tỉnh: { $province } · Kênh: { $channel } · Lúc: { $time }

@@ -1,0 +1,1093 @@
+"""The dialogue policy: act on what a message says, keep what is known, ask only what is missing.
+
+Each event becomes a ``Reading`` (text) or a location; the turn merges its facts into the state
+(danger, place, need, age band, who is writing, language, country abroad), answers what can be
+answered at once (help nearby as soon as a place is known), answers questions from the catalogue
+and then asks the one thing still missing. Options are matched by meaning (``matching``); two
+misses anywhere lead to a human or to the 24/7 numbers and a way forward, never a loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from handlers import screening
+from handlers.catalogue import MAX_TEXT
+from handlers.conversation import matching
+from handlers.conversation.options import Answer, Consent, Kind, OptionId, Way, opt
+from handlers.conversation.render import MEDICAL_ADVICE, Renderer, first_numbers, reachable
+from handlers.conversation.state import Candidate, PlaceKind, State, Step
+from handlers.conversation.steps import STEPS
+from handlers.events import (
+    Choice,
+    Command,
+    DeleteHistory,
+    Inbound,
+    Location,
+    Media,
+    Message,
+    Option,
+    PhoneLink,
+    Text,
+    ToStaff,
+)
+from handlers.ports import CaseDraft, UnitOfWork
+from handlers.triage import Level, TriageResult, triage
+from handlers.understanding import AgeBand, Intent, Question, Reading, Who, read
+from knowledge.abroad import VIETNAM
+from knowledge.geo import valid_coordinates
+from knowledge.models import Audience, Need
+from knowledge.places import Resolution
+from knowledge.search import SearchResult
+from knowledge.text import fold
+
+if TYPE_CHECKING:
+    from handlers.conversation.engine import Engine
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT = 1000  # characters of a message the core reads; the rest is dropped with a notice
+EXIT_WORDS = {"x", "thoat", "thoat nhanh", "exit", "quit", "quick exit"}
+KEYWORDS: dict[str, Intent] = {
+    "help": Intent.HELP, "tro giup": Intent.HELP, "huong dan": Intent.HELP,
+    "privacy": Intent.PRIVACY, "quyen rieng tu": Intent.PRIVACY, "bao mat": Intent.PRIVACY,
+    "english": Intent.LANG_EN, "tieng anh": Intent.LANG_EN, "tieng viet": Intent.LANG_VI,
+    "vietnamese": Intent.LANG_VI, "start": Intent.RESTART, "start over": Intent.RESTART,
+    "restart": Intent.RESTART, "bat dau": Intent.RESTART, "bat dau lai": Intent.RESTART,
+    "menu": Intent.RESTART,
+}
+THANKS_WORDS = {"cam on", "cam on nhieu", "cam on ban", "cam on b", "thanks", "thank you",
+                "thank", "tks", "thanks a lot", "cam on nhe", "camon"}
+PHONE = re.compile(r"(?<!\d)(\+?\d[\d .\-]{7,16}\d)(?!\d)")
+CODE_WORD = re.compile(r"(?:mat khau|ma|code word|password|tu khoa)\s*(?:la|:|is)?\s*(.+)$")
+TIME_CUE = re.compile(r"\d|\b(sang|chieu|trua|toi|dem|gio|luc|sau|truoc|bay gio|ngay|morning|"
+                      r"afternoon|evening|night|now|after|before|am|pm)\b")
+CONTACT_STEPS = (Step.CONTACT_WAY, Step.CONTACT_PHONE, Step.CONTACT_TIME, Step.CONTACT_CODE)
+TEXT_STEPS = (*CONTACT_STEPS, Step.SCREEN_OPEN)  # free text there is the answer, not facts
+AUDIENCE_ORDER = (Audience.CHILDREN, Audience.DISABILITIES, Audience.ELDERLY, Audience.MEN,
+                  Audience.TRAFFICKING_RETURNEES, Audience.WOMEN)
+OFFER_STAFF = frozenset({Question.SOMEONE_COME, Question.CALL_FOR_ME})
+URGENT_CARDS = 2  # cards in an urgent reply, in one message (urgent replies stay ~3 messages)
+
+Out = Message | DeleteHistory | ToStaff
+
+
+class Turn:
+    """One event's worth of work; the engine itself holds no per-person state."""
+
+    def __init__(
+        self, engine: Engine, uow: UnitOfWork, key: str, channel: str, state: State,
+        now: dt.datetime, address: dict[str, Any] | None = None,
+    ) -> None:
+        self.e = engine
+        self.uow = uow
+        self.key = key
+        self.channel = channel
+        self.s = state
+        self.now = now
+        self.address = address
+        self.out: list[Out] = []
+        self.wiped = False
+        self._on_duty: bool | None = None
+
+    # -- saying things ---------------------------------------------------------------------
+    def t(self, key: str, **args: object) -> str:
+        return self.e.t(self.s.lang, key, **args)
+
+    def say(self, key: str, **args: object) -> None:
+        self.out.append(Message(self.t(key, **args), urgent=self.s.urgent))
+
+    @property
+    def render(self) -> Renderer:
+        return Renderer(self.t, self.s.lang, self.s.urgent)
+
+    def child(self) -> bool:
+        return self.s.audience == Audience.CHILDREN.value or self.s.need == Need.CHILD.value
+
+    def emergency_list(self, intro: str) -> None:
+        lines = self.e.search.hotlines(self.s.province, emergency_only=True)
+        self.out.append(self.render.hotlines(intro, lines, self.child()))
+
+    def hotlines(self, intro: str) -> None:
+        need = Need(self.s.need) if self.s.need else None
+        lines = self.e.search.hotlines(self.s.province, need=need)
+        self.out.append(self.render.hotlines(intro, lines, self.child()))
+
+    def labels(self) -> dict[str, str]:
+        return {o: self._label(o) for o in self.s.offered}
+
+    def _label(self, wire: str) -> str:
+        option = OptionId.parse(wire)
+        if option is None:
+            return wire
+        if option.kind is Kind.PROVINCE:
+            province = self.e.search.gazetteer.provinces.get(option.number)
+            return province.short if province else wire
+        if option.kind is Kind.PICK:
+            index = option.number
+            return self.s.candidates[index].label if index < len(self.s.candidates) else wire
+        if option.kind is Kind.EXIT:
+            return self.t("opt-exit")
+        for spec in STEPS.values():
+            for choice in spec.options:
+                if choice.id == option:
+                    return self.t(choice.label)
+        return wire
+
+    async def on_duty(self) -> bool:
+        if self._on_duty is None:
+            self._on_duty = await self.uow.oncall.anyone_on_call(self.now)
+        return self._on_duty
+
+    async def prompt(self, key: str | None = None) -> None:
+        """Ask the current step's question, with its options and the quick exit last."""
+        step = self.s.step
+        if step is self.s.last_asked and step not in (Step.START, Step.SCREEN, Step.OPEN):
+            self.s.repeats += 1
+        else:
+            self.s.last_asked, self.s.repeats = step, 1
+        if self.s.repeats >= 3:  # never the same question a third time in a row
+            self.s.repeats = 0
+            self.say("open-miss")
+            self.emergency_list("hotlines-24-7")
+            self.go(Step.OPEN)
+            self.s.last_asked = Step.OPEN
+            self.s.offered = [Kind.EXIT.value]
+            return
+        spec = STEPS[step]
+        choices: list[tuple[OptionId, str]] = []
+        text_key = key or spec.prompt
+        if step is Step.WHERE_PICK:
+            choices = [(opt(Kind.PICK, i), c.label) for i, c in enumerate(self.s.candidates)]
+        elif step is Step.WHERE_PROVINCE:
+            gz = self.e.search.gazetteer
+            for p in sorted(gz.provinces.values(), key=lambda p: fold(p.short)):
+                choices.append((opt(Kind.PROVINCE, p.code), p.short))
+        elif step is Step.SCREEN:
+            text_key = key or f"screen-q-{screening.QUESTIONS[self.s.screen_index]}"
+        choices += [(c.id, self.t(c.label)) for c in spec.options]
+        if step is Step.START and self.s.lang == "en":
+            choices = [(i, self.t("opt-lang-vi") if i.kind is Kind.LANG else label)
+                       for i, label in choices]
+        options = [Option(i.wire, label) for i, label in choices]
+        options.append(Option(Kind.EXIT.value, self.t("opt-exit")))
+        self.s.offered = [o.id for o in options]
+        self.s.asked[step.value] = self.s.asked.get(step.value, 0) + 1
+        label = self.t("opt-share-location") if spec.ask_location else ""
+        self.out.append(Message(self.t(text_key), tuple(options), ask_location=spec.ask_location,
+                                location_label=label, urgent=self.s.urgent))
+
+    def go(self, step: Step) -> None:
+        self.s.step = step
+
+    def wipe(self) -> None:
+        self.wiped = True
+
+    # -- entry -----------------------------------------------------------------------------
+    async def run(self, event: Inbound) -> list[Out]:
+        handoff = await self.uow.cases.active_handoff(self.key)
+        if self._is_exit(event):
+            self.wipe()
+            if handoff is None:
+                return [DeleteHistory()]
+            await self.uow.cases.end_handoff(handoff, self.now)
+            return [DeleteHistory(), ToStaff(handoff, notice="staff-person-left")]
+        if handoff is not None and isinstance(event, Text) and event.text.strip():
+            await self._to_staff(handoff, event.text[:MAX_INPUT])
+            return self.out
+        if self.s.restarted:
+            self.s.restarted = False
+            self.say("session-restarted")
+            if not isinstance(event, Text):
+                await self.prompt()
+                return self.out
+        if isinstance(event, Text):
+            await self._on_text(event.text)
+        elif isinstance(event, Location):
+            await self._on_location(event)
+        elif isinstance(event, Media):
+            await self._on_media(event)
+        elif isinstance(event, Command):
+            await self._on_command(event)
+        else:
+            option = OptionId.parse(event.option)
+            if option is None or event.option not in self.s.offered:
+                await self.miss()  # a forged or stale button changes nothing
+            else:
+                self.s.misses = 0
+                await self.on_option(option, None)
+        return self.out
+
+    async def urgent_only(self, text: str) -> list[Out]:
+        """A flooding or blocked person wrote something urgent: numbers, case, staff."""
+        reading = self._read(text[:MAX_INPUT])
+        self._merge(reading)
+        await self.urgent([r.value for r in reading.triage.reasons], ask=False)
+        return self.out
+
+    def _is_exit(self, event: Inbound) -> bool:
+        if isinstance(event, Command):
+            return event.name.lower() in ("x", "exit", "thoat")
+        if isinstance(event, Choice):
+            return event.option == Kind.EXIT.value
+        if isinstance(event, Text):
+            folded = fold(event.text[:40]).strip(" .!")
+            if folded in EXIT_WORDS:
+                return True
+            if folded.isdigit() and len(folded) <= 2 and self.s.offered:
+                index = int(folded) - 1
+                return 0 <= index < len(self.s.offered) and (
+                    self.s.offered[index] == Kind.EXIT.value)
+        return False
+
+    async def _on_command(self, event: Command) -> None:
+        intent = {"start": Intent.RESTART, "help": Intent.HELP,
+                  "privacy": Intent.PRIVACY}.get(event.name)
+        if event.name == "lang":
+            arg = fold(event.args)
+            target = arg if arg in ("vi", "en") else ("en" if self.s.lang == "vi" else "vi")
+            intent = Intent.LANG_EN if target == "en" else Intent.LANG_VI
+        if intent is None:
+            await self.miss()
+            return
+        await self._always(intent)
+
+    async def _always(self, intent: Intent) -> None:
+        """Help, privacy, language and start over: available at every step."""
+        if intent is Intent.RESTART:
+            self.s.__dict__.update(State(lang=self.s.lang, lang_chosen=True).__dict__)
+        elif intent is Intent.HELP:
+            self.say("help")
+        elif intent is Intent.PRIVACY:
+            self.say("privacy", minutes=self.e.config.idle_minutes)
+        else:
+            self.s.lang = "en" if intent is Intent.LANG_EN else "vi"
+            self.s.lang_chosen = True
+            self.say("lang-switched")
+        await self.prompt()
+
+    async def _on_media(self, event: Media) -> None:
+        if event.kind == "protected":
+            # A Zalo Bot protected user (a child, a disabled person, someone who cannot read):
+            # Zalo hides the content. Numbers first, and a routine case once per conversation.
+            lines = {h.number: h for h in self.e.search.hotlines(self.s.province)}
+            phones = tuple(PhoneLink(n, lines[n].name.get(self.s.lang))
+                           for n in ("111", "113") if n in lines)
+            self.out.append(Message(self.t("protected-user"), phones=phones, urgent=True))
+            if not self.s.hidden_case:
+                self.s.hidden_case = True
+                self.s.reasons = sorted(set(self.s.reasons) | {"hidden_by_zalo"})
+                await self.ensure_case("urgent" if self.s.urgent else "routine")
+            return
+        self.say("media-unsupported")
+        await self.prompt()
+
+    # -- text --------------------------------------------------------------------------------
+    async def _on_text(self, raw: str) -> None:
+        text = raw.replace("\x00", "")
+        if len(text) > MAX_INPUT:
+            text = text[:MAX_INPUT]
+            self.say("too-long")
+        if not text.strip():
+            await self.miss()
+            return
+        reading = self._read(text)
+        first = self.s.step is Step.START and not self.s.lang_chosen
+        if reading.lang in ("vi", "en") and first and not reading.option_number:
+            self.s.lang = reading.lang
+            self.s.lang_chosen = True
+        keyword = KEYWORDS.get(fold(text[:40]).strip(" .!?"))
+        command = keyword or next((i for i in (Intent.HELP, Intent.PRIVACY, Intent.RESTART,
+                                               Intent.LANG_EN, Intent.LANG_VI)
+                                   if i in reading.intents and len(fold(text)) <= 20), None)
+        if reading.urgent:
+            self._merge(reading)
+            await self.urgent([r.value for r in reading.triage.reasons])
+            await self._answer_questions(reading)
+            return
+        if command is not None:
+            await self._always(command)
+            return
+        if Intent.NOT_SAFE_TO_TALK in reading.intents:
+            await self._quiet_end()
+            return
+        if (self.s.step in TEXT_STEPS and not reading.questions
+                and await self._text_answer(reading)):
+            self.s.misses = 0
+            return
+        changed = self._merge(reading)
+        answered = await self._answer_questions(reading)
+        if Intent.WANTS_HUMAN in reading.intents:
+            self.s.misses = 0
+            await self.request_staff()
+            return
+        offered = self.s.offered
+        if self.s.step is Step.START and not offered and reading.option_number is None:
+            # A first message read against the greeting's options ("k an toan de nhan tin").
+            offered = [c.id.wire for c in STEPS[Step.START].options]
+        option = matching.match(reading, offered, self.labels())
+        if option is not None and option.kind is not Kind.EXIT and not (
+                changed and option.kind is Kind.SUPPORT):
+            self.s.misses = 0
+            await self.on_option(option, reading)
+            return
+        if changed:
+            self.s.misses = 0
+            await self.advance()
+            return
+        if answered:
+            if self._offers_staff(reading):
+                self.go(Step.CONTACT_CONSENT)
+            await self.prompt()
+            return
+        if self.s.step in (Step.WHERE, Step.WHERE_PICK, Step.WHERE_PROVINCE, Step.DANGER_WHERE,
+                           Step.OPEN) and await self._ambiguous_place(text):
+            return
+        if Intent.THANKS in reading.intents or fold(text[:40]).strip(" .!") in THANKS_WORDS:
+            self.say("thanks-reply")
+            await self.prompt()
+            return
+        if self.s.step is Step.START and not self.s.offered:
+            await self.prompt()  # a first "hi": the greeting, not "not understood"
+            return
+        await self.miss()
+
+    def _read(self, text: str) -> Reading:
+        """Read a message; a reader failure never costs the person an answer (it is logged by
+        type only, and the message is handled as one not understood)."""
+        try:
+            return read(text, self.e.search.resolver)
+        except Exception as error:  # any reader bug: never the person's problem
+            log.error("reader failed: %s", type(error).__name__)
+            return Reading(text=text, triage=safe_triage(text))
+
+    def _merge(self, r: Reading) -> bool:
+        """Fold a reading's facts into the state; True when something new was learnt."""
+        s = self.s
+        changed = False
+        if r.who is not Who.SELF and s.who == Who.SELF.value:
+            s.who = r.who.value
+            changed = True
+        # A place in Vietnam named with a country is where the person is now ("em về từ Trung
+        # Quốc, giờ em ở Lào Cai"); a country alone means abroad.
+        if r.place is not None and r.place.province is not None:
+            changed = self._set_place(r.place) or changed
+        elif r.abroad is not None and r.abroad.country != VIETNAM and r.abroad.country != s.abroad:
+            s.abroad = r.abroad.country
+            s.abroad_city = r.abroad.city
+            changed = True
+        if r.needs and s.need != r.needs[0].value:
+            s.need = r.needs[0].value
+            changed = True
+        band = r.age_band
+        if band is None and r.age is not None:
+            band = AgeBand.CHILD if r.age < 18 else (AgeBand.ELDERLY if r.age >= 60
+                                                     else AgeBand.ADULT)
+        if band is not None and s.age_band != band.value:
+            s.age_band = band.value
+            if band is AgeBand.CHILD:
+                s.audience = Audience.CHILDREN.value
+                if not r.urgent:
+                    self.say("child-note")  # 111, free, any time: as soon as we know
+            elif band is AgeBand.ELDERLY and s.audience is None:
+                s.audience = Audience.ELDERLY.value
+            changed = True
+        for audience in AUDIENCE_ORDER:
+            if audience in r.audiences and s.audience not in (
+                    audience.value, Audience.CHILDREN.value):
+                s.audience = audience.value
+                changed = True
+                break
+        if Question.BED_TONIGHT in r.questions and s.need is None:
+            s.need = Need.SHELTER.value
+            changed = True
+        if Question.HELP_FOR_MEN in r.questions and s.audience is None:
+            s.audience = Audience.MEN.value
+        return changed
+
+    def _set_place(self, place: Resolution) -> bool:
+        assert place.province is not None
+        s = self.s
+        region = place.province.name
+        if place.legacy_province:
+            region = f"{place.legacy_province} → {place.province.name}"
+        local = place.commune or place.district
+        label = f"{local}, {region}" if local else region
+        if label == s.place_label and s.abroad is None:
+            return False
+        s.abroad = None
+        s.abroad_city = None
+        s.province = place.province.code
+        s.place_label = label
+        s.place_declined = False
+        s.lat, s.lon = place.lat, place.lon
+        s.place_kind = (PlaceKind.COMMUNE if place.commune and place.lat is not None
+                        else PlaceKind.PROVINCE)
+        return True
+
+    async def _ambiguous_place(self, text: str) -> bool:
+        """At a place question, a name shared by several places gets a short choice."""
+        place = self.e.search.resolver.resolve(text)
+        if not place.ambiguous:
+            return False
+        self.s.candidates = [
+            Candidate(province=c.province.code,
+                      label=", ".join(p for p in (c.commune, c.district, c.province.name) if p))
+            for c in place.ambiguous[:8]
+        ]
+        self.go(Step.WHERE_PICK)
+        await self.prompt()
+        return True
+
+    async def _answer_questions(self, reading: Reading) -> bool:
+        for question in reading.questions:
+            self.say(f"q-{question.value}", minutes=self.e.config.idle_minutes)
+        return bool(reading.questions)
+
+    def _offers_staff(self, reading: Reading) -> bool:
+        """After "can someone come?" or "call 113 for me", the next question is whether staff
+        may contact the person (so a "yes" is understood, not a miss)."""
+        return bool(OFFER_STAFF.intersection(reading.questions)) and self.s.case_code is None
+
+    async def _quiet_end(self) -> None:
+        """Not safe to talk: a short line with the numbers, and the conversation is wiped."""
+        self.say("unsafe-bye")
+        self.emergency_list("emergency-intro")
+        self.wipe()
+
+    # -- options -----------------------------------------------------------------------------
+    async def on_option(self, option: OptionId, reading: Reading | None) -> None:
+        handler = HANDLERS[self.s.step]
+        await handler(self, option, reading)
+
+    # -- misses: never a loop ----------------------------------------------------------------
+    async def miss(self) -> None:
+        """Not understood: say so kindly; after two misses, a human or the 24/7 numbers and a
+        way forward. No question is put a third time in a row."""
+        self.s.misses += 1
+        step = self.s.step
+        if self.s.misses < 2:
+            if self.s.urgent:  # in danger, a miss brings the fitting numbers back, kindly
+                self.say("urgent-miss", numbers=", ".join(self._danger_numbers()))
+            elif step in (Step.WHERE, Step.DANGER_WHERE):
+                self.say("where-retry")
+            elif step is Step.CONTACT_PHONE:
+                self.say("contact-phone-retry")
+            elif step is Step.OPEN:
+                self.say("open-miss")
+                self.emergency_list("hotlines-24-7")
+                return
+            else:
+                self.say("not-understood")
+            await self.prompt()
+            return
+        self.s.misses = 0
+        if step in CONTACT_STEPS:
+            await self._contact_next(skip=step)
+            return
+        if step in (Step.WHERE, Step.DANGER_WHERE, Step.WHERE_PICK):
+            self.go(Step.WHERE_PROVINCE)
+            await self.prompt()
+            return
+        if step in (Step.CONTACT_CONSENT, Step.OPEN, Step.WHERE_PROVINCE):
+            self.say("open-miss")
+            self.emergency_list("hotlines-24-7")
+            self.go(Step.OPEN)
+            self.s.offered = [Kind.EXIT.value]
+            return
+        if await self.on_duty():
+            self.go(Step.CONTACT_CONSENT)
+            await self.prompt("not-understood-human")
+        else:
+            self.emergency_list("hotlines-24-7")
+            self.go(Step.CONTACT_CONSENT)
+            await self.prompt("not-understood-off-duty")
+
+    # -- what to say next --------------------------------------------------------------------
+    async def advance(self) -> None:
+        """Show what can be shown now, then ask the one thing still missing."""
+        s = self.s
+        if s.relay and s.relay_danger is None and not s.urgent:
+            if s.abroad is not None and s.shown != self._shown_key():
+                self.show_abroad()  # what can be answered now, before asking
+            elif (s.province is not None or s.lat is not None) and s.shown != self._shown_key():
+                await self.show_results()
+            self.go(Step.RELAY_DANGER)
+            await self.prompt()
+            return
+        if s.abroad is not None:
+            if s.shown != self._shown_key():
+                self.show_abroad()
+                await self._update_case()
+            self.go(Step.NEXT)
+            await self.prompt()
+            return
+        if s.need is None and not s.need_asked and s.province is None and not s.place_declined:
+            self.go(Step.NEED)
+            s.need_asked = True
+            await self.prompt()
+            return
+        if (s.who == Who.RELAY.value or s.who == Who.PROFESSIONAL.value) and (
+                s.relay_consent is None and not s.urgent):
+            self.go(Step.RELAY_CONSENT)
+            await self.prompt()
+            return
+        if s.province is None and s.lat is None and not s.place_declined:
+            self.go(Step.WHERE)
+            await self.prompt()
+            return
+        if s.urgent and s.need is None:
+            s.need = Need.SHELTER.value  # in danger: a safe place first, nothing more to ask
+        if s.shown != self._shown_key():
+            await self.show_results(compact=s.urgent)
+        if s.need is None and not s.need_asked:
+            s.need_asked = True
+            self.go(Step.NEED)
+            await self.prompt("need-refine")
+            return
+        self.go(Step.NEXT)
+        await self.prompt()
+
+    def _shown_key(self) -> str:
+        s = self.s
+        return f"{s.abroad}|{s.province}|{s.lat}|{s.need}|{s.audience}|{s.place_declined}"
+
+    def _danger_numbers(self) -> list[str]:
+        """The numbers to repeat in danger: the country's emergency lines when abroad."""
+        if self.s.abroad is not None:
+            help_ = self.e.abroad.help_for(self.s.abroad)
+            lines = [line.number for line in (help_.lines if help_ else ())
+                     if line.kind in ("emergency", "police", "ambulance")]
+            return lines[:2] or [line.number for line in (help_.lines if help_ else ())][:2]
+        return first_numbers(self.s.reasons, self.child())
+
+    def show_abroad(self) -> None:
+        s = self.s
+        assert s.abroad is not None
+        help_ = self.e.abroad.help_for(s.abroad)
+        trafficking = s.need == Need.TRAFFICKING.value or (
+            "confinement_trafficking" in s.reasons)
+        self.out.append(self.render.abroad(help_, s.abroad, trafficking))
+        s.shown = self._shown_key()
+
+    async def _search(self) -> SearchResult:
+        s = self.s
+        need = Need(s.need) if s.need else None
+        audience = Audience(s.audience) if s.audience else None
+        limit = self.e.config.result_limit
+        result = await self._search_for(need, audience, limit)
+        if not result.sourced and not result.info and need is not None:
+            result = await self._search_for(None, audience, limit)  # any help near, not none
+        return result
+
+    async def _search_for(self, need: Need | None, audience: Audience | None,
+                          limit: int) -> SearchResult:
+        s = self.s
+        on_duty = await self.on_duty()
+        exact = s.place_kind in (PlaceKind.POINT, PlaceKind.COMMUNE)
+        if s.lat is not None and s.lon is not None and exact:
+            result = self.e.search.nearest(s.lat, s.lon, need, audience, limit,
+                                           staff_on_duty=on_duty)
+            if not result.outside_vietnam:
+                return result
+        return self.e.search.near_province(s.province, need, audience, limit,
+                                           staff_on_duty=on_duty)
+
+    async def show_results(self, compact: bool = False) -> None:
+        """Cards for what is known; honest distances; only places reachable now."""
+        s = self.s
+        result = await self._search()
+        on_duty = await self.on_duty()
+        hits = [h for h in result.hits if reachable(h, on_duty)]
+        render = self.render
+        provinces = self.e.search.gazetteer.provinces
+        cards = [render.card(h, s.province, s.place_kind, elsewhere=(
+            provinces[h.service.province].short
+            if h.service.province in provinces else None)) for h in hits]
+        s.shown = self._shown_key()
+        intro = (self.t("results-intro", place=s.place_label) if s.place_label
+                 else self.t("results-intro-national"))
+        province_name = provinces[s.province].short if s.province in provinces else ""
+        infos = [self.t(key, province=province_name) for key in result.info]
+        if compact:
+            shown = [c.text for c in cards[:URGENT_CARDS]] or [self.t("results-none-near")]
+            body = "\n\n".join([intro, *shown])
+            phones = tuple(p for c in cards[:URGENT_CARDS] for p in c.phones)
+            self.out.append(Message(body[:MAX_TEXT], phones=phones, urgent=True))
+        else:
+            self.out.append(Message(intro, urgent=s.urgent))
+            if not any(h.service.province == s.province and s.province for h in result.sourced):
+                self.say("results-none-near")
+            self.out.extend(cards)
+            self.out.extend(Message(text, urgent=s.urgent) for text in infos)
+            if any(h.service.kind.value == "trusted_address" for h in hits):
+                self.say("trusted-address-notice")
+            if self.child():
+                self.say("child-note")
+            self.hotlines("hotlines-close")
+        await self._update_case()
+
+    # -- danger ------------------------------------------------------------------------------
+    async def urgent(self, reasons: list[str], ask: bool = True) -> None:
+        """The short first answer: fitting numbers, one sentence, then one question."""
+        s = self.s
+        s.urgent = True
+        if self.child() and "child_at_risk" not in reasons:
+            reasons = [*reasons, "child_at_risk"]
+        s.reasons = sorted(set(s.reasons) | set(reasons))
+        await self.ensure_case("urgent")
+        staff = self.t("staff-on-duty-short" if await self.on_duty() else "staff-off-duty-short")
+        advice = next((MEDICAL_ADVICE[r] for r in ("strangulation", "sexual_violence",
+                                                   "self_harm") if r in s.reasons), None)
+        if advice is not None and not s.medical_said:
+            s.medical_said = True
+            sentence = self.t(advice)
+        elif s.abroad is not None:
+            sentence = self.t("abroad-danger-sentence")
+        elif s.relay:
+            sentence = self.t("relay-urgent")
+        else:
+            sentence = self.t("danger-sentence")
+        if s.abroad is not None:
+            self.show_abroad()
+            self.out.append(Message(f"{sentence}\n{staff}", urgent=True))
+        else:
+            lines = self.e.search.hotlines(s.province, emergency_only=True)
+            numbers = first_numbers(s.reasons, self.child())
+            self.out.append(self.render.danger_first(lines, numbers, f"{sentence}\n{staff}"))
+        if not ask:
+            return
+        if s.abroad is None and s.province is None and s.lat is None:
+            self.go(Step.DANGER_WHERE)
+        else:
+            if s.abroad is None and s.shown != self._shown_key():
+                s.need = s.need or Need.SHELTER.value
+                await self.show_results(compact=True)
+            self.go(Step.NEXT)
+        await self.prompt()
+
+    async def _to_staff(self, code: str, text: str) -> None:
+        """During a handoff the person's words go to their staff member, after the crisis
+        check: danger still gets the emergency numbers first and makes the case urgent."""
+        verdict = safe_triage(text)
+        if verdict.urgent:
+            self.s.urgent = True
+            self.emergency_list("emergency-intro")
+            self.s.reasons = sorted(set(self.s.reasons) | {r.value for r in verdict.reasons})
+            await self.uow.cases.raise_urgent(code, self.s.reasons, self.now)
+        self.out.append(ToStaff(code, text))
+
+    # -- cases -------------------------------------------------------------------------------
+    def _may_open(self) -> bool:
+        """A relayed story opens a case only with the person's consent, or in danger."""
+        s = self.s
+        return not s.relay or s.urgent or s.relay_consent == Consent.YES.value
+
+    async def ensure_case(self, tier: str, details: dict[str, Any] | None = None,
+                          force: bool = False) -> None:
+        s = self.s
+        if s.case_code is None:
+            if not (force or self._may_open()):
+                return
+            volunteer = s.relay and await self.uow.volunteers.is_volunteer(self.key)
+            draft = CaseDraft(
+                tier=tier, channel=self.channel, conversation=self.key, province=s.province,
+                needs=[s.need] if s.need else [], reasons=list(s.reasons), relayed=s.relay,
+                consent=s.relay_consent == Consent.YES.value or not s.relay,
+                details=details or {}, address=self.address, volunteer=volunteer,
+                abroad=s.abroad,
+            )
+            s.case_code = await self.uow.cases.open(draft, self.now)
+            return
+        if tier == "urgent":
+            await self.uow.cases.raise_urgent(s.case_code, s.reasons, self.now)
+        await self._update_case(details)
+
+    async def _update_case(self, details: dict[str, Any] | None = None) -> None:
+        """A new place or need updates the open case (its alert is not sent twice)."""
+        s = self.s
+        if s.case_code is None:
+            return
+        await self.uow.cases.update(s.case_code, self.now, province=s.province, details=details,
+                                    needs=[s.need] if s.need else None, abroad=s.abroad)
+
+    async def request_staff(self) -> None:
+        """The person asked for a human: the case and the alert exist now, whatever follows."""
+        await self.ensure_case("urgent" if self.s.urgent else "routine", force=True)
+        self.say("staff-on-duty" if await self.on_duty() else "staff-off-duty-message")
+        await self._contact_next()
+
+    # -- location ----------------------------------------------------------------------------
+    async def _on_location(self, event: Location) -> None:
+        if not valid_coordinates(event.lat, event.lon):
+            await self.miss()
+            return
+        s = self.s
+        self.s.misses = 0
+        country = self.e.abroad.country_at(event.lat, event.lon)
+        if country is not None and country != VIETNAM:
+            s.abroad = country
+            s.abroad_city = None
+            s.province = None
+            s.place_label = None
+            s.lat = s.lon = None
+            s.shown = None  # a location shared abroad: that country's help again, at once
+            if s.urgent:
+                await self.ensure_case("urgent")
+            await self.advance()
+            return
+        located = self.e.search.gazetteer.locate(event.lat, event.lon)
+        if located is None:
+            self.say("where-outside")
+            self.hotlines("hotlines-close")
+            self.go(Step.NEXT)
+            await self.prompt()
+            return
+        commune, _ = located
+        s.abroad = None
+        s.province = commune.province
+        s.place_label = self.e.search.gazetteer.provinces[commune.province].short
+        s.lat, s.lon = event.lat, event.lon
+        s.place_kind = PlaceKind.POINT
+        s.place_declined = False
+        if s.urgent and s.case_code is not None and s.step is Step.DANGER_WHERE:
+            s.pending_location = (event.lat, event.lon)
+            s.need = s.need or Need.SHELTER.value
+            await self.show_results(compact=True)
+            self.go(Step.DANGER_CONSENT)
+            await self.prompt()
+            return
+        await self.advance()
+
+    # -- contact -----------------------------------------------------------------------------
+    async def _contact_next(self, skip: Step | None = None) -> None:
+        """Ask the next missing contact detail; each one is saved in the case as it comes."""
+        c = self.s.contact
+        if skip is Step.CONTACT_WAY and c.way is None:
+            c.way = Way.CHAT.value
+        if skip is Step.CONTACT_PHONE and c.phone is None:
+            c.way = Way.CHAT.value
+        if skip is Step.CONTACT_TIME and c.time is None:
+            c.time = "any"
+        if c.way is None:
+            self.go(Step.CONTACT_WAY)
+        elif c.way == Way.CALL.value and c.phone is None:
+            self.go(Step.CONTACT_PHONE)
+        elif c.time is None:
+            self.go(Step.CONTACT_TIME)
+        elif c.code_word is None and skip is not Step.CONTACT_CODE:
+            self.go(Step.CONTACT_CODE)
+        else:
+            await self._contact_done()
+            return
+        await self.prompt()
+
+    async def _save_contact(self) -> None:
+        contact = self.s.contact.model_dump(exclude_none=True)
+        if contact:
+            await self.ensure_case("urgent" if self.s.urgent else "routine",
+                                   {"contact": contact}, force=True)
+
+    async def _contact_done(self) -> None:
+        await self._save_contact()
+        self.say("contact-done", code=self.s.case_code or "")
+        self.s.contact.code_word = self.s.contact.code_word or ""
+        self.go(Step.NEXT)
+        await self.prompt()
+
+    def _take_contact_facts(self, reading: Reading) -> bool:
+        """A phone number, a time or a code word typed anywhere in the contact steps."""
+        c = self.s.contact
+        took = False
+        phone = reading.phone or _phone(reading.text)
+        if phone and c.phone is None:
+            c.phone = phone
+            c.way = Way.CALL.value
+            took = True
+        if reading.time_words and c.time is None:
+            c.time = reading.time_words[:100]
+            took = True
+        code = CODE_WORD.search(fold(reading.text[:200]))
+        if code and c.code_word is None and self.s.step is not Step.CONTACT_CODE:
+            start = len(reading.text[:200]) - len(code.group(1))
+            c.code_word = reading.text[:200][start:].strip()[:100] or None
+            took = took or c.code_word is not None
+        return took
+
+    async def _text_answer(self, reading: Reading) -> bool:
+        """Free text at a step that takes text as the answer (contact details, worries)."""
+        step = self.s.step
+        offered = matching.match(reading, self.s.offered, self.labels())
+        if offered is not None and offered.kind is not Kind.EXIT:
+            await self.on_option(offered, reading)
+            return True
+        if step is Step.SCREEN_OPEN:
+            await self._finish_screen({"worries": reading.text.strip()[:MAX_INPUT]})
+            return True
+        took = self._take_contact_facts(reading)
+        if step is Step.CONTACT_TIME and self.s.contact.time is None and not took:
+            if TIME_CUE.search(fold(reading.text)) or self.s.contact.note is not None:
+                self.s.contact.time = reading.text.strip()[:100]
+            else:  # words for staff ("say you are from the insurance"): kept, time asked again
+                self.s.contact.note = reading.text.strip()[:200]
+            took = True
+        if step is Step.CONTACT_CODE and self.s.contact.code_word is None:
+            self.s.contact.code_word = reading.text.strip()[:100]
+            took = True
+        if not took:
+            return False
+        await self._save_contact()
+        await self._contact_next()
+        return True
+
+    # -- screen ------------------------------------------------------------------------------
+    async def _finish_screen(self, details: dict[str, Any] | None = None) -> None:
+        s = self.s
+        outcome = screening.decide(s.screen_answers)
+        self.say("screen-thanks")
+        payload = dict(details or {})
+        if s.screen_answers:
+            payload["screen"] = dict(s.screen_answers)
+        if outcome.medical_check and not s.medical_said:
+            self.say("screen-medical")
+        if outcome.urgent:
+            self.say("screen-urgent")
+            s.urgent = True
+            s.reasons = sorted(set(s.reasons) | {"screen_high_danger"})
+            await self.ensure_case("urgent", payload, force=True)
+            self.say("staff-on-duty" if await self.on_duty() else "staff-off-duty")
+        elif payload.get("worries") or s.case_code is not None:
+            await self.ensure_case("urgent" if s.urgent else "routine", payload)
+        s.screen_answers = {}
+        s.screen_index = 0
+        self.go(Step.NEXT)
+        await self.prompt()
+
+
+def safe_triage(text: str) -> TriageResult:
+    """Triage that cannot take the conversation down with it."""
+    try:
+        return triage(text)
+    except Exception as error:  # a triage bug must not cost the person an answer
+        log.error("triage failed: %s", type(error).__name__)
+        return TriageResult(Level.ROUTINE)
+
+
+def _phone(text: str) -> str | None:
+    match = PHONE.search(text)
+    if match is None:
+        return None
+    digits = re.sub(r"\D", "", match.group(1))
+    return match.group(1).strip() if 9 <= len(digits) <= 13 else None
+
+
+# -- step handlers: one per step, for an option picked (by tap, number, words or meaning) ------
+Handler = Callable[[Turn, OptionId, Reading | None], Awaitable[None]]
+
+
+async def _start(turn: Turn, option: OptionId, reading: Reading | None) -> None:
+    s = turn.s
+    if option.kind is Kind.DANGER:
+        await turn.urgent(["violence_now"])
+    elif option.kind is Kind.SUPPORT:
+        if s.age_band is None and s.need is None and s.province is None:
+            turn.go(Step.AGE)
+            await turn.prompt()
+        else:
+            await turn.advance()
+    elif option.kind is Kind.OTHER:
+        if s.who == Who.SELF.value:
+            s.who = Who.RELAY.value
+        await turn.advance()
+    elif option.kind is Kind.UNSAFE:
+        await turn._quiet_end()
+    elif option.kind is Kind.LANG:
+        await turn._always(Intent.LANG_VI if s.lang == "en" else Intent.LANG_EN)
+
+
+async def _age(turn: Turn, option: OptionId, reading: Reading | None) -> None:
+    s = turn.s
+    if option.kind is Kind.UNDER18:
+        s.age_band = AgeBand.CHILD.value
+        s.audience = Audience.CHILDREN.value
+        turn.say("child-note")
+        turn.emergency_list("emergency-intro")
+    elif option.kind is Kind.ADULT:
+        s.age_band = s.age_band or AgeBand.ADULT.value
+    await turn.advance()
+
+
+async def _need(turn: Turn, option: OptionId, reading: Reading | None) -> None:
+    s = turn.s
+    assert isinstance(option.value, Need)
+    s.need = option.value.value
+    s.need_asked = True
+    if option.value is Need.CHILD and not s.relay:
+        turn.emergency_list("emergency-intro")
+    await turn.advance()
+
+
+async def _where(turn: Turn, option: OptionId, reading: Reading | None) -> None:
+    s = turn.s
+    if option.kind is Kind.PICK:
+        if option.number >= len(s.candidates):
+            await turn.miss()
+            return
+        chosen = s.candidates[option.number]
+        s.province = chosen.province
+        s.place_label = chosen.label
+        s.place_kind = PlaceKind.PROVINCE
+        s.lat = s.lon = None
+        s.candidates = []
+    elif option.kind is Kind.PROVINCE:
+        if option.number not in turn.e.search.gazetteer.provinces:
+            await turn.miss()
+            return
+        s.province = option.number
+        s.place_label = turn._label(option.wire)
+        s.place_kind = PlaceKind.PROVINCE
+        s.lat = s.lon = None
+    elif option.kind is Kind.NONE:
+        turn.go(Step.WHERE_PROVINCE)
+        await turn.prompt()
+        return
+    else:  # no place, skip
+        s.place_declined = True
+        s.need = s.need or (Need.SHELTER.value if s.urgent else None)
+    s.abroad = None
+    await turn.advance()
+
+
+async def _danger_consent(turn: Turn, option: OptionId, reading: Reading | None) -> None:
+    s = turn.s
+    lat, lon = s.pending_location or (None, None)
+    s.pending_location = None
+    if option.kind is Kind.YES and lat is not None:
+        await turn.ensure_case("urgent", {"location": {"lat": lat, "lon": lon}})
+        turn.say("location-shared")
+    else:
+        turn.say("location-kept-private")
+    await turn.advance()
+
+
+async def _next(turn: Turn, option: OptionId, reading: Reading | None) -> None:
+    s = turn.s
+    if option.kind is Kind.TALK:
+        await turn.request_staff()
+    elif option.kind is Kind.SCREEN:
+        turn.say("screen-intro")
+        s.screen_index = 0
+        turn.go(Step.SCREEN)
+        await turn.prompt()
+    elif option.kind is Kind.ANOTHER:
+        s.province = None
+        s.place_label = None
+        s.lat = s.lon = None
+        s.abroad = None
+        s.place_declined = False
+        turn.go(Step.WHERE)
+        await turn.prompt()
+    elif option.kind is Kind.DONE:
+        turn.say("goodbye")
+        turn.wipe()
+
+
+async def _contact_consent(turn: Turn, option: OptionId, reading: Reading | None) -> None:
+    if option.kind is Kind.YES:
+        await turn.request_staff()
+    else:
+        turn.say("contact-declined")
+        turn.go(Step.NEXT)
+        await turn.prompt()
+
+
+async def _contact(turn: Turn, option: OptionId, reading: Reading | None) -> None:
+    c = turn.s.contact
+    if reading is not None:
+        turn._take_contact_facts(reading)
+    if option.kind is Kind.WAY:
+        c.way = option.value.value if isinstance(option.value, Way) else Way.CHAT.value
+    elif option.kind is Kind.TIME and option.value is not None:
+        c.time = option.value.value if not isinstance(option.value, int) else None
+    elif option.kind is Kind.SKIP:
+        if turn.s.step is Step.CONTACT_PHONE:
+            c.way = Way.CHAT.value
+        elif turn.s.step is Step.CONTACT_CODE:
+            c.code_word = ""
+    await turn._save_contact()
+    await turn._contact_next()
+
+
+async def _screen(turn: Turn, option: OptionId, reading: Reading | None) -> None:
+    s = turn.s
+    if option.kind is Kind.SKIP_SCREEN:
+        await turn._finish_screen()
+        return
+    assert isinstance(option.value, Answer)
+    question = screening.QUESTIONS[s.screen_index]
+    s.screen_answers[question] = option.value.value
+    if question == "strangled" and option.value is Answer.YES and not s.medical_said:
+        s.medical_said = True
+        turn.say("advice-strangulation")  # at once, not at the end of the screen
+    if s.case_code is not None:  # answers given are kept even if the screen is left
+        await turn.ensure_case("urgent" if s.urgent else "routine",
+                               {"screen": dict(s.screen_answers)})
+    s.screen_index += 1
+    if s.screen_index >= len(screening.QUESTIONS):
+        turn.go(Step.SCREEN_OPEN)
+    await turn.prompt()
+
+
+async def _screen_open(turn: Turn, option: OptionId, reading: Reading | None) -> None:
+    await turn._finish_screen()
+
+
+async def _relay_danger(turn: Turn, option: OptionId, reading: Reading | None) -> None:
+    s = turn.s
+    answer = matching.relay_answer(option)
+    s.relay_danger = answer.value if answer else Answer.UNSURE.value
+    if answer is Answer.YES:
+        await turn.urgent(["violence_now"])
+        return
+    await turn.advance()
+
+
+async def _relay_consent(turn: Turn, option: OptionId, reading: Reading | None) -> None:
+    s = turn.s
+    s.relay_consent = option.value.value if isinstance(option.value, Consent) else "no"
+    if s.relay_consent != Consent.YES.value:
+        turn.say("relay-no-consent")
+    await turn.advance()
+
+
+async def _open(turn: Turn, option: OptionId, reading: Reading | None) -> None:
+    await turn.advance()
+
+
+HANDLERS: dict[Step, Handler] = {
+    Step.START: _start,
+    Step.AGE: _age,
+    Step.NEED: _need,
+    Step.WHERE: _where,
+    Step.WHERE_PICK: _where,
+    Step.WHERE_PROVINCE: _where,
+    Step.DANGER_WHERE: _where,
+    Step.DANGER_CONSENT: _danger_consent,
+    Step.NEXT: _next,
+    Step.CONTACT_CONSENT: _contact_consent,
+    Step.CONTACT_WAY: _contact,
+    Step.CONTACT_PHONE: _contact,
+    Step.CONTACT_TIME: _contact,
+    Step.CONTACT_CODE: _contact,
+    Step.SCREEN: _screen,
+    Step.SCREEN_OPEN: _screen_open,
+    Step.RELAY_DANGER: _relay_danger,
+    Step.RELAY_CONSENT: _relay_consent,
+    Step.OPEN: _open,
+}
+
+__all__ = ["EXIT_WORDS", "HANDLERS", "MAX_INPUT", "Turn"]

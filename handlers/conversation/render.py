@@ -1,0 +1,175 @@
+"""Rendering of hotline lists, service cards and help abroad: words only, no decisions.
+
+Kept out of the dialogue so the state machine stays about what to ask, and so each card's rules
+(how to reach the place now, an honest distance) live in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from handlers.catalogue import MAX_TEXT
+from handlers.conversation.state import PlaceKind
+from handlers.events import Message, PhoneLink, Venue
+from knowledge.abroad import CountryHelp
+from knowledge.models import Hotline
+from knowledge.search import Hit, Scope
+
+Translate = Callable[..., str]
+
+# The numbers that fit each danger reason, most fitting first (safety.md, issue 16 item 8).
+REASON_NUMBERS: dict[str, tuple[str, ...]] = {
+    "strangulation": ("115", "113"),
+    "self_harm": ("115",),
+    "injury": ("115", "113"),
+    "sexual_violence": ("113", "115"),
+    "child_at_risk": ("111", "113"),
+    "violence_now": ("113",),
+    "weapon": ("113",),
+    "threat_to_kill": ("113",),
+    "confinement_trafficking": ("113", "111"),
+}
+REASON_ORDER = ("self_harm", "strangulation", "injury", "child_at_risk", "sexual_violence",
+                "violence_now", "weapon", "threat_to_kill", "confinement_trafficking")
+MEDICAL_ADVICE = {"strangulation": "advice-strangulation",
+                  "sexual_violence": "advice-sexual-violence",
+                  "self_harm": "advice-self-harm"}
+
+
+def first_numbers(reasons: Sequence[str], child: bool) -> list[str]:
+    """One or two numbers that fit the reasons, the best first."""
+    chosen: list[str] = []
+    if child:
+        chosen.append("111")
+    for reason in REASON_ORDER:
+        if reason in reasons:
+            for number in REASON_NUMBERS[reason]:
+                if number not in chosen:
+                    chosen.append(number)
+    if not chosen:
+        chosen.append("113")
+    return chosen[:2]
+
+
+@dataclass
+class Renderer:
+    t: Translate
+    lang: str
+    urgent: bool
+
+    def hotline_row(self, h: Hotline) -> str:
+        extras = [self.t("hotline-24-7")] if h.open_24_7 else []
+        if h.cost is not None:
+            extras.append(h.cost.get(self.lang))
+        extra = f" ({', '.join(extras)})" if extras else ""
+        return self.t("hotline-line", number=h.number, name=h.name.get(self.lang), extra=extra)
+
+    def hotlines(self, intro: str, lines: Sequence[Hotline], children_first: bool) -> Message:
+        if children_first:
+            lines = sorted(lines, key=lambda h: (h.number != "111", h.order))
+        rows = [self.t(intro), *(self.hotline_row(h) for h in lines)]
+        phones = tuple(PhoneLink(h.number, h.name.get(self.lang)) for h in lines)
+        return Message("\n".join(rows), phones=phones, urgent=self.urgent)
+
+    def danger_first(self, lines: Sequence[Hotline], numbers: Sequence[str],
+                     sentence: str) -> Message:
+        """The short first answer: the fitting numbers on their own lines, the others on one
+        line, then one sentence. At most six lines, so nothing scrolls away on a phone."""
+        by_number = {h.number: h for h in lines}
+        first = [by_number[n] for n in numbers if n in by_number]
+        rest = [h for h in lines if h not in first]
+        rows = [self.t("emergency-intro"), *(self.hotline_row(h) for h in first)]
+        if rest:
+            others = " · ".join(f"{h.number} {h.name.get(self.lang)}" for h in rest)
+            rows.append(self.t("emergency-others", others=others))
+        rows.append(sentence)
+        phones = tuple(PhoneLink(h.number, h.name.get(self.lang)) for h in [*first, *rest])
+        return Message("\n".join(rows), phones=phones, urgent=True)
+
+    def card(self, hit: Hit, province: int | None, place_kind: PlaceKind | None,
+             elsewhere: str | None = None) -> Message:
+        """One place. A distance only from a shared point or a typed commune; from a typed
+        province, "in your province" or the other province's name (never km from a centre)."""
+        s = hit.service
+        head = s.name.get(self.lang)
+        exact = place_kind in (PlaceKind.POINT, PlaceKind.COMMUNE)
+        if hit.scope is Scope.COMMUNE:
+            head += f" · {self.t('card-commune')}"
+        elif hit.distance_km is not None and exact and hit.approximate:
+            head += f" · {self.t('card-approximate', km=_km(hit.distance_km))}"
+        elif hit.distance_km is not None and exact:
+            head += f" · {self.t('card-distance', km=_km(hit.distance_km))}"
+        elif hit.scope is Scope.NATIONAL or (s.province is None and s.location is None):
+            head += f" · {self.t('card-national')}"
+        elif province is not None and s.province == province:
+            head += f" · {self.t('card-province')}"
+        elif elsewhere:
+            head += f" · {self.t('card-elsewhere', province=elsewhere)}"
+        else:
+            head += f" · {self.t('card-neighbour')}"
+        lines = [head]
+        if s.offers:
+            lines.append(self.t("card-offers", offers=", ".join(
+                self.t(f"offer-{o.value}") for o in s.offers)))
+        if s.phones and not s.staff_referral:
+            lines.append(self.t("card-phone", phones=", ".join(s.phones)))
+        elif s.referral:
+            lines.append(self.t("card-referral", number=s.referral))
+        else:
+            lines.append(self.t("card-staff-referral"))
+        venue = None
+        if not s.disclose_address:
+            lines.append(self.t("card-confidential"))
+        elif s.address:
+            lines.append(self.t("card-address", address=s.address))
+            if s.location is not None:
+                venue = Venue(s.name.get(self.lang), s.address, s.location.lat, s.location.lon)
+        if s.open_24_7:
+            lines.append(self.t("card-24-7"))
+        elif s.hours:
+            lines.append(self.t("card-hours", hours=s.hours))
+        if s.note is not None:
+            lines.append(s.note.get(self.lang))
+        if s.may_have_changed:
+            lines.append(self.t("card-may-have-changed"))
+        elif not s.verified:
+            lines.append(self.t("card-unverified"))
+        numbers = s.phones or ([s.referral] if s.referral else [])
+        phones = tuple(PhoneLink(p, s.name.get(self.lang)) for p in numbers)
+        return Message("\n".join(lines)[:MAX_TEXT], phones=phones, venue=venue,
+                       urgent=self.urgent)
+
+    def abroad(self, help_: CountryHelp | None, country: str, trafficking: bool) -> Message:
+        """That country's numbers first, then the Vietnamese mission and the MOFA line."""
+        name = (help_.name_vi if self.lang == "vi" else help_.name_en) if help_ else country
+        rows = [self.t("abroad-intro", country=name)]
+        phones: list[PhoneLink] = []
+        for line in help_.lines if help_ else ():
+            label = line.name_vi if self.lang == "vi" else line.name_en
+            note = line.note_vi if self.lang == "vi" else line.note_en
+            rows.append(self.t("hotline-line", number=line.number, name=label,
+                               extra=f" ({note})" if note else ""))
+            phones.append(PhoneLink(line.number, label))
+        if help_ is None or not help_.lines:
+            rows.append(self.t("abroad-unknown"))
+        if trafficking:
+            rows.append(self.t("abroad-111-family"))
+        rows.append(self.t("abroad-not-vietnam"))
+        text = "\n".join(rows)
+        if len(text) > MAX_TEXT:
+            text = text[: MAX_TEXT - 1].rsplit("\n", 1)[0]
+        return Message(text, phones=tuple(phones), urgent=self.urgent)
+
+
+def reachable(hit: Hit, on_duty: bool) -> bool:
+    """A card is shown only if the person can reach the place now: a phone, a referral line,
+    or (only while someone is on duty) Bình An's staff."""
+    s = hit.service
+    if s.staff_referral:
+        return on_duty
+    return bool(s.phones or s.referral) or on_duty
+
+
+def _km(distance: float) -> str:
+    return f"{distance:.0f}" if distance >= 10 else f"{distance:.1f}"
