@@ -26,6 +26,7 @@ first), then the medical emergencies (115 first), then the rest (113).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -38,6 +39,7 @@ from handlers.triage_lexicon import (
     default_lexicon,
 )
 from handlers.triage_model import default_model
+from knowledge.text import fold
 
 
 class Reason(StrEnum):
@@ -158,12 +160,20 @@ def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
     return TriageResult(Level.URGENT, [r for r in PRIORITY if r in found])
 
 
+# "I am safe now": the person says so, and no listed phrase says otherwise; the model, which
+# reads words rather than statements, is not asked to overrule them.
+_SAFE_NOW = re.compile(
+    r"\b(i ?a?m safe|i am safe now|im ok now|toi (dang )?an toan|em (dang )?an toan"
+    r"|minh (dang )?an toan|da an toan|gio (em|toi|minh) (on|an toan) roi)\b"
+)
+
+
 def _second_opinion(reading: _Reading) -> TriageResult:
     """The lexicon found no danger: ask the learned model (``handlers.triage_model``), which
     catches danger said without any listed phrase. It can only raise urgency. A message that is
     nothing but names (a ward typed at the place question) is left to the lexicon's masks."""
     unmasked = _unmasked_text(reading)
-    if not unmasked:
+    if not unmasked or _SAFE_NOW.search(fold(unmasked)):
         return TriageResult(Level.ROUTINE)
     opinion = default_model().opinion(unmasked)
     if not opinion.urgent:

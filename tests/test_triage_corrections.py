@@ -17,7 +17,17 @@ from bot.crypto import load_secrets
 from bot.storage import Store
 from tests.conversation import Clock
 from tests.fake_telegram import FakeTelegram
-from tests.test_staff import GROUP, HOA, MINH, alerts, register, running, staff_says, urgent_case
+from tests.test_staff import (
+    GROUP,
+    HOA,
+    MINH,
+    alerts,
+    claim,
+    register,
+    running,
+    staff_says,
+    urgent_case,
+)
 
 
 @pytest.fixture
@@ -79,6 +89,7 @@ async def test_urgent_on_a_routine_case_records_a_miss_with_the_named_category(
         await bot.dispatch()
         (alert,) = alerts(fake)
         code = alert["text"].split("·")[1].split()[0]
+        await claim(bot, HOA, code)  # only the holder (or a supervisor) may change the tier
         await staff_says(bot, HOA, f"/urgent {code} weapon not_a_category", chat=GROUP)
         async with bot.store.unit_of_work() as uow:
             case = await uow.cases.get(code)

@@ -35,6 +35,7 @@ from knowledge.abroad import VIETNAM, default_abroad
 from knowledge.abroad import Abroad as AbroadDirectory
 from knowledge.models import Audience, Need
 from knowledge.places import Candidate, PlaceResolver, Resolution
+from knowledge.text import fold
 
 
 class Who(StrEnum):
@@ -284,6 +285,14 @@ def prepare(resolver: PlaceResolver) -> None:
     _places(resolver)
 
 
+# Back from abroad, not there now ("mới trốn về từ bên Campuchia", "returned from Malaysia");
+# "muốn về nước" (wants to go home) is still abroad, so only a done return counts.
+_RETURNED = re.compile(
+    r"\b(ve tu|tron ve|da ve|moi ve|vua ve|tro ve tu|came back from|returned from|got back from"
+    r"|back from)\b"
+)
+
+
 def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = None) -> Reading:
     """Read one message: everything it says, whatever question it answers."""
     lex = lexicon()
@@ -322,6 +331,8 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
     foreign = directory.find_in_text(words.text)
     if foreign is not None and foreign[0] == VIETNAM:
         foreign = None  # "Việt Nam" named is no foreign place
+    if foreign is not None and _RETURNED.search(fold(text)):
+        foreign = None  # "trốn về từ bên Campuchia": back in Vietnam, a returnee
     foreign_tokens = _foreign_tokens(directory, words)
     found: PlaceFind | None = None
     if option_number is None:
