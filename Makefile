@@ -19,6 +19,7 @@ run: $(STAMP)
 ## Set up and run the whole test suite (lint first: it is part of the bar).
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 ## Benchmarks (a few minutes): writes docs/benchmarks.md, with docs/benchmarks-notes.md appended.
@@ -27,6 +28,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## Rebuild knowledge/data/gazetteer from ../shared/data (developers only; the result is committed).
 gazetteer: $(STAMP)

@@ -38,6 +38,8 @@ class Catalogue:
         text, errors = bundle.format_pattern(message.value, args)
         if errors:
             raise ValueError(f"{lang}:{key}: {errors[0]}")
+        if not isinstance(text, str):  # FluentNone: only with an error, which raised above
+            raise ValueError(f"{lang}:{key}: unresolved message")
         return text
 
 

@@ -72,12 +72,21 @@ class ProcessedEvents(Protocol):
 
 
 class UnitOfWork(Protocol):
-    processed: ProcessedEvents
-    sessions: Sessions
-    cases: Cases
-    oncall: OnCall
-    volunteers: Volunteers
-    blocks: Blocks
+    """The repositories are read-only members (properties), so a store may hold its own
+    richer repository classes: a plain attribute in a Protocol must match its type exactly."""
+
+    @property
+    def processed(self) -> ProcessedEvents: ...
+    @property
+    def sessions(self) -> Sessions: ...
+    @property
+    def cases(self) -> Cases: ...
+    @property
+    def oncall(self) -> OnCall: ...
+    @property
+    def volunteers(self) -> Volunteers: ...
+    @property
+    def blocks(self) -> Blocks: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

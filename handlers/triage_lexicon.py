@@ -362,9 +362,9 @@ class Lexicon:
         """Typed text to tokens, clause by clause, with teencode expanded and emoji read."""
         text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES)
         text = _english_contractions(text)
-        for emoji, words in self.emoji.items():
+        for emoji, meaning in self.emoji.items():
             if emoji in text:
-                text = text.replace(emoji, f" {words} ")
+                text = text.replace(emoji, f" {meaning} ")
         tokens: list[Token] = []
         clause = 0
         pieces = [_WORD.findall(piece) for piece in _CLAUSE_PUNCT.split(text)]

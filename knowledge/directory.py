@@ -18,7 +18,11 @@ from pydantic import ValidationError
 
 from knowledge.models import CommuneBody, Hotline, Service, UnitWords
 
-SECTIONS = {"services": Service, "hotlines": Hotline, "commune_bodies": CommuneBody}
+SECTIONS: dict[str, type[Service | Hotline | CommuneBody]] = {
+    "services": Service,
+    "hotlines": Hotline,
+    "commune_bodies": CommuneBody,
+}
 SINGLE = {"unit_words": UnitWords}
 
 

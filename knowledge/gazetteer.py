@@ -199,7 +199,8 @@ class Gazetteer:
     def place_names(self) -> set[str]:
         """Every name of a Vietnamese unit, old or new, with and without its type word."""
         names: set[str] = set()
-        for unit in (*self.provinces.values(), *self.communes.values()):
+        units: list[Province | Commune] = [*self.provinces.values(), *self.communes.values()]
+        for unit in units:
             names.update((unit.name, unit.short))
         for legacy in self.legacy_provinces.values():
             names.update((legacy.name, legacy.short))

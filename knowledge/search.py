@@ -350,7 +350,9 @@ class ServiceSearch:
         ]
         local = [h for h in result.hits if h.scope in (Scope.NEAR, Scope.PROVINCE)]
         info = NEED_INFO.get(need) if need is not None else None
-        if info is not None and not any(_answers(h.service, need) for h in local):
+        if info is not None and need is not None and not any(
+            _answers(h.service, need) for h in local
+        ):
             result.info.append(info.value)
         if need is Need.TRAFFICKING:
             result.info.append(Info.TRAFFICKING.value)

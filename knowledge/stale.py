@@ -34,7 +34,8 @@ class StaleEntry:
 def stale_entries(directory: Directory, days: int, today: dt.date) -> list[StaleEntry]:
     """Entries not verified, or verified more than ``days`` days before ``today``."""
     out: list[StaleEntry] = []
-    for entry in [*directory.services, *directory.hotlines]:
+    entries: list[Service | Hotline] = [*directory.services, *directory.hotlines]
+    for entry in entries:
         if not entry.verified or entry.verified_on is None:
             out.append(StaleEntry(entry, None))
             continue

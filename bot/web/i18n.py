@@ -33,9 +33,13 @@ class WebText:
         if not bundle.has_message(key):
             return self.catalogue.text(lang, key, **args)  # shared words (statuses, tiers)
         message = bundle.get_message(key)
+        if message.value is None:  # a message with attributes only has no text of its own
+            raise KeyError(key)
         text, errors = bundle.format_pattern(message.value, args)
         if errors:
             raise ValueError(f"{lang}:{key}: {errors[0]}")
+        if not isinstance(text, str):  # FluentNone: only with an error, which raised above
+            raise ValueError(f"{lang}:{key}: unresolved message")
         return text
 
 

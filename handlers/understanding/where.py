@@ -189,14 +189,14 @@ class PlaceReader:
                 clause = words.tokens[i + 1].clause
                 run = [k for k in range(i + 1, min(i + 4, len(words)))
                        if words.tokens[k].clause == clause]
-                result = self._fuzzy(words, run, claimed)
-                if result is not None:
-                    return _found(result, tuple(run))
+                guess = self._fuzzy(words, run, claimed)
+                if guess is not None:
+                    return _found(guess, tuple(run))
         content = [k for k in range(len(words)) if words.folded[k] not in FILLER]
         if len(content) <= 3:
-            result = self._fuzzy(words, list(range(len(words))), claimed)
-            if result is not None:
-                return _found(result, tuple(content))
+            guess = self._fuzzy(words, list(range(len(words))), claimed)
+            if guess is not None:
+                return _found(guess, tuple(content))
         return None
 
 
