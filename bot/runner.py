@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 import httpx
-from aiohttp import web
+from aiohttp.typedefs import Handler  # a request handler; web.RequestHandler is the protocol class
 
 from bot.alerts import AlertDispatcher
 from bot.bootstrap import Core, open_core
@@ -120,7 +120,7 @@ class Service:
     def run(self, job: Awaitable[None]) -> None:
         self.tasks.append(asyncio.create_task(job))  # type: ignore[arg-type]
 
-    def route(self, path: str, handler: web.RequestHandler) -> None:
+    def route(self, path: str, handler: Handler) -> None:
         self.server.add(path, handler)
         self.routes += 1
 

@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler  # a request handler; web.RequestHandler is the protocol class
 
 from bot.telegram_channel import TelegramChannel
 
@@ -61,7 +62,7 @@ def bounded_json(body: bytes, max_depth: int = MAX_DEPTH) -> Any:
         return None
 
 
-def telegram_route(channel: TelegramChannel, secret: str) -> web.RequestHandler:
+def telegram_route(channel: TelegramChannel, secret: str) -> Handler:
     async def handle(request: web.Request) -> web.Response:
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
@@ -94,7 +95,7 @@ class WebhookServer:
         self.app = web.Application(client_max_size=MAX_BODY)
         self._runner: web.AppRunner | None = None
 
-    def add(self, path: str, handler: web.RequestHandler) -> None:
+    def add(self, path: str, handler: Handler) -> None:
         self.app.router.add_post(path, handler)
 
     async def start(self) -> None:

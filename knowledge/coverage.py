@@ -164,17 +164,20 @@ def draw_map(search: ServiceSearch, figures: Coverage, path: Path) -> None:
         [c.lon for c in communes], [c.lat for c in communes], c=values, cmap=cmap, norm=norm,
         s=7, linewidths=0,
     )
-    verified_xy, other_xy = [], []
+    verified_xy: list[tuple[float, float]] = []
+    other_xy: list[tuple[float, float]] = []
     for service in search.directory.services:
         position = search.position(service) if service.in_person else None
         if position is None:
             continue
         (verified_xy if service.verified else other_xy).append((position[1], position[0]))
     if other_xy:
-        ax.scatter(*zip(*other_xy, strict=True), marker="o", s=42, facecolors="none",
+        xs, ys = zip(*other_xy, strict=True)
+        ax.scatter(xs, ys, marker="o", s=42, facecolors="none",
                    edgecolors="#2b2b2b", linewidths=1.1, label="sourced place (not verified)")
     if verified_xy:
-        ax.scatter(*zip(*verified_xy, strict=True), marker="*", s=170, c="#08306b",
+        xs, ys = zip(*verified_xy, strict=True)
+        ax.scatter(xs, ys, marker="*", s=170, c="#08306b",
                    edgecolors="white", linewidths=0.6, label="verified place")
     bar = fig.colorbar(dots, ax=ax, shrink=0.55, ticks=[*bands[:-1], bands[-2] * 2])
     bar.set_label("km from the commune centre to the nearest verified in-person place")
