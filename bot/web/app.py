@@ -192,7 +192,9 @@ class WebConsole:
     def port(self) -> int:
         assert self._runner is not None
         site = next(iter(self._runner.sites))
-        server = site._server  # type: ignore[attr-defined]
+        server = site._server
+        if not isinstance(server, asyncio.Server):  # a TCP site, started: start() ran first
+            raise RuntimeError("the console is not listening")
         return int(server.sockets[0].getsockname()[1])
 
     async def stop(self) -> None:
@@ -278,6 +280,15 @@ class WebConsole:
         response.set_cookie(name, value, max_age=max_age, path="/", httponly=True,
                             secure=self.config.secure_cookies, samesite="Strict")
 
+    @staticmethod
+    def _staff(request: web.Request) -> Account:
+        """The logged-in account on a staff page. The session gate lets no request without one
+        past it; should one get here, it gets the gate's own answer."""
+        account = request[VISIT].account
+        if account is None:
+            raise web.HTTPUnauthorized(text="login required")
+        return account
+
     async def _audit_refusal(self, account: Account, action: str,
                              code: str | None = None) -> None:
         async with self.store.unit_of_work() as uow:
@@ -287,7 +298,7 @@ class WebConsole:
 
     async def _refuse(self, request: web.Request, action: Action,
                       code: str | None = None) -> web.Response:
-        await self._audit_refusal(request[VISIT].account, action.value, code)
+        await self._audit_refusal(self._staff(request), action.value, code)
         return self._page(request, "message.html", status=403,
                           message=self._t(request, "refused"))
 
@@ -456,17 +467,17 @@ class WebConsole:
                  "opened": self._local(c["created_at"])} for c in cases]
 
     async def queue_page(self, request: web.Request) -> web.Response:
-        if not allowed(request[VISIT].account, Action.VIEW_QUEUE):
+        if not allowed(self._staff(request), Action.VIEW_QUEUE):
             return await self._refuse(request, Action.VIEW_QUEUE)
         return self._page(request, "queue.html", rows=await self._queue_rows(request))
 
     async def queue_fragment(self, request: web.Request) -> web.Response:
-        if not allowed(request[VISIT].account, Action.VIEW_QUEUE):
+        if not allowed(self._staff(request), Action.VIEW_QUEUE):
             return await self._refuse(request, Action.VIEW_QUEUE)
         return self._page(request, "queue_rows.html", rows=await self._queue_rows(request))
 
     async def events(self, request: web.Request) -> web.StreamResponse:
-        if not allowed(request[VISIT].account, Action.VIEW_QUEUE):
+        if not allowed(self._staff(request), Action.VIEW_QUEUE):
             return await self._refuse(request, Action.VIEW_QUEUE)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                                "X-Accel-Buffering": "no"})
@@ -495,7 +506,7 @@ class WebConsole:
 
     # -- a case ------------------------------------------------------------------------------
     async def case_page(self, request: web.Request) -> web.Response:
-        account: Account = request[VISIT].account
+        account = self._staff(request)
         code = request.match_info["code"].upper()[:8]
         if not allowed(account, Action.VIEW_CASE):
             return await self._refuse(request, Action.VIEW_CASE, code)
@@ -550,7 +561,7 @@ class WebConsole:
                 for line in lines]
 
     async def conversation(self, request: web.Request) -> web.Response:
-        account: Account = request[VISIT].account
+        account = self._staff(request)
         code = request.match_info["code"].upper()[:8]
         async with self.store.unit_of_work() as uow:
             case = await uow.cases.get(code)
@@ -561,7 +572,7 @@ class WebConsole:
         return self._page(request, "conversation.html", lines=await self._lines(case))
 
     async def reply(self, request: web.Request) -> web.StreamResponse:
-        account: Account = request[VISIT].account
+        account = self._staff(request)
         code = request.match_info["code"].upper()[:8]
         form = await request.post()
         text = str(form.get("text", "")).strip()
@@ -590,7 +601,7 @@ class WebConsole:
         return outcome or ""
 
     async def case_action(self, request: web.Request) -> web.StreamResponse:
-        account: Account = request[VISIT].account
+        account = self._staff(request)
         code = request.match_info["code"].upper()[:8]
         try:
             action = Action(request.match_info["action"])
@@ -645,7 +656,7 @@ class WebConsole:
 
     # -- admin -------------------------------------------------------------------------------
     async def audit_page(self, request: web.Request) -> web.Response:
-        if not allowed(request[VISIT].account, Action.AUDIT):
+        if not allowed(self._staff(request), Action.AUDIT):
             return await self._refuse(request, Action.AUDIT)
         async with self.store.unit_of_work() as uow:
             entries = (await uow.audit.entries())[-300:]
