@@ -15,6 +15,7 @@ opt-share-location = 📍 Share my location
 private-only = Bình An only talks in private chats. Please message the bot directly. In danger, call 113.
 
 unsafe-bye = Please stay safe. If you need help urgently, call the numbers below. You can come back any time.
+unsafe-bye-abroad = Stay safe. If you need help urgently, call { $numbers } (numbers where you are). You can come back at any time.
 emergency-intro = If you are in danger, call now:
 hotline-line = { $number }: { $name }{ $extra }
 hotline-24-7 = 24/7
@@ -97,6 +98,8 @@ opt-time-afternoon = Afternoon
 opt-time-evening = Evening
 opt-time-any = Any time
 contact-code = If you like, set a code word so the staff member can confirm it is you. Type it, or choose Skip.
+contact-note-kept = I have noted this for the staff member.
+contact-time-kept = Noted: contact at { $time }.
 contact-done = Thank you. Your case code is { $code }.
 contact-declined = That is fine. You can come back any time.
 
@@ -175,6 +178,7 @@ abroad-not-vietnam = Vietnam's emergency numbers cannot be called from abroad: u
 abroad-danger-sentence = If you are in danger now, call the emergency number above. The Vietnamese embassy or consulate is there to protect Vietnamese citizens.
 hotlines-24-7 = Numbers you can call 24/7:
 open-prompt = You can type where you are or what you need, or type /start to begin again.
+skip-ok = OK, let's skip that. If you need help urgently, call { $numbers }.
 urgent-miss = I understand, take your time. You can call { $numbers } at any time, free.
 open-miss = Sorry, I did not understand. You can type where you are (for example: Cà Mau) or what you need (for example: a place to stay), or type /start. If you are in danger, call 113.
 not-understood-off-duty = Sorry I did not understand. No staff member is on duty now. Would you like to leave a request so staff contact you when someone is on duty?
@@ -191,6 +195,7 @@ q-someone_come = Bình An cannot send someone to your home. If you are in danger
 q-bed_tonight = I will look for a safe place to stay near you. If you are in danger right now, call 113.
 q-phone_counselling = You can call the Peace House call centre on 1900 969 680 for counselling by phone (may be charged). Children can call 111 (free, 24/7).
 q-where_report = Under Art. 19 of the Law on Domestic Violence Prevention and Control, the commune or ward People's Committee where the violence happened and the nearest police receive reports; you can call, text, send a petition or go in person. If you are threatened, you can ask the commune chairman for a no-contact order (Art. 25: up to 3 days each time, decided within 12 hours). Child abuse: call 111.
+q-medical = Yes. Get a medical check as soon as possible, ideally within 72 hours, even if you see no injury. For an ambulance, call 115 (free, 24/7).
 q-law = Under Art. 19 of the Law on Domestic Violence Prevention and Control, the commune or ward People's Committee and the nearest police receive reports. If you are threatened, you can ask the commune chairman for a no-contact order (Art. 25). For legal advice, I can find legal aid near you.
 
 alert-title = { $tier } alert · { $code }

@@ -16,6 +16,7 @@ opt-share-location = 📍 Chia sẻ vị trí
 private-only = Bình An chỉ trò chuyện riêng. Hãy nhắn tin trực tiếp cho bot. Khi nguy hiểm, hãy gọi 113.
 
 unsafe-bye = Hãy giữ an toàn. Khi cần gấp, hãy gọi các số dưới đây. Bạn có thể quay lại bất cứ lúc nào.
+unsafe-bye-abroad = Hãy giữ an toàn. Khi cần gấp, hãy gọi { $numbers } (số ở nơi bạn đang ở). Bạn có thể quay lại bất cứ lúc nào.
 emergency-intro = Nếu bạn đang gặp nguy hiểm, hãy gọi ngay:
 hotline-line = { $number }: { $name }{ $extra }
 hotline-24-7 = 24/7
@@ -98,6 +99,8 @@ opt-time-afternoon = Buổi chiều
 opt-time-evening = Buổi tối
 opt-time-any = Lúc nào cũng được
 contact-code = Nếu muốn, hãy đặt một mật khẩu để nhân viên xác nhận đúng là bạn. Gõ mật khẩu, hoặc chọn Bỏ qua.
+contact-note-kept = Mình đã ghi lại lời dặn này cho nhân viên.
+contact-time-kept = Mình đã ghi: liên hệ lúc { $time }.
 contact-done = Cảm ơn bạn. Mã trường hợp của bạn là { $code }.
 contact-declined = Không sao. Bạn có thể quay lại bất cứ lúc nào.
 
@@ -176,6 +179,7 @@ abroad-not-vietnam = Các số khẩn cấp của Việt Nam không gọi đư�
 abroad-danger-sentence = Nếu đang nguy hiểm, hãy gọi số khẩn cấp ở trên. Đại sứ quán hoặc Tổng lãnh sự quán Việt Nam có trách nhiệm bảo hộ công dân.
 hotlines-24-7 = Các số gọi được 24/7:
 open-prompt = Bạn có thể gõ nơi bạn đang ở hoặc điều bạn cần, hoặc gõ /start để bắt đầu lại.
+skip-ok = Được, mình bỏ qua câu này. Khi cần gấp, hãy gọi { $numbers }.
 urgent-miss = Mình hiểu, bạn cứ từ từ. Bạn có thể gọi { $numbers } bất cứ lúc nào, miễn phí.
 open-miss = Mình chưa hiểu. Bạn có thể gõ tên nơi bạn ở (ví dụ: Cà Mau) hoặc điều bạn cần (ví dụ: chỗ ở tạm), hoặc gõ /start. Khi nguy hiểm, hãy gọi 113.
 not-understood-off-duty = Xin lỗi vì mình chưa hiểu. Hiện không có nhân viên trực. Bạn có muốn để lại yêu cầu để nhân viên liên hệ khi có người trực không?
@@ -192,6 +196,7 @@ q-someone_come = Bình An không cử người đến nhà được. Khi nguy hi
 q-bed_tonight = Mình sẽ tìm chỗ ở an toàn gần bạn. Khi nguy hiểm ngay bây giờ, hãy gọi 113.
 q-phone_counselling = Bạn có thể gọi Tổng đài Ngôi nhà Bình yên 1900 969 680 để được tư vấn qua điện thoại (có thể mất phí). Trẻ em gọi 111 (miễn phí, 24/7).
 q-where_report = Theo Luật Phòng, chống bạo lực gia đình (Điều 19), Ủy ban nhân dân xã/phường nơi xảy ra bạo lực và cơ quan Công an gần nhất là nơi tiếp nhận tin báo; bạn có thể gọi điện, nhắn tin, gửi đơn hoặc đến trực tiếp. Nếu bị đe dọa, bạn có thể đề nghị Chủ tịch UBND xã ra quyết định cấm tiếp xúc (Điều 25, tối đa 3 ngày mỗi lần, quyết định trong 12 giờ). Xâm hại trẻ em: gọi 111.
+q-medical = Có. Hãy đi khám càng sớm càng tốt, tốt nhất trong vòng 72 giờ, kể cả khi không thấy vết thương. Cần cấp cứu: gọi 115 (miễn phí, 24/7).
 q-law = Theo Luật Phòng, chống bạo lực gia đình (Điều 19), Ủy ban nhân dân xã/phường và cơ quan Công an gần nhất tiếp nhận tin báo. Nếu bị đe dọa, bạn có thể đề nghị Chủ tịch UBND xã ra quyết định cấm tiếp xúc (Điều 25). Để được tư vấn pháp lý, mình có thể tìm nơi trợ giúp pháp lý gần bạn.
 
 alert-title = Cảnh báo { $tier } · { $code }

@@ -79,6 +79,7 @@ class Question(StrEnum):
     PHONE_COUNSELLING = "phone_counselling"
     WHERE_REPORT = "where_report"  # where do I report (Law 13/2022 Art. 19)
     LAW = "law"  # other questions about the law (not an emergency)
+    MEDICAL = "medical"  # "có nên đi khám ko": should I see a doctor (after violence)
 
 
 class AgeBand(StrEnum):
@@ -307,7 +308,9 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
 
     intents = _intents(words, core, lex, claimed)
     questions = _questions(words, lex, claimed)
-    if Question.WHAT_BOT_IS in questions and Intent.WANTS_HUMAN in intents:
+    # "ai đọc tin nhắn? có người thật ko" asks about the bot; it is no request for staff.
+    about_bot = Question.WHAT_BOT_IS in questions or Question.WHO_READS in questions
+    if about_bot and Intent.WANTS_HUMAN in intents:
         spec = lex.intents[Intent.WANTS_HUMAN.value].phrases
         strong = [m for m in (spec.finditer(norm) if spec else ())
                   if not _WEAK_HUMAN.fullmatch(m.group())]
