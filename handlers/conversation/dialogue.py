@@ -305,6 +305,15 @@ class Turn:
         if reading.lang in ("vi", "en") and first and not reading.option_number:
             self.s.lang = reading.lang
             self.s.lang_chosen = True
+        asked = next((i for i in (Intent.LANG_EN, Intent.LANG_VI) if i in reading.intents), None)
+        if asked is not None and len(fold(text)) > 20:
+            # "sorry my Vietnamese is bad, can we speak English? I'm ... in Da Nang": switch now,
+            # and the rest of the message is still read
+            target = "en" if asked is Intent.LANG_EN else "vi"
+            if self.s.lang != target:
+                self.s.lang = target
+                self.say("lang-switched")
+            self.s.lang_chosen = True
         keyword = KEYWORDS.get(fold(text[:40]).strip(" .!?"))
         command = keyword or next((i for i in (Intent.HELP, Intent.PRIVACY, Intent.RESTART,
                                                Intent.LANG_EN, Intent.LANG_VI)
