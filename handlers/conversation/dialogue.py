@@ -41,9 +41,9 @@ from handlers.understanding import AgeBand, Intent, Question, Reading, Who, read
 from handlers.understanding.contact import time_said_back
 from knowledge.abroad import VIETNAM
 from knowledge.geo import valid_coordinates
-from knowledge.models import Audience, Need
+from knowledge.models import Audience, Hotline, Need, Offer
 from knowledge.places import Resolution
-from knowledge.search import SearchResult
+from knowledge.search import Hit, Info, Scope, SearchResult
 from knowledge.text import fold
 
 if TYPE_CHECKING:
@@ -345,6 +345,7 @@ class Turn:
             self.s.misses = 0
             return
         changed = self._merge(reading)
+        self._home_info(reading)
         answered = await self._answer_questions(reading)
         if Intent.WANTS_HUMAN in reading.intents:
             self.s.misses = 0
@@ -386,6 +387,18 @@ class Turn:
             await self.prompt()  # a first "hi": the greeting, not "not understood"
             return
         await self.miss()
+
+    def _home_info(self, reading: Reading) -> None:
+        """Back in Vietnam after trafficking, or papers lost: 111 and where papers are redone
+        are said at once, before the place is asked (the place only adds local cards)."""
+        s = self.s
+        if s.abroad is not None or s.province is not None or s.home_info_said:
+            return
+        if Need.TRAFFICKING in reading.needs:
+            self.say(Info.TRAFFICKING.value)
+        if reading.papers:
+            self.say("info-papers-home")
+        s.home_info_said = Need.TRAFFICKING in reading.needs or reading.papers
 
     def _read(self, text: str) -> Reading:
         """Read a message; a reader failure never costs the person an answer (it is logged by
@@ -649,9 +662,18 @@ class Turn:
         province_name = provinces[s.province].short if s.province in provinces else ""
         infos = [self.t(key, province=province_name) for key in result.info]
         if compact:
-            shown = [c.text for c in cards[:URGENT_CARDS]] or [self.t("results-none-near")]
+            chosen = cards[:URGENT_CARDS]
+            commune = next((c for h, c in zip(hits, cards, strict=True)
+                            if h.scope is Scope.COMMUNE), None)
+            if commune is not None and commune not in chosen:
+                chosen.append(commune)  # the commune's own body: always somewhere to go
+            shown = [c.text for c in chosen] or [self.t("results-none-near")]
+            phones = tuple(p for c in chosen for p in c.phones)
+            line = self._dv_line(hits[:URGENT_CARDS], {p.number for p in phones})
+            if line is not None:
+                shown.append(self.render.hotline_row(line))
+                phones = (*phones, PhoneLink(line.number, line.name.get(s.lang)))
             body = "\n\n".join([intro, *shown])
-            phones = tuple(p for c in cards[:URGENT_CARDS] for p in c.phones)
             self.out.append(Message(body[:MAX_TEXT], phones=phones, urgent=True))
         else:
             self.out.append(Message(intro, urgent=s.urgent))
@@ -665,6 +687,18 @@ class Turn:
                 self.say("child-note")
             self.hotlines("hotlines-close")
         await self._update_case()
+
+    def _dv_line(self, hits: list[Hit], shown: set[str]) -> Hotline | None:
+        """A bed tonight or a relay, and no shelter of their own province among the cards: the
+        national line for women facing violence (the way into the Peace House shelters)."""
+        s = self.s
+        if s.need != Need.SHELTER.value and s.who == Who.SELF.value:
+            return None
+        if any(h.scope in (Scope.NEAR, Scope.PROVINCE) and h.service.phones
+               and Offer.EMERGENCY_SHELTER in h.service.offers for h in hits):
+            return None
+        return next((h for h in self.e.search.hotlines(s.province, emergency_only=True)
+                     if Audience.WOMEN in h.audiences and h.number not in shown), None)
 
     # -- danger ------------------------------------------------------------------------------
     async def urgent(self, reasons: list[str], ask: bool = True) -> None:

@@ -120,6 +120,7 @@ class Reading:
     # and the foreign one(s) here. Ask which is meant.
     abroad_candidates: tuple[Abroad, ...] = ()
     code_word: str | None = None  # "mã là hoa hồng", "code word: sunflower" (as typed)
+    papers: bool = False  # lost or kept papers named ("mất hết giấy tờ", "làm lại căn cước")
 
     @property
     def urgent(self) -> bool:
@@ -294,6 +295,13 @@ _RETURNED = re.compile(
 )
 
 
+# Papers named: identity card, passport, birth or household registration.
+_PAPERS = re.compile(
+    r"\b(giay to|can cuoc|cccd|cmnd|chung minh nhan dan|ho chieu|khai sinh|ho khau|papers"
+    r"|id card|identity card|passport|birth certificate)\b"
+)
+
+
 def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = None) -> Reading:
     """Read one message: everything it says, whatever question it answers."""
     lex = lexicon()
@@ -394,4 +402,5 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
         time_words=when[0] if when else None,
         code_word=code[0] if code else None,
         option_number=option_number,
+        papers=_PAPERS.search(norm) is not None,
     )
