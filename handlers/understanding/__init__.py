@@ -201,7 +201,8 @@ def _questions(words: Words, lex: Lexicon, claimed: set[int]) -> list[Question]:
     for name, pattern in lex.questions.items():
         question = Question(name)
         spans = words.spans(pattern)
-        if not spans or (question is Question.LAW and not asks):
+        # "phải đi viện" (had to go to hospital) is a fact: only a question's shape asks
+        if not spans or (question in (Question.LAW, Question.MEDICAL) and not asks):
             continue
         found.append(question)
         for i, j in spans:
