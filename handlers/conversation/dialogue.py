@@ -383,8 +383,9 @@ class Turn:
             self.say("thanks-reply")
             await self.prompt()
             return
-        if self.s.step is Step.START and not self.s.offered:
-            await self.prompt()  # a first "hi": the greeting, not "not understood"
+        if self.s.step is Step.START and (not self.s.offered or Intent.YES in reading.intents):
+            # a first "hi", or "ok" after a question was answered: the greeting, not a miss
+            await self.prompt()
             return
         await self.miss()
 
