@@ -171,8 +171,9 @@ async def test_a_call_back_request_typed_in_words_is_never_lost(chat, store, clo
     await chat.send("hoa sen")
     assert "Mã trường hợp" in chat.text()
     case = await store.unit_of_work().cases.get(alert["code"])
+    # the hour typed is kept as typed (the "evening" button would lose "8h"), and said back
     assert case["details"]["contact"] == {"way": "call", "phone": "0912345678",
-                                          "time": "evening", "code_word": "hoa sen"}
+                                          "time": "sau 8h toi", "code_word": "hoa sen"}
     assert len(await alerts(store, clock)) == 1
 
 

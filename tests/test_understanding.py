@@ -727,3 +727,46 @@ def test_any_text_reads_without_error(
     assert reading.option_number is None or 0 <= reading.option_number <= 99
     assert reading.phone is None or (reading.phone.isdigit() and reading.phone[0] == "0")
     assert not (reading.place is not None and reading.place_candidates)
+
+
+# -- held-out conversations (round 2) ------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["ai đọc tin nhắn của mình vậy? có người thật ko",
+                                  "co nguoi that khong", "is there a real person?"])
+def test_asking_if_a_person_is_there_is_a_question_not_a_request(
+        resolver: PlaceResolver, text: str) -> None:
+    reading = r(text, resolver)
+    assert Intent.WANTS_HUMAN not in reading.intents
+    assert {Question.WHAT_BOT_IS, Question.WHO_READS} & set(reading.questions)
+
+
+def test_asking_for_a_person_is_still_a_request(resolver: PlaceResolver) -> None:
+    assert Intent.WANTS_HUMAN in r("cho em nói chuyện với người thật", resolver).intents
+    assert Intent.WANTS_HUMAN in r("e muốn có người gọi lại", resolver).intents
+
+
+@pytest.mark.parametrize("text", ["ck e vừa về, e phải tắt", "chong em vua ve", "i have to go now"])
+def test_he_just_came_home_is_not_safe_to_talk(resolver: PlaceResolver, text: str) -> None:
+    assert Intent.NOT_SAFE_TO_TALK in r(text, resolver).intents
+
+
+def test_tonight_he_comes_home_is_no_quiet_end(resolver: PlaceResolver) -> None:
+    assert Intent.NOT_SAFE_TO_TALK not in r("tối nay ck về là nó giết e", resolver).intents
+
+
+def test_a_phone_typed_in_parts(resolver: PlaceResolver) -> None:
+    assert r("so e la 0 9 8 8 - 2 2 3 - 4 4 5", resolver).phone == "0988223445"
+    assert r("e 30 tuoi, co 2 con, 5 nam roi", resolver).phone is None
+
+
+def test_a_medical_question_and_lost_papers(resolver: PlaceResolver) -> None:
+    assert Question.MEDICAL in r("e chưa tắm, có nên đi khám ko", resolver).questions
+    assert Question.MEDICAL not in r("ck e đánh e phải đi viện", resolver).questions
+    assert r("mất hết giấy tờ, muốn làm lại căn cước", resolver).papers
+    assert not r("ck e hay đánh e", resolver).papers
+
+
+def test_the_safe_time_said_back_hour_first() -> None:
+    from handlers.understanding.contact import time_said_back
+    assert time_said_back("sáng mai tầm 10h") == "10h sáng mai"
+    assert time_said_back("sau 8h toi") == "sau 8h toi"

@@ -38,11 +38,12 @@ from handlers.events import (
 from handlers.ports import CaseDraft, UnitOfWork
 from handlers.triage import Level, TriageResult, triage
 from handlers.understanding import AgeBand, Intent, Question, Reading, Who, read
+from handlers.understanding.contact import time_said_back
 from knowledge.abroad import VIETNAM
 from knowledge.geo import valid_coordinates
-from knowledge.models import Audience, Need
+from knowledge.models import Audience, Hotline, Need, Offer
 from knowledge.places import Resolution
-from knowledge.search import SearchResult
+from knowledge.search import Hit, Info, Scope, SearchResult
 from knowledge.text import fold
 
 if TYPE_CHECKING:
@@ -63,9 +64,13 @@ KEYWORDS: dict[str, Intent] = {
 THANKS_WORDS = {"cam on", "cam on nhieu", "cam on ban", "cam on b", "thanks", "thank you",
                 "thank", "tks", "thanks a lot", "cam on nhe", "camon"}
 PHONE = re.compile(r"(?<!\d)(\+?\d[\d .\-]{7,16}\d)(?!\d)")
-CODE_WORD = re.compile(r"(?:mat khau|ma|code word|password|tu khoa)\s*(?:la|:|is)?\s*(.+)$")
+# "sáng mai" folds to "sang mai": "ma" is a code word cue only as a word of its own, then "là"/":".
+CODE_WORD = re.compile(
+    r"(?:\b(?:mat khau|code word|password|tu khoa)\s*(?:la|:|is)?|\bma\s*(?:la|:))\s*(.+)$")
 TIME_CUE = re.compile(r"\d|\b(sang|chieu|trua|toi|dem|gio|luc|sau|truoc|bay gio|ngay|morning|"
                       r"afternoon|evening|night|now|after|before|am|pm)\b")
+# A typed time that says more than a time-of-day button: an hour or a day.
+EXACT_TIME = re.compile(r"\d|\b(mai|nay|thu|chu nhat|tomorrow|today)\b")
 CONTACT_STEPS = (Step.CONTACT_WAY, Step.CONTACT_PHONE, Step.CONTACT_TIME, Step.CONTACT_CODE)
 TEXT_STEPS = (*CONTACT_STEPS, Step.SCREEN_OPEN)  # free text there is the answer, not facts
 AUDIENCE_ORDER = (Audience.CHILDREN, Audience.DISABILITIES, Audience.ELDERLY, Audience.MEN,
@@ -300,26 +305,47 @@ class Turn:
         if reading.lang in ("vi", "en") and first and not reading.option_number:
             self.s.lang = reading.lang
             self.s.lang_chosen = True
+        asked = next((i for i in (Intent.LANG_EN, Intent.LANG_VI) if i in reading.intents), None)
+        if asked is not None and len(fold(text)) > 20:
+            # "sorry my Vietnamese is bad, can we speak English? I'm ... in Da Nang": switch now,
+            # and the rest of the message is still read
+            target = "en" if asked is Intent.LANG_EN else "vi"
+            if self.s.lang != target:
+                self.s.lang = target
+                self.say("lang-switched")
+            self.s.lang_chosen = True
         keyword = KEYWORDS.get(fold(text[:40]).strip(" .!?"))
         command = keyword or next((i for i in (Intent.HELP, Intent.PRIVACY, Intent.RESTART,
                                                Intent.LANG_EN, Intent.LANG_VI)
                                    if i in reading.intents and len(fold(text)) <= 20), None)
+        if Intent.NOT_SAFE_TO_TALK in reading.intents and (self.s.urgent or not reading.urgent):
+            # "ck e vừa về, e phải tắt" after danger was already raised: end quietly now, the
+            # alert is out; a first message that is both (unsafe and urgent) still raises it.
+            await self._quiet_end()
+            return
         if reading.urgent:
             self._merge(reading)
+            if Intent.WANTS_HUMAN in reading.intents:
+                self.s.callback_asked = True  # the urgent case is the request; details may follow
             await self.urgent([r.value for r in reading.triage.reasons])
             await self._answer_questions(reading)
             return
         if command is not None:
             await self._always(command)
             return
-        if Intent.NOT_SAFE_TO_TALK in reading.intents:
-            await self._quiet_end()
+        if (self.s.callback_asked and reading.phone and self.s.step not in TEXT_STEPS
+                and self._take_contact_facts(reading)):
+            # "so e la 0 9 8 8..." at another question, after asking for a call-back
+            self.s.misses = 0
+            await self._save_contact()
+            await self._contact_next()
             return
         if (self.s.step in TEXT_STEPS and not reading.questions
                 and await self._text_answer(reading)):
             self.s.misses = 0
             return
         changed = self._merge(reading)
+        self._home_info(reading)
         answered = await self._answer_questions(reading)
         if Intent.WANTS_HUMAN in reading.intents:
             self.s.misses = 0
@@ -344,6 +370,12 @@ class Turn:
                 self.go(Step.CONTACT_CONSENT)
             await self.prompt()
             return
+        if Intent.SKIP in reading.intents:
+            # "bỏ qua" at a question with nothing to skip ("what next?"): understood, not a miss
+            self.s.misses = 0
+            self.say("skip-ok", numbers=", ".join(self._danger_numbers()))
+            await self.prompt()
+            return
         if self.s.step in (Step.WHERE, Step.WHERE_PICK, Step.WHERE_PROVINCE, Step.DANGER_WHERE,
                            Step.OPEN) and await self._ambiguous_place(text):
             return
@@ -351,10 +383,23 @@ class Turn:
             self.say("thanks-reply")
             await self.prompt()
             return
-        if self.s.step is Step.START and not self.s.offered:
-            await self.prompt()  # a first "hi": the greeting, not "not understood"
+        if self.s.step is Step.START and (not self.s.offered or Intent.YES in reading.intents):
+            # a first "hi", or "ok" after a question was answered: the greeting, not a miss
+            await self.prompt()
             return
         await self.miss()
+
+    def _home_info(self, reading: Reading) -> None:
+        """Back in Vietnam after trafficking, or papers lost: 111 and where papers are redone
+        are said at once, before the place is asked (the place only adds local cards)."""
+        s = self.s
+        if s.abroad is not None or s.province is not None or s.home_info_said:
+            return
+        if Need.TRAFFICKING in reading.needs:
+            self.say(Info.TRAFFICKING.value)
+        if reading.papers:
+            self.say("info-papers-home")
+        s.home_info_said = Need.TRAFFICKING in reading.needs or reading.papers
 
     def _read(self, text: str) -> Reading:
         """Read a message; a reader failure never costs the person an answer (it is logged by
@@ -455,8 +500,12 @@ class Turn:
 
     async def _quiet_end(self) -> None:
         """Not safe to talk: a short line with the numbers, and the conversation is wiped."""
-        self.say("unsafe-bye")
-        self.emergency_list("emergency-intro")
+        if self.s.abroad is not None:
+            # abroad, Vietnam's numbers cannot be called: the country's lines, in one line
+            self.say("unsafe-bye-abroad", numbers=", ".join(self._danger_numbers()))
+        else:
+            self.say("unsafe-bye")
+            self.emergency_list("emergency-intro")
         self.wipe()
 
     # -- options -----------------------------------------------------------------------------
@@ -614,9 +663,18 @@ class Turn:
         province_name = provinces[s.province].short if s.province in provinces else ""
         infos = [self.t(key, province=province_name) for key in result.info]
         if compact:
-            shown = [c.text for c in cards[:URGENT_CARDS]] or [self.t("results-none-near")]
+            chosen = cards[:URGENT_CARDS]
+            commune = next((c for h, c in zip(hits, cards, strict=True)
+                            if h.scope is Scope.COMMUNE), None)
+            if commune is not None and commune not in chosen:
+                chosen.append(commune)  # the commune's own body: always somewhere to go
+            shown = [c.text for c in chosen] or [self.t("results-none-near")]
+            phones = tuple(p for c in chosen for p in c.phones)
+            line = self._dv_line(hits[:URGENT_CARDS], {p.number for p in phones})
+            if line is not None:
+                shown.append(self.render.hotline_row(line))
+                phones = (*phones, PhoneLink(line.number, line.name.get(s.lang)))
             body = "\n\n".join([intro, *shown])
-            phones = tuple(p for c in cards[:URGENT_CARDS] for p in c.phones)
             self.out.append(Message(body[:MAX_TEXT], phones=phones, urgent=True))
         else:
             self.out.append(Message(intro, urgent=s.urgent))
@@ -630,6 +688,18 @@ class Turn:
                 self.say("child-note")
             self.hotlines("hotlines-close")
         await self._update_case()
+
+    def _dv_line(self, hits: list[Hit], shown: set[str]) -> Hotline | None:
+        """A bed tonight or a relay, and no shelter of their own province among the cards: the
+        national line for women facing violence (the way into the Peace House shelters)."""
+        s = self.s
+        if s.need != Need.SHELTER.value and s.who == Who.SELF.value:
+            return None
+        if any(h.scope in (Scope.NEAR, Scope.PROVINCE) and h.service.phones
+               and Offer.EMERGENCY_SHELTER in h.service.offers for h in hits):
+            return None
+        return next((h for h in self.e.search.hotlines(s.province, emergency_only=True)
+                     if Audience.WOMEN in h.audiences and h.number not in shown), None)
 
     # -- danger ------------------------------------------------------------------------------
     async def urgent(self, reasons: list[str], ask: bool = True) -> None:
@@ -717,6 +787,7 @@ class Turn:
 
     async def request_staff(self) -> None:
         """The person asked for a human: the case and the alert exist now, whatever follows."""
+        self.s.callback_asked = True
         await self.ensure_case("urgent" if self.s.urgent else "routine", force=True)
         self.say("staff-on-duty" if await self.on_duty() else "staff-off-duty-message")
         await self._contact_next()
@@ -822,19 +893,27 @@ class Turn:
         """Free text at a step that takes text as the answer (contact details, worries)."""
         step = self.s.step
         offered = matching.match(reading, self.s.offered, self.labels())
+        if step is Step.CONTACT_TIME and reading.time_words and offered is not None and (
+                offered.kind is not Kind.EXIT) and EXACT_TIME.search(fold(reading.time_words)):
+            offered = None  # "sáng mai tầm 10h" is more than the "morning" button: keep the words
         if offered is not None and offered.kind is not Kind.EXIT:
             await self.on_option(offered, reading)
             return True
         if step is Step.SCREEN_OPEN:
             await self._finish_screen({"worries": reading.text.strip()[:MAX_INPUT]})
             return True
+        had_time = self.s.contact.time
         took = self._take_contact_facts(reading)
         if step is Step.CONTACT_TIME and self.s.contact.time is None and not took:
             if TIME_CUE.search(fold(reading.text)) or self.s.contact.note is not None:
                 self.s.contact.time = reading.text.strip()[:100]
             else:  # words for staff ("say you are from the insurance"): kept, time asked again
                 self.s.contact.note = reading.text.strip()[:200]
+                self.say("contact-note-kept")
             took = True
+        # the time said back in words, so a mishearing is caught now
+        if had_time is None and self.s.contact.time and self.s.contact.time != "any":
+            self.say("contact-time-kept", time=time_said_back(self.s.contact.time))
         if step is Step.CONTACT_CODE and self.s.contact.code_word is None:
             self.s.contact.code_word = reading.text.strip()[:100]
             took = True

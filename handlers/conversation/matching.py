@@ -23,7 +23,9 @@ BY_INTENT: dict[Intent, tuple[str, ...]] = {
     Intent.YES: ("yes", "consent:yes", "relay:yes", "ans:yes"),
     # At the greeting ("are you in danger now?") a plain "no" means safe, needing support.
     Intent.NO: ("no", "consent:no", "relay:no", "ans:no", "age-skip", "skip", "support"),
-    Intent.SKIP: ("skip", "skip-screen", "age-skip", "no-place", "ans:unsure", "none"),
+    # Where a question has no skip button, skipping is the answer that commits to least.
+    Intent.SKIP: ("skip", "skip-screen", "age-skip", "no-place", "ans:unsure", "none",
+                  "relay:unsure", "consent:no", "no", "time:any", "way:chat"),
     Intent.SAFE: ("support", "relay:no"),
     Intent.NOT_SAFE_TO_TALK: ("unsafe", "consent:unsafe"),
     Intent.WANTS_HUMAN: ("talk", "yes"),

@@ -116,6 +116,8 @@ class Renderer:
             lines.append(self.t("card-phone", phones=", ".join(s.phones)))
         elif s.referral:
             lines.append(self.t("card-referral", number=s.referral))
+        elif hit.scope is Scope.COMMUNE:
+            lines.append(self.t("card-in-person"))
         else:
             lines.append(self.t("card-staff-referral"))
         venue = None
@@ -168,7 +170,9 @@ def reachable(hit: Hit, on_duty: bool) -> bool:
     s = hit.service
     if s.staff_referral:
         return on_duty
-    return bool(s.phones or s.referral) or on_duty
+    # the commune's own People's Committee and police take reports in person (Law 13/2022,
+    # Art. 19): reachable without a sourced phone
+    return bool(s.phones or s.referral) or on_duty or hit.scope is Scope.COMMUNE
 
 
 def _km(distance: float) -> str:

@@ -95,6 +95,8 @@ class State(BaseModel):
     screen_answers: dict[str, str] = Field(default_factory=dict)
     medical_said: bool = False
     contact: Contact = Field(default_factory=Contact)
+    home_info_said: bool = False  # 111 and where papers are redone, told once before the place
+    callback_asked: bool = False  # asked for staff: a phone typed at any later step is for them
 
     restarted: bool = False  # the stored step was unknown (an upgrade): say we start over
 

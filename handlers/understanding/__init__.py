@@ -79,6 +79,7 @@ class Question(StrEnum):
     PHONE_COUNSELLING = "phone_counselling"
     WHERE_REPORT = "where_report"  # where do I report (Law 13/2022 Art. 19)
     LAW = "law"  # other questions about the law (not an emergency)
+    MEDICAL = "medical"  # "có nên đi khám ko": should I see a doctor (after violence)
 
 
 class AgeBand(StrEnum):
@@ -119,6 +120,7 @@ class Reading:
     # and the foreign one(s) here. Ask which is meant.
     abroad_candidates: tuple[Abroad, ...] = ()
     code_word: str | None = None  # "mã là hoa hồng", "code word: sunflower" (as typed)
+    papers: bool = False  # lost or kept papers named ("mất hết giấy tờ", "làm lại căn cước")
 
     @property
     def urgent(self) -> bool:
@@ -199,7 +201,8 @@ def _questions(words: Words, lex: Lexicon, claimed: set[int]) -> list[Question]:
     for name, pattern in lex.questions.items():
         question = Question(name)
         spans = words.spans(pattern)
-        if not spans or (question is Question.LAW and not asks):
+        # "phải đi viện" (had to go to hospital) is a fact: only a question's shape asks
+        if not spans or (question in (Question.LAW, Question.MEDICAL) and not asks):
             continue
         found.append(question)
         for i, j in spans:
@@ -293,6 +296,13 @@ _RETURNED = re.compile(
 )
 
 
+# Papers named: identity card, passport, birth or household registration.
+_PAPERS = re.compile(
+    r"\b(giay to|can cuoc|cccd|cmnd|chung minh nhan dan|ho chieu|khai sinh|ho khau|papers"
+    r"|id card|identity card|passport|birth certificate)\b"
+)
+
+
 def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = None) -> Reading:
     """Read one message: everything it says, whatever question it answers."""
     lex = lexicon()
@@ -307,7 +317,9 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
 
     intents = _intents(words, core, lex, claimed)
     questions = _questions(words, lex, claimed)
-    if Question.WHAT_BOT_IS in questions and Intent.WANTS_HUMAN in intents:
+    # "ai đọc tin nhắn? có người thật ko" asks about the bot; it is no request for staff.
+    about_bot = Question.WHAT_BOT_IS in questions or Question.WHO_READS in questions
+    if about_bot and Intent.WANTS_HUMAN in intents:
         spec = lex.intents[Intent.WANTS_HUMAN.value].phrases
         strong = [m for m in (spec.finditer(norm) if spec else ())
                   if not _WEAK_HUMAN.fullmatch(m.group())]
@@ -391,4 +403,5 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
         time_words=when[0] if when else None,
         code_word=code[0] if code else None,
         option_number=option_number,
+        papers=_PAPERS.search(norm) is not None,
     )

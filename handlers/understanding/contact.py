@@ -12,7 +12,8 @@ from handlers.understanding.lexicon import Lexicon
 from handlers.understanding.words import Words
 
 # A Vietnamese number: 0 or +84 / 84, then 9 or 10 digits, with spaces, dots or dashes anywhere.
-_PHONE = re.compile(r"(?<![\d+])(?:\+\s?84|84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
+# Typed in parts too ("0 9 8 8 - 2 2 3 - 4 4 5"): up to three separator characters between digits.
+_PHONE = re.compile(r"(?<![\d+])(?:\+\s?84|84|0)(?:[\s.\-]{0,3}\d){8,10}(?!\d)")
 _MOBILE = re.compile(r"^0[35789]\d{8}$")
 _LANDLINE = re.compile(r"^02\d{9}$")
 
@@ -72,3 +73,21 @@ def code_word(words: Words, lex: Lexicon) -> tuple[str, set[int]] | None:
         if end > j:
             return words.original(j, end), set(range(i, end))
     return None
+
+
+# "sáng mai tầm 10h" said back as "10h sáng mai": the hour first, as staff write it down.
+_PART_FIRST = re.compile(
+    r"^(?P<part>sáng|sang|trưa|trua|chiều|chieu|tối|toi|đêm|dem)\s+(?P<day>nay|mai)\s*,?\s*"
+    r"(?:tầm|tam|khoảng|khoang|lúc|luc|vào|vao|cỡ|co)?\s*(?P<hour>\d{1,2}\s?(?:h|g|giờ|gio)"
+    r"(?:\s?\d{1,2})?)$",
+    re.IGNORECASE,
+)
+
+
+def time_said_back(typed: str) -> str:
+    """The safe time as it is confirmed to the person: hour first when the words allow it,
+    otherwise exactly as typed (never a guess)."""
+    m = _PART_FIRST.match(typed.strip())
+    if m is None:
+        return typed.strip()
+    return f"{m['hour']} {m['part']} {m['day']}"
