@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -199,6 +200,14 @@ _CUES_FOR = {
     "han": {"o", "tai", "sang", "nuoc", "di", "xu"},
 }
 _NOT_ALONE = {"tau", "cam", "mien", "dai", "ma"}
+# "đêm qua", "hôm qua", "năm qua": "qua" after a time word is "last", not "over to".
+_TIME_BEFORE_QUA = {"dem", "hom", "toi", "chieu", "sang", "trua", "nam", "tuan", "thang", "vua",
+                    "mua", "ngay", "khuya"}
+_TYPED_WORD = re.compile(r"[^\W_]+")
+
+
+def _lower(text: str) -> str:
+    return unicodedata.normalize("NFC", text).lower()
 # Short forms that also name a Vietnamese place people abbreviate the same way: "ĐL" is Đà Lạt.
 _ALSO_VIETNAMESE_SHORT = {"dl"}
 # Words after a short form that make it an ordinary word again ("đi tàu hỏa", "lao động").
@@ -432,6 +441,16 @@ class Abroad:
         return found
 
     @cached_property
+    def _spellings(self) -> dict[tuple[str, ...], set[str]]:
+        """How each folded key is written in the file (lower case): "lao" is "lào" or "lao"."""
+        found: dict[tuple[str, ...], set[str]] = {}
+        for alias in self.aliases:
+            for spelling in [alias.alias, *re.findall(r"also '([^']+)'", alias.note)]:
+                if tuple(fold(spelling).split()) == alias.key:
+                    found.setdefault(alias.key, set()).add(_lower(spelling))
+        return found
+
+    @cached_property
     def _by_first_word(self) -> dict[str, list[AbroadAlias]]:
         index: dict[str, list[AbroadAlias]] = {}
         for alias in self.aliases:
@@ -472,10 +491,16 @@ class Abroad:
         """Every foreign country or place named in a text, longest match first at each word,
         ambiguous ones included (``alias.ambiguous``) so the caller can ask which is meant."""
         words = fold(text or "").split()
+        typed = [_lower(w) for w in _TYPED_WORD.findall(text or "")]
+        if len(typed) != len(words):
+            typed = words  # cannot line the typed words up: judge on the folded ones alone
         matches: list[AbroadMatch] = []
         i = 0
         while i < len(words):
             match = self._match_at(words, i)
+            if match is not None and match.alias.needs_cue and not self._spelled_so(
+                    typed[match.start:match.end], match.alias):
+                match = None  # "lão" (him) typed with its marks is not "Lào"
             if match is None:
                 i += 1
                 continue
@@ -497,6 +522,11 @@ class Abroad:
             return AbroadMatch(alias.country, alias, i, end, also_vietnamese=also_vietnamese)
         return None
 
+    def _spelled_so(self, typed: list[str], alias: AbroadAlias) -> bool:
+        """A short form typed with diacritics must be one of its own spellings."""
+        written = " ".join(typed)
+        return fold(written) == written or written in self._spellings.get(alias.key, {written})
+
     @staticmethod
     def _cued(words: list[str], start: int, end: int, alias: AbroadAlias) -> bool:
         key = " ".join(alias.key)
@@ -506,6 +536,8 @@ class Abroad:
             return key not in _NOT_ALONE
         if start == 0 or words[start - 1] not in _CUES_FOR.get(key, _CUES):
             return False
+        if words[start - 1] == "qua" and start >= 2 and words[start - 2] in _TIME_BEFORE_QUA:
+            return False  # "đêm qua lão…": last night, not "over to Laos"
         following = words[end] if end < len(words) else ""
         return following not in _NOT_AFTER.get(key, set())
 

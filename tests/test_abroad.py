@@ -511,3 +511,18 @@ def test_cli_nearest_from_across_the_border(capsys) -> None:
     assert main(["nearest", "--lat", "22.523", "--lon", "103.950"]) == 0  # Hà Khẩu
     row = json.loads(capsys.readouterr().out)
     assert row["outside_vietnam"] is True and row["country"] == "CN" and row["services"] == []
+
+
+@pytest.mark.parametrize("text", [
+    "đêm qua lão lấy gối đè mặt e, nói tối nay làm tiếp",  # "lão" (him), typed with its marks
+    "dem qua lao lay goi de mat e",  # "đêm qua": last night, not "over to Laos"
+    "hôm qua lão về say khướt",
+])
+def test_him_and_last_night_are_not_laos(text: str) -> None:
+    assert default_abroad().find_in_text(text) is None
+
+
+@pytest.mark.parametrize("text", ["em ở Lào", "qua Lào làm thuê", "hôm qua em qua lào",
+                                  "em sang lao lam"])
+def test_laos_typed_as_people_do(text: str) -> None:
+    assert default_abroad().find_in_text(text) == ("LA", None)
