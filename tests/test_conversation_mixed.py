@@ -378,3 +378,17 @@ async def test_in_danger_a_typed_province_gives_a_short_answer_and_no_wrong_comm
     assert "Đà Nẵng" in chat.text()
     assert "Quế Phước" not in chat.text()  # the province's centre is not her commune
     assert "Bạn cần hỗ trợ gì" not in chat.text()  # in danger, no need question
+
+
+async def test_danger_and_no_safe_moment_to_text_alerts_staff_and_ends_quietly(
+        chat, store, clock) -> None:
+    """The first sign of danger comes with "he is here, I must stop": staff are alerted, and the
+    person sees only a short goodbye with the numbers, no question that keeps the chat open."""
+    await chat.send("ck e dang say, vua dam e, gio ck vua vao phong, e phai tat")
+    (alert,) = await alerts(store, clock)
+    assert alert["tier"] == "urgent"
+    messages = chat.messages()
+    assert 1 <= len(messages) <= 2 and "113" in chat.text()
+    assert not any(m.options for m in messages)
+    async with store.unit_of_work() as uow:
+        assert await uow.sessions.load(chat.key) is None  # nothing left to find on the server

@@ -318,9 +318,16 @@ class Turn:
         command = keyword or next((i for i in (Intent.HELP, Intent.PRIVACY, Intent.RESTART,
                                                Intent.LANG_EN, Intent.LANG_VI)
                                    if i in reading.intents and len(fold(text)) <= 20), None)
-        if Intent.NOT_SAFE_TO_TALK in reading.intents and (self.s.urgent or not reading.urgent):
-            # "ck e vừa về, e phải tắt" after danger was already raised: end quietly now, the
-            # alert is out; a first message that is both (unsafe and urgent) still raises it.
+        if Intent.NOT_SAFE_TO_TALK in reading.intents:
+            # "ck e vừa về, e phải tắt": end quietly now. When the same message is the first
+            # sign of danger, the case is opened and staff alerted first, but the person sees
+            # only the short goodbye with the numbers (the urgent path's question would keep a
+            # conversation open on a phone someone else is about to pick up).
+            if reading.urgent and not self.s.urgent:
+                self._merge(reading)
+                shown = len(self.out)
+                await self.urgent([r.value for r in reading.triage.reasons])
+                del self.out[shown:]
             await self._quiet_end()
             return
         if reading.urgent:
