@@ -27,7 +27,7 @@ from bot.alerts import AlertDispatcher
 from bot.bootstrap import Core, open_core
 from bot.config import Settings
 from bot.crypto import SecretError
-from bot.inbound import CredentialRejected
+from bot.inbound import CredentialRejected, Intake
 from bot.logs import configure_logging
 from bot.sender import Pacing
 from bot.staff import DeskConfig
@@ -43,6 +43,7 @@ from bot.zalo_oa import KEEP_ALIVE_CHECK, ZaloOAChannel, ZaloOAClient
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
 PURGE_SECONDS = 3600.0
+DRAIN_SECONDS = 5.0
 RUN_LOCK_HEARTBEAT = 10.0  # rotate-key treats a lock older than RUN_LOCK_STALE as a dead run
 
 NO_CHANNEL = (
@@ -92,6 +93,17 @@ async def start_with_retry(start: Callable[[], Awaitable[None]], stop: asyncio.E
                 await asyncio.wait_for(stop.wait(), timeout=wait)
             delay = min(cap, delay * 2)
     return False
+
+
+async def drain(intake: Intake) -> None:
+    """At shutdown, let events being processed finish for a few seconds, then cancel them.
+    Nothing is lost: each is in the inbox, committed before it was acknowledged, and is
+    finished on the next start. An unbounded wait could hang the stop forever when a task
+    waits on something a cancelled one held."""
+    try:
+        await asyncio.wait_for(intake.idle(), DRAIN_SECONDS)
+    except TimeoutError:
+        await intake.stop()
 
 
 async def hold_run_lock(store: Store, holder: str) -> None:
@@ -211,7 +223,7 @@ def build_zalo_oa(svc: Service) -> None:
     svc.run(oa.intake.run())  # what a crash left, then retries
     svc.run(every(KEEP_ALIVE_CHECK.total_seconds(), client.keep_alive,
                   "zalo OA token keep-alive"))
-    svc.stoppers.append(oa.idle)
+    svc.stoppers.append(lambda: drain(oa.intake))
     if telegram is not None:
         telegram.person_routes["zalo_oa"] = oa.to_person
     svc.web_routes.routes["zalo_oa"] = oa.to_person
@@ -241,7 +253,7 @@ def build_zalo_bot(svc: Service) -> None:
         svc.run(zbot.poll())
     svc.run(zbot.sender.run())
     svc.run(zbot.intake.run())  # what a crash left, then retries
-    svc.stoppers.append(zbot.intake.idle)
+    svc.stoppers.append(lambda: drain(zbot.intake))
     if telegram is not None:
         telegram.person_routes["zalo_bot"] = zbot.to_person
     svc.web_routes.routes["zalo_bot"] = zbot.to_person

@@ -165,7 +165,9 @@ class WebConsole:
         return app
 
     async def start(self, host: str, port: int) -> None:
-        self._runner = web.AppRunner(self.app(), access_log=None)  # no URLs or addresses logged
+        # No URLs or addresses logged. Live queues (server-sent events) never end on their own:
+        # at shutdown they get two seconds, not aiohttp's default minute.
+        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
         self._purging = asyncio.create_task(self._purge_forever())
