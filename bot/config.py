@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     # Zalo: free replies within 48 h of the person's last message, billed up to 7 days, then
     # none; staff may write until this many hours (just under 7 days, for clock skew).
     zalo_oa_window_hours: float = Field(default=167, gt=0, le=24 * 7)
+    # Zalo's refresh token is single-use: a crash between Zalo's answer and our commit loses
+    # the pair, so the keep-alive waits this long after a start before its first rotation (a
+    # restart loop must not spend the token again and again).
+    zalo_oa_keep_alive_delay_seconds: float = Field(default=60.0, ge=0)
 
     zalo_bot_token: str | None = Field(default=None, repr=False)
     zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com/bot"

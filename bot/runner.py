@@ -63,8 +63,10 @@ def configured_channels(settings: Settings) -> list[str]:
     return channels
 
 
-async def every(seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
+async def every(seconds: float, job: Callable[[], Awaitable[object]], name: str,
+                first_after: float = 0.0) -> None:
     """Run a job forever on a period; a failure is logged (type only) and retried."""
+    await asyncio.sleep(first_after)
     while True:
         try:
             await job()
@@ -222,7 +224,8 @@ def build_zalo_oa(svc: Service) -> None:
     svc.run(oa.sender.run())
     svc.run(oa.intake.run())  # what a crash left, then retries
     svc.run(every(KEEP_ALIVE_CHECK.total_seconds(), client.keep_alive,
-                  "zalo OA token keep-alive"))
+                  "zalo OA token keep-alive",
+                  first_after=settings.zalo_oa_keep_alive_delay_seconds))
     svc.stoppers.append(lambda: drain(oa.intake))
     if telegram is not None:
         telegram.person_routes["zalo_oa"] = oa.to_person

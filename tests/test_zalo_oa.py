@@ -307,6 +307,7 @@ async def test_binhan_run_delivers_every_reply_to_a_person_in_danger(tmp_path) -
     env = {**os.environ, "ZALO_OA_APP_ID": OA_APP_ID, "ZALO_OA_APP_SECRET": OA_APP_SECRET,
            "ZALO_OA_SECRET_KEY": OA_SECRET_KEY, "ZALO_OA_ACCESS_TOKEN": "access-1",
            "ZALO_OA_REFRESH_TOKEN": "refresh-1", "ZALO_OA_API_URL": oa_fake.url,
+           "ZALO_OA_KEEP_ALIVE_DELAY_SECONDS": "0",
            "ZALO_OA_OAUTH_URL": oa_fake.url, "TELEGRAM_WEBHOOK_LISTEN": f"127.0.0.1:{port}",
            "DATABASE_PATH": str(tmp_path / "run.db"), "SECRET_KEY_FILE": str(tmp_path / "k"),
            "LOG_LEVEL": "INFO"}
