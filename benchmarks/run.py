@@ -47,7 +47,9 @@ def pct(values: list[float], q: float) -> float:
 
 
 def ms(value: float) -> str:
-    return f"{value * 1000:.1f} ms"
+    """Milliseconds; below 1 ms with three decimals, so a fast figure never reads as 0.0."""
+    millis = value * 1000
+    return f"{millis:.3f} ms" if millis < 1 else f"{millis:.1f} ms"
 
 
 # -- 1. full stack ---------------------------------------------------------------------------
