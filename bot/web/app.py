@@ -183,12 +183,14 @@ class WebConsole:
         return count
 
     async def _purge_forever(self) -> None:
+        """Hourly, starting an hour after the start: never racing the first requests or a stop
+        for the store (``binhan purge`` and the runner's purge cover a fresh start)."""
         while True:
+            await asyncio.sleep(PURGE_SECONDS)
             try:
                 await self.purge()
             except Exception as exc:
                 log.error("console purge failed: %s", type(exc).__name__)
-            await asyncio.sleep(PURGE_SECONDS)
 
     @property
     def port(self) -> int:
@@ -202,8 +204,7 @@ class WebConsole:
     async def stop(self) -> None:
         if self._purging is not None:
             self._purging.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._purging
+            await asyncio.wait({self._purging}, timeout=2.0)  # a stop never hangs on it
             self._purging = None
         if self._runner is not None:
             await self._runner.cleanup()
