@@ -23,6 +23,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from benchmarks.crash import crash_section, splice
 from bot.alerts import AlertDispatcher
 from bot.inbound import PriorityGate
 from bot.sender import Pacing
@@ -37,6 +38,7 @@ from tests.telegram_harness import RunningBot
 SCRIPT = ["/start", "tap:support", "tap:adult", "tap:need:shelter", "em o ha noi", "tap:talk",
           "tap:yes", "tap:way:chat", "tap:time:any", "tap:skip"]
 FAST = Pacing(per_chat_interval=0.0, per_second=100_000, idle_poll=0.01)
+CRASH_FULL, CRASH_SMOKE = (100, 150), (2, 10)  # kills and people per door (§7)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -387,6 +389,9 @@ async def run(smoke: bool) -> str:
 
     lines += triage_section(1 if smoke else 5)
 
+    if not smoke:  # the smoke run leaves it out: tests/test_crash.py runs the same machinery
+        lines += await crash_section(*CRASH_FULL)
+
     lines += ["## Targets", "",
               "- urgent alert during the spike ≤ 1.5 s and ≥ 20× sooner than FIFO;",
               "- full stack ≤ 1.3× the echo bot's cost per update;",
@@ -423,9 +428,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notes", help="a file of notes to append after the figures")
     parser.add_argument("--triage", action="store_true",
                         help="only the triage speed section, printed (nothing written)")
+    parser.add_argument("--only", choices=["crash"],
+                        help="run one section and put it into --out in place of its old "
+                             "figures (the other sections are left as they are)")
     args = parser.parse_args(argv)
     if args.triage:
         print("\n".join(triage_section(1 if args.smoke else 5)))
+        return 0
+    if args.only == "crash":
+        section = asyncio.run(crash_section(*CRASH_SMOKE if args.smoke else CRASH_FULL))
+        print("\n".join(section))
+        out = Path(args.out)
+        if out.exists():
+            out.write_text(splice(out.read_text(encoding="utf-8"), section), encoding="utf-8")
         return 0
     report = asyncio.run(run(args.smoke))
     if args.notes and Path(args.notes).exists():

@@ -120,11 +120,13 @@ class CrashReport:
     events: int
     acknowledged: int  # webhook 200 / Telegram offset / Zalo Bot update handed out
     lost: int  # acknowledged, never processed
+    urgent_written: int  # people in danger who wrote
     urgent_people: int  # people in danger whose message was processed
     urgent_cases: int
     unalerted: int  # urgent cases without an alert in the staff group
     alerts_doubled: int  # alerts beyond one per case
     reply_repeats: int  # the same reply twice to the same person
+    most_copies: int  # the most times any one alert or reply was sent
     unanswered: int  # people whose message was processed but who got no reply
     unsent: int  # outgoing rows never sent
     undelivered: int  # alerts never delivered
@@ -460,10 +462,13 @@ def report(door: Door, db: Path, burst: list[Person], handed: set[str], kills: i
     return CrashReport(
         door=door.name, kills=kills, events=len(burst), acknowledged=len(acknowledged),
         lost=len(acknowledged - state.processed),
+        urgent_written=sum(p.urgent for p in burst),
         urgent_people=sum(p.urgent for p in processed), urgent_cases=len(urgent_cases),
         unalerted=len(urgent_cases - set(codes)),
         alerts_doubled=sum(n - 1 for n in codes.values()),
         reply_repeats=sum(len(texts) - len(set(texts)) for texts in replies),
+        most_copies=max([*codes.values(), *(max(collections.Counter(texts).values(), default=0)
+                                            for texts in replies)], default=0),
         unanswered=sum(1 for texts in replies if not texts),
         unsent=state.unsent, undelivered=state.undelivered, seconds=seconds,
         may_lose=door.may_lose, problems=door.problems())
