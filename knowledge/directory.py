@@ -157,8 +157,8 @@ def entry_problems(
     """What is wrong with ``raw`` as the new version of an entry of ``directory``: the same
     checks as loading the directory files, against every other entry's id."""
     model = SECTIONS[section]
-    seen = {e.id: "the directory" for e in (*directory.services, *directory.hotlines)
-            if e.id != raw.get("id")}
+    entries: list[Service | Hotline] = [*directory.services, *directory.hotlines]
+    seen = {e.id: "the directory" for e in entries if e.id != raw.get("id")}
     valid = set(province_codes) if province_codes is not None else None
     return check_entry(model, raw, seen, valid)[1]
 

@@ -99,17 +99,17 @@ class WebPushChannel:
     ``notify`` runs inside the dispatcher's transaction, which holds the store: it only reads
     the subscriptions and starts the sends, which run after it (``drain`` waits for them)."""
 
-    def __init__(self, store: Store, keys: VapidKeys, contact: str,
+    def __init__(self, store: Store, keys: VapidKeys | None, contact: str,
                  clock: Callable[[], dt.datetime] | None = None) -> None:
         self.store = store
-        self.keys = keys
+        self.keys = keys  # set at the console's start (``vapid_keys``)
         self.contact = contact  # the VAPID "sub" claim: mailto: or an https URL
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._sending: set[asyncio.Task[None]] = set()
         self.sent = 0  # pushes a push service accepted, for /healthz-style counts and tests
 
     async def notify(self, uow: object, alert: dict[str, Any], text: str) -> None:
-        if alert.get("tier") != "urgent":
+        if alert.get("tier") != "urgent" or self.keys is None:
             return
         subscriptions = await PushSubscriptions(self.store).all()
         if not subscriptions:
@@ -124,11 +124,13 @@ class WebPushChannel:
             await asyncio.wait(set(self._sending), timeout=timeout)
 
     async def _send_all(self, subscriptions: list[PushSubscription], payload: str) -> None:
+        keys = self.keys
+        assert keys is not None  # notify checked
         gone: list[int] = []
         timeout = aiohttp.ClientTimeout(total=PUSH_TIMEOUT)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             results = await asyncio.gather(
-                *(self._send(session, s, payload) for s in subscriptions),
+                *(self._send(session, keys, s, payload) for s in subscriptions),
                 return_exceptions=True)
         for subscription, result in zip(subscriptions, results, strict=True):
             if result is True:
@@ -147,11 +149,11 @@ class WebPushChannel:
                                        detail=str(len(gone)))
                 await uow.commit()
 
-    async def _send(self, session: aiohttp.ClientSession, subscription: PushSubscription,
-                    payload: str) -> bool | str:
+    async def _send(self, session: aiohttp.ClientSession, keys: VapidKeys,
+                    subscription: PushSubscription, payload: str) -> bool | str:
         try:
             await webpush_async(
-                subscription.info(), data=payload, vapid_private_key=self.keys.vapid(),
+                subscription.info(), data=payload, vapid_private_key=keys.vapid(),
                 vapid_claims={"sub": self.contact}, ttl=PUSH_TTL,
                 headers={"Urgency": "high"}, aiohttp_session=session, timeout=PUSH_TIMEOUT)
         except WebPushException as exc:
