@@ -35,12 +35,12 @@ from bot.staff_channels import FanOut, StaffChannel, live_staff_channels, warn_w
 from bot.storage import Purger, SchemaError, Store, retention_from
 from bot.telegram_channel import TelegramChannel
 from bot.web.app import WebConsole, desk_config, web_config
-from knowledge.directory import Directory
-from knowledge.search import ServiceSearch
 from bot.web.handoff import PersonRoutes, WebDesk
 from bot.webhook import WebhookServer, telegram_route
 from bot.zalo_bot import ZaloBotChannel, ZaloBotClient
 from bot.zalo_oa import KEEP_ALIVE_CHECK, ZaloOAChannel, ZaloOAClient
+from knowledge.directory import Directory
+from knowledge.search import ServiceSearch
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
