@@ -15,12 +15,15 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.bootstrap import open_core
+from bot.config import Settings
 from bot.storage.console import DirectoryOverrides
 from bot.web.accounts import Role, create_account, setup_link
 from bot.web.handoff import PersonRoutes, WebDesk
 from handlers.catalogue import default_catalogue
 from handlers.ports import CaseDraft
 from knowledge.directory import Directory
+from tests.conversation import SECRET, open_store
 from tests.test_web_security import Desk, start
 from tests.web_console import csrf_of, enrol, login
 
@@ -232,6 +235,19 @@ async def test_directory_edits_are_validated_sourced_saved_and_used(desk: Desk) 
         assert sum(e["action"] == "directory_edit_refused" for e in audit) == 3
     finally:
         await boss.http.close()
+    # the next start of the bot answers from the edited entry
+    await desk.console.stop()
+    await desk.store.close()
+    settings = Settings(_env_file=None, database_path=desk.store.path,  # type: ignore[call-arg]
+                        secret_key=SECRET)
+    core = await open_core(settings)
+    try:
+        [line] = [h for h in core.engine.search.directory.hotlines if h.id == "child-111"]
+        assert line.hours == "24/7, cả ngày lễ"
+    finally:
+        await core.store.close()
+        desk.store = await open_store(desk.store.path)  # for the fixture's own close
+        await desk.console.stop()
 
 
 # -- statistics ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ audited, and the running bot's search is rebuilt with them.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,8 @@ from knowledge.directory import Directory, entry_problems, with_overrides
 from knowledge.models import Hotline, Service
 from knowledge.stale import StaleEntry, stale_entries
 from knowledge.text import fold
+
+log = logging.getLogger(__name__)
 
 STALE_DAYS = 180  # an entry not re-checked for six months goes to the queue
 # Fields that are facts a person acts on: changing one needs its source.
@@ -172,3 +175,19 @@ class DirectoryDesk:
         if self.on_change is not None:
             self.on_change(self.directory)
         return EditResult(True, [], raw)
+
+
+async def with_saved_overrides(store: Store, bundled: Directory,
+                               province_codes: Iterable[int]) -> Directory:
+    """The bundled directory with the overrides saved on the console, for the bot at start.
+    An override that no longer passes the checks (the bundled data changed under it) is left
+    out and named by its public entry id."""
+    async with store.unit_of_work() as uow:
+        found = await DirectoryOverrides(uow.store).all()
+    if not found:
+        return bundled
+    directory, skipped = with_overrides(bundled, [(o.section, o.body) for o in found],
+                                        province_codes)
+    for problem in skipped:
+        log.error("directory override not used: %s", problem)
+    return directory

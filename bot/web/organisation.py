@@ -83,10 +83,8 @@ class OrganisationPages:
         self.directory = DirectoryDesk(
             self.console.store, default_search().directory, gazetteer.provinces,
             self.province_name)
-        self.directory.on_change = self.on_directory_change
-        directory = await self.directory.load()
-        if self.directory.overrides and self.on_directory_change is not None:
-            self.on_directory_change(directory)  # the bot answers from the edited directory
+        self.directory.on_change = self.on_directory_change  # the bootstrap applied the
+        await self.directory.load()  # saved ones at start; later edits go through this
         await self.apply_roster()
         self.console.push.keys = await vapid_keys(self.console.store, self.console.now())
 
