@@ -15,9 +15,12 @@ import aiohttp
 import pytest
 
 from bot.alerts import AlertDispatcher
+from bot.crypto import Secrets
 from bot.staff_channels import FanOut, StaffChannel, live_staff_channels
+from bot.storage import rotate_key
 from bot.storage.console import PushSubscriptions
 from bot.web.accounts import Role
+from bot.web.push import vapid_keys
 from handlers.catalogue import default_catalogue
 from tests.conversation import Chat, make_engine
 from tests.fake_push import FakePushService, FakeSubscription
@@ -152,6 +155,12 @@ async def test_subscriptions_are_checked_sealed_and_the_keys_survive_a_restart(
     desk = await start(tmp_path)
     try:
         assert desk.console.push.keys == first  # made once, kept
+        # a new secret key (binhan rotate-key): subscriptions and keys are re-encrypted too
+        assert await rotate_key(desk.store, Secrets("another-secret-key-long-enough-9876543210"))
+        async with desk.store.unit_of_work() as uow:
+            [stored] = await PushSubscriptions(uow.store).all()
+        assert stored.endpoint == "https://fcm.googleapis.com/fcm/send/abc123"
+        assert await vapid_keys(desk.store, desk.clock.now) == first
     finally:
         await desk.console.stop()
         await desk.store.close()
