@@ -254,7 +254,7 @@ async def test_a_directory_edit_refused_by_validation(tmp_path: Path, browser: B
         # a new number with the old source would invent a fact: refused too
         await page.fill("input[name=number]", "1800 1567")
         await page.click("#save")
-        await expect(problems).to_contain_text("Đã đổi mà không có nguồn: number")
+        await expect(problems).to_contain_text("Đã đổi mà không có nguồn: Số")
         await page.screenshot(path=str(tmp_path / "directory-refused-phone.png"), full_page=True)
         desk = console.organisation.directory
         assert desk is not None

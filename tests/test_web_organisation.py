@@ -213,7 +213,7 @@ async def test_directory_edits_are_validated_sourced_saved_and_used(desk: Desk) 
         # a changed number with the old source: that would invent a fact
         status, page = await boss.post("/directory/entry/child-111",
                                        **{**form, "number": "1800 1567"})
-        assert status == 400 and "Đã đổi mà không có nguồn: number" in page
+        assert status == 400 and "Đã đổi mà không có nguồn: Số" in page
         async with desk.store.unit_of_work() as uow:
             assert await DirectoryOverrides(uow.store).all() == []
         assert used == []

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+FIELD_LABELS = {"phones": "directory-phones", "number": "directory-number",
+                "address": "directory-address", "hours": "directory-hours",
+                "open_24_7": "directory-24-7", "referral": "directory-referral"}
 INVITE_LENGTH = 8  # as the Telegram /invite command: 8 characters of 32
 
 
@@ -89,8 +92,10 @@ class OrganisationPages:
         self.console.push.keys = await vapid_keys(self.console.store, self.console.now())
 
     def province_name(self, code: int | None) -> str:
+        """A province's short name; empty for none (a national entry, or a case whose
+        province is not known)."""
         province = self.console.gazetteer.provinces.get(code or -1)
-        return province.short if province else "national"
+        return province.short if province else ""
 
     # -- helpers -----------------------------------------------------------------------------
     async def _gate(self, request: web.Request, action: Action) -> web.Response | None:
@@ -317,7 +322,9 @@ class OrganisationPages:
 
     def _problem(self, request: web.Request, problem: str) -> str:
         if problem.startswith("unsourced:"):
-            return self._t(request, "directory-unsourced", fields=problem.split(":", 1)[1])
+            fields = [self._t(request, FIELD_LABELS[f])
+                      for f in problem.split(":", 1)[1].split(",")]
+            return self._t(request, "directory-unsourced", fields=", ".join(fields))
         return problem  # kb validate's own words, as `binhan kb validate` prints them
 
     async def entry_edit(self, request: web.Request) -> web.Response:
@@ -345,7 +352,7 @@ class OrganisationPages:
         since = self.console.now() - dt.timedelta(weeks=len(weeks) + 1)
         async with self.console.store.unit_of_work() as uow:
             facts = await CaseStatistics(uow.store).facts(since)
-        return build_report(facts, weeks, self.province_name)
+        return build_report(facts, weeks, lambda code: self.province_name(code) or "unknown")
 
     async def stats_page(self, request: web.Request) -> web.Response:
         if refusal := await self._gate(request, Action.STATISTICS):
