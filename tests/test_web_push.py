@@ -6,6 +6,9 @@ A push service's 410 Gone removes the subscription."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
 import json
 import sqlite3
 from collections.abc import AsyncIterator
@@ -15,17 +18,21 @@ import aiohttp
 import pytest
 
 from bot.alerts import AlertDispatcher
+from bot.config import Settings
 from bot.crypto import Secrets
+from bot.runner import serve
 from bot.staff_channels import FanOut, StaffChannel, live_staff_channels
 from bot.storage import rotate_key
 from bot.storage.console import PushSubscriptions
-from bot.web.accounts import Role
-from bot.web.push import vapid_keys
+from bot.web.accounts import Role, create_account
+from bot.web.push import endpoint_hash, vapid_keys
 from handlers.catalogue import default_catalogue
-from tests.conversation import Chat, make_engine
+from tests.conversation import SECRET, Chat, make_engine, open_store
 from tests.fake_push import FakePushService, FakeSubscription
+from tests.fake_zalo import BOT_TOKEN, FakeZaloBot
 from tests.test_web_organisation import Staff, log_in
 from tests.test_web_security import Desk, start
+from tests.web_console import free_port
 
 
 @pytest.fixture
@@ -178,3 +185,50 @@ async def test_the_service_worker_is_public_and_push_keys_need_a_login(tmp_path:
         await desk.console.stop()
         await desk.store.close()
 
+
+
+async def test_a_zalo_only_deployment_wakes_a_staff_phone(
+        tmp_path: Path, push: FakePushService) -> None:
+    """``binhan run`` with Zalo and the console: Web Push is one of the staff channels the
+    dispatcher fans out to, so an urgent message on Zalo rings a subscribed phone."""
+    fake = FakeZaloBot()
+    api = await fake.start()
+    port = free_port()
+    settings = Settings(_env_file=None, database_path=tmp_path / "binhan.db",  # type: ignore[call-arg]
+                        secret_key=SECRET, zalo_bot_token=BOT_TOKEN, zalo_bot_api_url=api,
+                        log_level="WARNING", web_listen=f"127.0.0.1:{port}",
+                        web_secure_cookies=False)
+    phone = push.subscribe("lan-phone")
+    store = await open_store(tmp_path / "binhan.db")
+    now = dt.datetime.now(dt.UTC)
+    async with store.unit_of_work() as uow:
+        await create_account(uow, store.secrets, "lan", "Lan", Role.STAFF,
+                             dt.timedelta(hours=1), now)
+        # subscribed earlier from the phone (plain http is refused over the API outside tests)
+        await PushSubscriptions(uow.store).put("lan", endpoint_hash(store.secrets,
+                                                                    phone.endpoint),
+                                               phone.endpoint, now=now, **phone.keys())
+        await uow.commit()
+    await store.close()
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(settings, stop))
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(100):  # the listener comes up with the service
+                with contextlib.suppress(OSError):
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                        if response.status == 200:
+                            break
+                await asyncio.sleep(0.05)
+        fake.push(fake.update("zalo-user-5", "cuu e voi ck dang cam dao doi giet e o can tho"))
+        async with asyncio.timeout(15):
+            while not push.delivered:
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await running
+        await fake.stop()
+    [delivery] = push.delivered
+    body = json.loads(delivery.payload)
+    assert body["tier"] == "urgent" and set(body) == {"code", "tier"}
+    assert push.refused == []
