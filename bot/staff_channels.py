@@ -89,7 +89,7 @@ async def live_staff_channels(store: Store, fanout: FanOut) -> list[str]:
             from bot.storage.console import PushSubscriptions
 
             async with store.unit_of_work() as uow:
-                if not await PushSubscriptions(uow.store).all():
+                if not await PushSubscriptions(uow.store).count():
                     continue
         names.append(name)
     return names

@@ -214,6 +214,10 @@ async def test_directory_edits_are_validated_sourced_saved_and_used(desk: Desk) 
         status, page = await boss.post("/directory/entry/child-111",
                                        **{**form, "number": "1800 1567"})
         assert status == 400 and "Đã đổi mà không có nguồn: Số" in page
+        # emptying the hours with the old source: refused as well (why did they go?)
+        status, page = await boss.post("/directory/entry/child-111", **{**form, "hours": "",
+                                                                        "open_24_7": ""})
+        assert status == 400 and "Đã đổi mà không có nguồn: Mở 24/7" in page
         async with desk.store.unit_of_work() as uow:
             assert await DirectoryOverrides(uow.store).all() == []
         assert used == []
@@ -232,7 +236,7 @@ async def test_directory_edits_are_validated_sourced_saved_and_used(desk: Desk) 
         assert line.hours == "24/7, cả ngày lễ" and line.number == "111"
         audit = await desk.audit()
         assert [e["detail"] for e in audit if e["action"] == "directory_edit"] == ["child-111"]
-        assert sum(e["action"] == "directory_edit_refused" for e in audit) == 3
+        assert sum(e["action"] == "directory_edit_refused" for e in audit) == 4
     finally:
         await boss.http.close()
     # the next start of the bot answers from the edited entry

@@ -164,10 +164,8 @@ class PushSubscriptions:
                                         data["auth"]))
         return out
 
-    async def count(self, login: str) -> int:
-        async with self.store.db.execute(
-            "SELECT COUNT(*) FROM web_push_subscriptions WHERE login = ?", (login,)
-        ) as cursor:
+    async def count(self) -> int:
+        async with self.store.db.execute("SELECT COUNT(*) FROM web_push_subscriptions") as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 

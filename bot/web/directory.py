@@ -158,7 +158,7 @@ class DirectoryDesk:
         before: dict[str, Any] = entry.model_dump(mode="json")
         raw = form_to_raw(entry, form)
         problems = entry_problems(self.directory, section, raw, self.province_codes)
-        unsourced = unsourced_changes(before, {**before, **raw})
+        unsourced = unsourced_changes(before, {**before, **dict.fromkeys(FACTS), **raw})
         if unsourced:
             problems.append("unsourced:" + ",".join(unsourced))
         if problems:
