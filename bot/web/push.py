@@ -109,7 +109,10 @@ class WebPushChannel:
         self.sent = 0  # pushes a push service accepted, for /healthz-style counts and tests
 
     async def notify(self, uow: object, alert: dict[str, Any], text: str) -> None:
-        if alert.get("tier") != "urgent" or self.keys is None:
+        if alert.get("tier") != "urgent":
+            return
+        if self.keys is None:  # only in the moment before the console's start made them
+            log.warning("web push keys not loaded yet: an urgent alert was not pushed")
             return
         subscriptions = await PushSubscriptions(self.store).all()
         if not subscriptions:
