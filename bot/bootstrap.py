@@ -10,9 +10,10 @@ from bot.config import Settings
 from bot.crypto import Secrets, load_secrets
 from bot.roster import parse_schedule
 from bot.storage import Store
+from bot.web.directory import with_saved_overrides
 from handlers.catalogue import Catalogue, default_catalogue
 from handlers.flow import Engine, EngineConfig
-from knowledge.search import default_search
+from knowledge.search import ServiceSearch, default_search
 
 
 @dataclass
@@ -29,8 +30,13 @@ async def open_core(settings: Settings) -> Core:
     store = await Store(settings.database_path, secrets,
                         parse_schedule(settings.oncall_schedule)).open()
     catalogue = default_catalogue()
+    search = default_search()
+    # the directory edits saved on the console replace the bundled entries they correct
+    directory = await with_saved_overrides(store, search.directory, search.gazetteer.provinces)
+    if directory is not search.directory:
+        search = ServiceSearch(directory, search.gazetteer)
     engine = Engine(
-        store.unit_of_work, default_search(), catalogue,
+        store.unit_of_work, search, catalogue,
         EngineConfig(idle_minutes=settings.session_idle_minutes,
                      default_language=settings.default_language,
                      flood_burst=settings.flood_burst, flood_per_minute=settings.flood_per_minute),

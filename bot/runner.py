@@ -39,6 +39,8 @@ from bot.web.handoff import PersonRoutes, WebDesk
 from bot.webhook import WebhookServer, telegram_route
 from bot.zalo_bot import ZaloBotChannel, ZaloBotClient
 from bot.zalo_oa import KEEP_ALIVE_CHECK, ZaloOAChannel, ZaloOAClient
+from knowledge.directory import Directory
+from knowledge.search import ServiceSearch
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
@@ -190,6 +192,11 @@ def build_web(svc: Service) -> None:
         svc.run(every(5.0, web_desk.escalate_due, "escalation"))
     svc.desk = web_desk
     svc.console = console
+
+    def directory_changed(directory: Directory) -> None:  # a console edit, saved and valid
+        core.engine.search = ServiceSearch(directory, core.engine.search.gazetteer)
+
+    console.organisation.on_directory_change = directory_changed
     host, port = settings.web_listen.rsplit(":", 1)
     svc.starters.append(lambda: console.start(host, int(port)))
     svc.stoppers.append(console.stop)
@@ -271,6 +278,7 @@ def build_staff_alerts(svc: Service) -> None:
         staff_channels.append(StaffChannel("telegram", telegram.desk))
     if svc.console is not None:
         staff_channels.append(StaffChannel("web", svc.console.notifier))
+        staff_channels.append(StaffChannel("webpush", svc.console.push))
     fanout = FanOut(staff_channels)
     dispatcher = AlertDispatcher(core.store, fanout, core.catalogue,
                                  core.engine.search.gazetteer)

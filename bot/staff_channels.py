@@ -85,5 +85,11 @@ async def live_staff_channels(store: Store, fanout: FanOut) -> list[str]:
             async with store.unit_of_work() as uow:
                 if not await WebAccountRepository(uow.store).count_ready():
                     continue
+        if name == "webpush":  # Web Push reaches somebody once a phone subscribed
+            from bot.storage.console import PushSubscriptions
+
+            async with store.unit_of_work() as uow:
+                if not await PushSubscriptions(uow.store).count():
+                    continue
         names.append(name)
     return names

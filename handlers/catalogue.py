@@ -16,10 +16,13 @@ MAX_TEXT = 2000  # the smallest channel limit (Zalo); Telegram allows 4096
 
 
 class Catalogue:
-    def __init__(self) -> None:
+    """The Fluent files of one package's ``locales`` folder: the conversation's own
+    (``handlers``) by default; the staff console loads its wording the same way."""
+
+    def __init__(self, package: str = "handlers") -> None:
         self._bundles: dict[str, FluentBundle] = {}
         for lang in LANGUAGES:
-            source = (resources.files("handlers") / "locales" / f"{lang}.ftl").read_text("utf-8")
+            source = (resources.files(package) / "locales" / f"{lang}.ftl").read_text("utf-8")
             bundle = FluentBundle([lang], use_isolating=False)
             bundle.add_resource(FluentResource(source))
             self._bundles[lang] = bundle

@@ -110,25 +110,11 @@ def load_directory(
                 label = f"{file}: {section}[{position}]"
                 if isinstance(raw, dict) and raw.get("id"):
                     label += f" (id={raw['id']})"
-                try:
-                    entry = model.model_validate(raw)
-                except ValidationError as exc:
-                    problems.extend(f"{label}: {msg}" for msg in describe_errors(exc))
-                    continue
-                if entry.id in seen:
-                    problems.append(f"{label}: id already used in {seen[entry.id]}")
+                entry, found = check_entry(model, raw, seen, valid_provinces)
+                problems.extend(f"{label}: {msg}" for msg in found)
+                if entry is None:
                     continue
                 seen[entry.id] = str(file)
-                province = getattr(entry, "province", None)
-                if (
-                    valid_provinces is not None
-                    and province is not None
-                    and province not in valid_provinces
-                ):
-                    problems.append(f"{label}: province {province} is not a 2025 code")
-                    continue
-                if isinstance(entry, Service):
-                    problems.extend(f"{label}: {msg}" for msg in reachability_problems(entry))
                 getattr(directory, section).append(entry)
         for section, single in SINGLE.items():
             if data.get(section) is None:
@@ -140,6 +126,67 @@ def load_directory(
     if problems:
         raise DirectoryError(problems)
     return directory
+
+
+def check_entry(
+    model: type[Service | Hotline | CommuneBody], raw: object, seen: dict[str, str],
+    valid_provinces: set[int] | None,
+) -> tuple[Service | Hotline | CommuneBody | None, list[str]]:
+    """One entry checked as ``binhan kb validate`` checks it: the model (formats, sources,
+    "verified needs verified_on"), an id not used elsewhere (``seen``: id -> where), a 2025
+    province code, and for a place that a card can reach it. Returns the entry (None when it
+    must not be used) and every problem found. The console's directory edits use this too."""
+    try:
+        entry = model.model_validate(raw)
+    except ValidationError as exc:
+        return None, describe_errors(exc)
+    if entry.id in seen:
+        return None, [f"id already used in {seen[entry.id]}"]
+    province = getattr(entry, "province", None)
+    if valid_provinces is not None and province is not None and province not in valid_provinces:
+        return None, [f"province {province} is not a 2025 code"]
+    if isinstance(entry, Service):
+        return entry, reachability_problems(entry)
+    return entry, []
+
+
+def entry_problems(
+    directory: Directory, section: str, raw: dict[str, Any],
+    province_codes: Iterable[int] | None = None,
+) -> list[str]:
+    """What is wrong with ``raw`` as the new version of an entry of ``directory``: the same
+    checks as loading the directory files, against every other entry's id."""
+    model = SECTIONS[section]
+    entries: list[Service | Hotline] = [*directory.services, *directory.hotlines]
+    seen = {e.id: "the directory" for e in entries if e.id != raw.get("id")}
+    valid = set(province_codes) if province_codes is not None else None
+    return check_entry(model, raw, seen, valid)[1]
+
+
+def with_overrides(
+    directory: Directory, overrides: Iterable[tuple[str, dict[str, Any]]],
+    province_codes: Iterable[int] | None = None,
+) -> tuple[Directory, list[str]]:
+    """The directory with a deployment's own corrections (section, whole entry) in place of
+    the bundled entries of the same id, or added. Each is checked again: one that no longer
+    passes (say the bundled data changed) is left out and named, never used half-valid."""
+    services = {s.id: s for s in directory.services}
+    hotlines = {h.id: h for h in directory.hotlines}
+    skipped: list[str] = []
+    for section, raw in overrides:
+        if section not in ("services", "hotlines"):
+            skipped.append(f"{raw.get('id')}: unknown section {section}")
+            continue
+        problems = entry_problems(directory, section, raw, province_codes)
+        if problems:
+            skipped.append(f"{raw.get('id')}: {problems[0]}")
+            continue
+        if section == "services":
+            services[raw["id"]] = Service.model_validate(raw)
+        else:
+            hotlines[raw["id"]] = Hotline.model_validate(raw)
+    return Directory(list(services.values()), list(hotlines.values()),
+                     directory.commune_bodies, directory.unit_words), skipped
 
 
 def reachability_problems(service: Service) -> list[str]:

@@ -25,6 +25,8 @@ from bot.runner import serve
 from bot.web.accounts import Role, create_account, setup_link
 from bot.web.app import WebConfig, WebConsole
 from handlers.catalogue import default_catalogue
+from handlers.ports import CaseDraft
+from knowledge.models import Hotline
 from tests.conversation import SECRET, Chat, Clock, make_engine, open_store
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.telegram_harness import until
@@ -211,3 +213,109 @@ async def test_handoff_with_a_person_on_telegram(tmp_path: Path, browser: Browse
         stop.set()
         await running
         await fake.stop()
+
+
+async def console_with(tmp_path: Path, login: str, name: str, role: Role,
+                       ) -> tuple[WebConsole, str, Clock]:
+    """A console on loopback with one account; its setup link."""
+    store = await open_store(tmp_path / "web.db")
+    clock = Clock()
+    clock.now = dt.datetime.now(dt.UTC)
+    console = WebConsole(store, store.secrets, make_engine(store, clock).search.gazetteer,
+                         WebConfig(secure_cookies=False), clock=clock)
+    await console.start("127.0.0.1", 0)
+    base = f"http://127.0.0.1:{console.port}"
+    async with store.unit_of_work() as uow:
+        token = await create_account(uow, store.secrets, login, name, role,
+                                     dt.timedelta(hours=1), clock.now)
+        await uow.commit()
+    return console, setup_link(base, token), clock
+
+
+async def test_a_directory_edit_refused_by_validation(tmp_path: Path, browser: Browser) -> None:
+    """A supervisor on a phone corrects a hotline: a number that is not one is refused with
+    the checks' own words and nothing changes; the same change with its source is saved."""
+    console, link, clock = await console_with(tmp_path, "hoa", "Hoa", Role.SUPERVISOR)
+    context = await browser.new_context(**PHONE)
+    page = await context.new_page()
+    try:
+        await set_up_and_log_in(page, link, "hoa", clock)
+        await page.click("header a[href='/directory']")
+        await page.fill("input[name=q]", "tre em")
+        await page.click("form.search button")
+        await page.click("tr[data-entry='child-111'] a")
+        await expect(page.locator("input[name=number]")).to_have_value("111")
+        await page.fill("input[name=number]", "goi so 111 nha")
+        await page.click("#save")
+        problems = page.locator("#problems")
+        await expect(problems).to_contain_text("Chưa lưu")
+        await expect(problems).to_contain_text("is not a phone number")
+        await expect(page.locator("input[name=number]")).to_have_value("goi so 111 nha")
+        # a new number with the old source would invent a fact: refused too
+        await page.fill("input[name=number]", "1800 1567")
+        await page.click("#save")
+        await expect(problems).to_contain_text("Đã đổi mà không có nguồn: Số")
+        await page.screenshot(path=str(tmp_path / "directory-refused-phone.png"), full_page=True)
+        desk = console.organisation.directory
+        assert desk is not None
+        entry = desk.entry("child-111")
+        assert entry is not None and isinstance(entry, Hotline) and entry.number == "111"
+        # hours checked by a call, with that source: saved
+        await page.fill("input[name=number]", "111")
+        await page.fill("input[name=hours]", "24/7")
+        await page.fill("input[name=source]", "Gọi kiểm tra tổng đài 111 ngày 20/11/2026")
+        await page.fill("input[name=source_date]", "2026-11-20")
+        await page.click("#save")
+        await expect(page.locator("#message")).to_contain_text("Đã lưu")
+        entry = desk.entry("child-111")
+        assert entry is not None and entry.hours == "24/7"
+    finally:
+        await context.close()
+        await console.stop()
+        await console.store.close()
+
+
+async def test_statistics_page_and_csv_download(tmp_path: Path, browser: Browser) -> None:
+    """A supervisor reads the statistics on a phone and downloads the CSV of aggregates; the
+    queue page registers the Web Push service worker."""
+    console, link, clock = await console_with(tmp_path, "hoa", "Hoa", Role.SUPERVISOR)
+    store = console.store
+    async with store.unit_of_work() as uow:
+        for n in range(7):
+            code = await uow.cases.open(CaseDraft(
+                "urgent", "zalo_bot", f"zb:person-{n}", province=1, needs=["shelter"],
+                details={"contact": {"phone": "0912 345 678"}}),
+                clock.now - dt.timedelta(hours=n))
+            await uow.cases.claim(code, "staff:x",
+                                  clock.now - dt.timedelta(hours=n, minutes=-3))
+        await uow.cases.open(CaseDraft("routine", "telegram", "tg:person-x", province=79),
+                             clock.now)
+        await uow.commit()
+        codes = [c["code"] for c in await uow.cases.open_cases()]
+    context = await browser.new_context(accept_downloads=True, **PHONE)
+    page = await context.new_page()
+    try:
+        await set_up_and_log_in(page, link, "hoa", clock)
+        await expect(page.locator("html[data-service-worker=registered]")).to_have_count(1)
+        await expect(page.locator("#push-subscribe")).to_be_visible()
+        await page.click("header a[href='/stats']")
+        await expect(page.locator("h1")).to_have_text("Thống kê")
+        await expect(page.locator("svg.chart").first).to_be_visible()
+        tiers = page.locator("table.stats[data-dimension=tier]")
+        await expect(tiers).to_contain_text("urgent")
+        await expect(tiers).to_contain_text("<5")  # the one routine case is not shown as 1
+        await expect(page.locator("tr[data-timing=claim]")).to_contain_text("3.0")
+        await page.screenshot(path=str(tmp_path / "stats-phone.png"), full_page=True)
+        async with page.expect_download() as waiting:
+            await page.click("#csv")
+        download = await waiting.value
+        path = tmp_path / "stats.csv"
+        await download.save_as(path)
+        body = path.read_text(encoding="utf-8-sig")
+        assert body.splitlines()[0] == "table,group,week,cases,note"
+        assert "tier,urgent," in body and "suppressed: fewer than 5 cases" in body
+        assert not any(code in body for code in codes) and "0912" not in body
+    finally:
+        await context.close()
+        await console.stop()
+        await store.close()

@@ -82,10 +82,20 @@ async def _step_alert_acceptance(db: aiosqlite.Connection) -> None:
                      "WHERE delivered_at IS NOT NULL AND queued_at IS NULL")
 
 
+async def _step_console_tables(db: aiosqlite.Connection) -> None:
+    """The console's organisation pages (issue 13): directory overrides, on-call shifts set on
+    the console, and Web Push subscriptions (``bot.storage.console``). Only new tables."""
+    from bot.storage.console import CONSOLE_SCHEMA
+
+    for statement in _statements(CONSOLE_SCHEMA):
+        await db.execute(statement)
+
+
 # Ordered steps: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Append, never edit.
 MIGRATIONS: tuple[Callable[[aiosqlite.Connection], Awaitable[None]], ...] = (
     _step_first_release,
     _step_alert_acceptance,
+    _step_console_tables,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -106,6 +116,7 @@ async def migrate(db: aiosqlite.Connection, path: object) -> int:
         row = await cursor.fetchone()
     if not row or not row[0]:
         await db.executescript(SCHEMA)
+        await _step_console_tables(db)  # tables that live beside SCHEMA, added by their step
         await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return found
     for number in range(found + 1, SCHEMA_VERSION + 1):

@@ -141,6 +141,9 @@ SEALED = (  # (table, key column, encrypted column): everything rotate-key re-en
     ("staff", "key", "user_id"),
     ("outgoing", "id", "payload"),
     ("channel_secrets", "name", "blob"),
+    ("web_accounts", "login", "totp"),
+    ("web_handoff", "id", "body"),
+    ("web_push_subscriptions", "id", "subscription"),
 )
 
 

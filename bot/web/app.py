@@ -51,7 +51,9 @@ from bot.web.accounts import (
 from bot.web.handoff import WebDesk
 from bot.web.i18n import web_text
 from bot.web.live import Broker, LiveEvent, WebNotifier
+from bot.web.organisation import OrganisationPages
 from bot.web.permissions import Action, allowed
+from bot.web.push import WebPushChannel, push_contact
 from bot.web.throttle import LoginThrottle
 from knowledge.gazetteer import Gazetteer
 
@@ -63,7 +65,7 @@ LANG_COOKIE = "binhan_lang"
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 KEEPALIVE_SECONDS = 15.0
 PURGE_SECONDS = 3600.0
-PUBLIC_PREFIXES = ("/login", "/setup/", "/static/", "/healthz", "/lang/")
+PUBLIC_PREFIXES = ("/login", "/setup/", "/static/", "/healthz", "/lang/", "/sw.js")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -97,6 +99,8 @@ class WebConfig:
     login_window: dt.timedelta = dt.timedelta(minutes=15)
     default_language: str = "vi"
     message_retention: dt.timedelta = dt.timedelta(days=7)  # handoff words (safety.md)
+    push_contact: str = "mailto:staff@binhan.invalid"  # the VAPID "sub" claim
+    push_allow_http: bool = False  # plain-http push endpoints: the tests' loopback fake only
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -134,6 +138,9 @@ class WebConsole:
         self._runner: web.AppRunner | None = None
         self.desk: WebDesk | None = None  # set by the runner: talking with the person
         self._purging: asyncio.Task[None] | None = None
+        # Web Push to staff phones: a staff channel the runner adds to the fan-out
+        self.push = WebPushChannel(store, None, self.config.push_contact, self.now)
+        self.organisation = OrganisationPages(self)
         self.jinja = jinja2.Environment(
             loader=jinja2.PackageLoader("bot.web", "templates"),
             autoescape=True, trim_blocks=True, lstrip_blocks=True,
@@ -160,6 +167,8 @@ class WebConsole:
         app.router.add_post("/case/{code}/reply", self.reply)
         app.router.add_post("/case/{code}/{action}", self.case_action)
         app.router.add_get("/audit", self.audit_page)
+        app.router.add_get("/sw.js", self.service_worker)
+        self.organisation.routes(app)
         app.router.add_static("/static/", static, append_version=False)
         app.on_shutdown.append(self._on_shutdown)
         return app
@@ -167,10 +176,21 @@ class WebConsole:
     async def start(self, host: str, port: int) -> None:
         # No URLs or addresses logged. Live queues (server-sent events) never end on their own:
         # at shutdown they get two seconds, not aiohttp's default minute.
+        await self.organisation.start()
         self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
         self._purging = asyncio.create_task(self._purge_forever())
+
+    def now(self) -> dt.datetime:
+        return self._clock()
+
+    async def service_worker(self, request: web.Request) -> web.FileResponse:
+        """The service worker that shows a Web Push on a staff phone, served from the root so
+        its scope is the whole console."""
+        path = Path(str(resources.files("bot.web") / "static" / "sw.js"))
+        return web.FileResponse(path, headers={"Content-Type": "text/javascript",
+                                               "Service-Worker-Allowed": "/"})
 
     async def purge(self) -> int:
         """Expired sessions, and handoff words older than the message retention."""
@@ -689,6 +709,7 @@ def web_config(settings: Settings) -> WebConfig:
         login_window=dt.timedelta(minutes=settings.web_login_window_minutes),
         default_language=settings.default_language,
         message_retention=dt.timedelta(days=settings.retention_message_days),
+        push_contact=push_contact(public_url(settings)),
     )
 
 

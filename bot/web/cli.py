@@ -9,6 +9,7 @@ import sys
 from bot.config import Settings
 from bot.crypto import Secrets
 from bot.storage import SqliteUnitOfWork, WebAccountRepository
+from bot.storage.console import PushSubscriptions
 from bot.web.accounts import Role, create_account, setup_link, valid_login
 from bot.web.app import public_url
 
@@ -49,6 +50,7 @@ async def remove_web_account(uow: SqliteUnitOfWork, secrets: Secrets, args: argp
     if not await WebAccountRepository(uow.store).remove(login):
         print("no such console account", file=sys.stderr)
         return 1
+    await PushSubscriptions(uow.store).forget_login(login)  # their phones stop ringing too
     if args.user_id is not None:
         await uow.staff.remove(secrets.hash_id("staff", args.user_id))
     await uow.audit.record("admin (cli)", "web_account_remove", now)

@@ -21,6 +21,14 @@ class Action(StrEnum):
     CLOSE = "close"                # the claimer, or a supervisor
     AUDIT = "audit"
     HANDOFF = "handoff"            # talking with the person: the holder only
+    VIEW_ROSTER = "view_roster"
+    EDIT_ROSTER = "edit_roster"    # shifts are set by supervisors and admins
+    INVITE = "invite"              # any staff member, as the Telegram /invite command
+    REVOKE = "revoke"              # revoking an invite or a volunteer: a supervisor's call
+    VIEW_DIRECTORY = "view_directory"
+    EDIT_DIRECTORY = "edit_directory"  # facts people act on: supervisors and admins
+    STATISTICS = "statistics"      # the organisation's reports
+    PUSH = "push"                  # subscribing one's own phone to Web Push
 
 
 MIN_ROLE: dict[Action, Role] = {
@@ -33,6 +41,14 @@ MIN_ROLE: dict[Action, Role] = {
     Action.CLOSE: Role.STAFF,
     Action.AUDIT: Role.ADMIN,
     Action.HANDOFF: Role.STAFF,
+    Action.VIEW_ROSTER: Role.STAFF,
+    Action.EDIT_ROSTER: Role.SUPERVISOR,
+    Action.INVITE: Role.STAFF,
+    Action.REVOKE: Role.SUPERVISOR,
+    Action.VIEW_DIRECTORY: Role.STAFF,
+    Action.EDIT_DIRECTORY: Role.SUPERVISOR,
+    Action.STATISTICS: Role.SUPERVISOR,
+    Action.PUSH: Role.STAFF,
 }
 HOLDER_OR_SUPERVISOR = {Action.VIEW_PRIVATE, Action.CLOSE}
 

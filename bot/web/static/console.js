@@ -44,3 +44,40 @@
     refresh();
   });
 })();
+// Web Push: the "alerts on this phone" button registers the service worker, subscribes with
+// the deployment's VAPID key and hands the subscription to the console (a form post with the
+// page's CSRF token). Shown only where the browser can do it.
+(function () {
+  "use strict";
+  var button = document.getElementById("push-subscribe");
+  var status = document.getElementById("push-status");
+  if (!button || !("serviceWorker" in navigator)) { return; }
+  navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function (registration) {
+    document.documentElement.dataset.serviceWorker = "registered";
+    if (!("PushManager" in window)) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      fetch("/push/key", { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (key) {
+          return registration.pushManager.subscribe({
+            userVisibleOnly: true, applicationServerKey: key.publicKey });
+        })
+        .then(function (subscription) {
+          var json = subscription.toJSON();
+          var body = new URLSearchParams();
+          body.set("csrf", button.dataset.csrf);
+          body.set("endpoint", json.endpoint);
+          body.set("p256dh", json.keys.p256dh);
+          body.set("auth", json.keys.auth);
+          return fetch("/push/subscribe", { method: "POST", body: body,
+                                            credentials: "same-origin" });
+        })
+        .then(function (r) {
+          if (!r.ok) { throw new Error("refused"); }
+          status.textContent = button.dataset.done;
+        })
+        .catch(function () { status.textContent = button.dataset.failed; });
+    });
+  }).catch(function () { document.documentElement.dataset.serviceWorker = "failed"; });
+})();
