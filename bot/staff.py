@@ -18,6 +18,7 @@ from bot.alerts import alert_text
 from bot.crypto import Secrets
 from bot.storage import CODE_ALPHABET, SqliteUnitOfWork, Store
 from handlers.catalogue import Catalogue
+from handlers.staff import Alert
 from handlers.triage import Reason
 from knowledge.gazetteer import Gazetteer
 
@@ -92,12 +93,12 @@ class StaffDesk:
         return province.short if province else self.t("alert-no-province")
 
     # -- the alert notifier (the dispatcher calls this inside its transaction) ---------------
-    async def notify(self, uow: SqliteUnitOfWork, alert: dict[str, Any], text: str) -> None:
-        if alert.get("volunteer"):
+    async def notify(self, uow: SqliteUnitOfWork, alert: Alert, text: str) -> None:
+        if alert.volunteer:
             text += "\n" + self.t("alert-volunteer")
-        elif alert.get("relayed"):
+        elif alert.relayed:
             text += "\n" + self.t("alert-relayed")
-        await self.post.to_group(uow, text, claim_case=alert["code"])
+        await self.post.to_group(uow, text, claim_case=alert.code)
 
     # -- entry points ------------------------------------------------------------------------
     async def is_staff(self, user_id: int) -> bool:

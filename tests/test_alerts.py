@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from bot.alerts import AlertDispatcher
+from bot.alerts import AlertDispatcher, alert_text
 from bot.storage import Outbox
 from handlers.catalogue import default_catalogue
 from handlers.ports import CaseDraft
+from handlers.staff import Alert, AlertKind, Tier
 from knowledge.gazetteer import default_gazetteer
 from tests.conversation import Clock, open_store
 
@@ -15,9 +17,9 @@ from tests.conversation import Clock, open_store
 class FlakyNotifier:
     def __init__(self, failures: int) -> None:
         self.failures = failures
-        self.sent: list[tuple[dict, str]] = []
+        self.sent: list[tuple[Alert, str]] = []
 
-    async def notify(self, uow: object, alert: dict, text: str) -> None:
+    async def notify(self, uow: object, alert: Alert, text: str) -> None:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("network down")
@@ -39,9 +41,9 @@ async def test_alerts_retry_until_delivered_and_never_twice(tmp_path: Path) -> N
     clock.advance(seconds=5)
     assert await dispatcher.deliver_due() == 1
     assert await dispatcher.deliver_due() == 0
-    tiers = [alert["tier"] for alert, _ in notifier.sent]
-    assert sorted(tiers) == ["routine", "urgent"]
-    urgent_text = next(text for alert, text in notifier.sent if alert["tier"] == "urgent")
+    tiers = [alert.tier for alert, _ in notifier.sent]
+    assert sorted(tiers) == [Tier.ROUTINE, Tier.URGENT]
+    urgent_text = next(text for alert, text in notifier.sent if alert.urgent)
     assert "KHẨN CẤP" in urgent_text and "Hồ Chí Minh" in urgent_text and "weapon" in urgent_text
     assert await Outbox(store).due(clock.now) == []
     await store.close()
@@ -55,3 +57,17 @@ async def test_rolled_back_case_leaves_no_alert(tmp_path: Path) -> None:
         # no commit: the case and its alert go together or not at all
     assert await Outbox(store).due(clock.now) == []
     await store.close()
+
+
+def test_alert_time_is_vietnam_time_and_says_so() -> None:
+    """Staff read the clock in Vietnam (UTC+7): a case opened at 23:30 UTC is 06:30 the next
+    morning there, and the alert says whose clock it is, in both languages."""
+    alert = Alert(code="K7Q2", tier=Tier.URGENT, kind=AlertKind.OPENED, channel="zalo_oa",
+                  at=dt.datetime(2026, 11, 23, 23, 30, tzinfo=dt.UTC), province=79,
+                  reasons=("weapon",))
+    vi = alert_text(alert, default_catalogue(), default_gazetteer())
+    assert "06:30 24/11/2026 (giờ VN)" in vi and "23:30" not in vi
+    en = alert_text(alert, default_catalogue(), default_gazetteer(), "en")
+    assert "06:30 24/11/2026 (Vietnam time)" in en
+    # an outbox payload read back as a dict says the same
+    assert alert_text(alert.payload(), default_catalogue(), default_gazetteer()) == vi
