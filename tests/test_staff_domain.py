@@ -19,6 +19,8 @@ from handlers.staff import (
     CaseRaised,
     CaseUpdated,
     CaseView,
+    Copy,
+    FanOut,
     HandoffEnded,
     Role,
     StaffMember,
@@ -26,6 +28,7 @@ from handlers.staff import (
     Tier,
     alert_for,
     escalation_recipients,
+    fan_out,
     lead_recipient,
     may,
     private_recipients,
@@ -81,10 +84,20 @@ def test_urgent_alerts_reach_every_on_call_member_once_routine_none() -> None:
 
 
 def test_a_burst_leads_in_each_chat_in_turn() -> None:
-    alert = Alert.of_case(case(), AlertKind.OPENED, NOW)
-    leads = [lead_recipient(replace(alert, sequence=n), 4) for n in range(1, 9)]
+    leads = [lead_recipient(turn, 4) for turn in range(1, 9)]
     assert leads == [1, 2, 3, 0, 1, 2, 3, 0]
-    assert sorted(leads[:4]) == [0, 1, 2, 3]  # four alerts in a row: four different chats
+    urgent = Alert.of_case(case(), AlertKind.OPENED, NOW)
+    plans = [fan_out(urgent, [HOA, MINH], turn) for turn in range(3)]
+    # three alerts in a row, three chats (the group, Hoa, Minh): each leads in one chat, and
+    # every chat still gets every alert (the rest as follow-ups)
+    assert [p.group for p in plans] == [Copy.LEAD, Copy.FOLLOW_UP, Copy.FOLLOW_UP]
+    assert [[c for _, c in p.private] for p in plans] == [
+        [Copy.FOLLOW_UP, Copy.FOLLOW_UP], [Copy.LEAD, Copy.FOLLOW_UP],
+        [Copy.FOLLOW_UP, Copy.LEAD]]
+    assert all([m for m, _ in p.private] == [HOA, MINH] for p in plans)
+    routine = Alert.of_case(case(tier=Tier.ROUTINE), AlertKind.OPENED, NOW)
+    assert fan_out(routine, [HOA, MINH], 1) == FanOut(Copy.ONLY)
+    assert fan_out(urgent, [], 1) == FanOut(Copy.ONLY)  # nobody on call: the group at once
 
 
 def test_escalation_widens_to_supervisors() -> None:

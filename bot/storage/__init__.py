@@ -849,12 +849,15 @@ class OutgoingRepository:
 
     async def queue(
         self, channel: str, conversation: str, priority: int, payload: dict[str, Any],
-        now: dt.datetime,
+        now: dt.datetime, not_before: dt.datetime | None = None,
     ) -> None:
+        """Due at once, whatever the clock, unless ``not_before`` says later (an alert's
+        follow-up copies, ``handlers.staff.alerting``)."""
         await self.store.db.execute(
             "INSERT INTO outgoing (channel, conversation, priority, payload, created_at, "
-            "next_attempt_at) VALUES (?, ?, ?, ?, ?, 0)",  # due at once, whatever the clock
-            (channel, conversation, priority, self.store.seal(payload), ts(now)),
+            "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (channel, conversation, priority, self.store.seal(payload), ts(now),
+             ts(not_before) if not_before is not None else 0),
         )
 
     async def drop_pending(self, conversation: str) -> None:

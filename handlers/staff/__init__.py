@@ -2,7 +2,16 @@
 staff see them, alerts, claims and handoffs (``model``); what happened to a case (``events``);
 which events make alerts and who gets them (``alerting``); who may do what (``rules``)."""
 
-from handlers.staff.alerting import AlertOutbox, alert_for, lead_recipient, private_recipients
+from handlers.staff.alerting import (
+    FOLLOW_UP_AFTER,
+    AlertOutbox,
+    Copy,
+    FanOut,
+    alert_for,
+    fan_out,
+    lead_recipient,
+    private_recipients,
+)
 from handlers.staff.bus import publish
 from handlers.staff.events import (
     CaseClaimed,
@@ -29,6 +38,7 @@ from handlers.staff.model import (
 from handlers.staff.rules import CaseAction, escalation_recipients, may, may_claim
 
 __all__ = [
+    "FOLLOW_UP_AFTER",
     "Alert",
     "AlertKind",
     "AlertOutbox",
@@ -40,7 +50,9 @@ __all__ = [
     "CaseUpdated",
     "CaseView",
     "Claim",
+    "Copy",
     "DomainEvent",
+    "FanOut",
     "Handoff",
     "HandoffEnded",
     "HandoffStarted",
@@ -51,6 +63,7 @@ __all__ = [
     "Tier",
     "alert_for",
     "escalation_recipients",
+    "fan_out",
     "lead_recipient",
     "may",
     "may_claim",

@@ -115,9 +115,7 @@ class CaseView:
 class Alert:
     """What staff channels are told about a case: code, tier, province, channel, time and the
     triage reason categories. Nothing personal by construction (safety.md, "Alerts and staff").
-
-    ``sequence`` is the alert's place in the stream of alerts (the outbox row's id): it spreads
-    a burst over the staff's private chats (``alerting.lead_recipient``)."""
+    ``sequence`` is the outbox row's id once it has one (0 before)."""
 
     code: str
     tier: Tier
