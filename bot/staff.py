@@ -26,6 +26,7 @@ from handlers.staff import (
     AlertKind,
     CaseAction,
     CaseView,
+    Claim,
     Copy,
     Role,
     StaffMember,
@@ -164,10 +165,12 @@ class StaffDesk:
         case = await uow.cases.get(code)
         if case is None:
             return self.t("staff-unknown-case", code=code)
-        if not await uow.cases.claim(case["code"], member.key, now):
-            holder = await uow.staff.get(case["claimed_by"] or "")
+        won = await uow.cases.claim(case["code"], member.key, now)  # first claim wins
+        claim = Claim(case["code"], won, holder=None if won else case["claimed_by"])
+        if not claim.won:
+            holder = await uow.staff.get(claim.holder or "")
             name = holder["name"] if holder else "?"
-            return self.t("staff-already-claimed", code=case["code"], name=name)
+            return self.t("staff-already-claimed", code=claim.code, name=name)
         await uow.audit.record(member.actor, "claim", now, case["code"])
         claimed = self.t("staff-claimed-by", name=member.name)
         if case["alert_message_id"]:

@@ -1,5 +1,5 @@
 """The staff domain, channel-agnostic and without SQL: staff members and their roles, cases as
-staff see them, alerts, claims and handoffs (``model``); what happened to a case (``events``);
+staff see them, alerts and claims (``model``); what happened to a case (``events``);
 which events make alerts and who gets them (``alerting``); who may do what (``rules``)."""
 
 from handlers.staff.alerting import (
@@ -28,9 +28,7 @@ from handlers.staff.model import (
     AlertKind,
     CaseView,
     Claim,
-    Handoff,
     Role,
-    Roster,
     StaffMember,
     Status,
     Tier,
@@ -53,11 +51,9 @@ __all__ = [
     "Copy",
     "DomainEvent",
     "FanOut",
-    "Handoff",
     "HandoffEnded",
     "HandoffStarted",
     "Role",
-    "Roster",
     "StaffMember",
     "Status",
     "Tier",

@@ -9,7 +9,7 @@ go to the claimer only).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -168,20 +168,3 @@ class Claim:
     code: str
     won: bool
     holder: str | None = None  # the holder's staff key when ``won`` is False
-
-
-@dataclass(frozen=True)
-class Handoff:
-    """A staff member talking with the person through the bot, both ways."""
-
-    code: str
-    holder: str  # staff key
-    active: bool = True
-
-
-@dataclass
-class Roster:
-    """Who is on call now, and everyone (escalation widens to supervisors)."""
-
-    on_call: list[StaffMember] = field(default_factory=list)
-    everyone: list[StaffMember] = field(default_factory=list)
