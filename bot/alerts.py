@@ -9,6 +9,8 @@ code, tier, province, channel, time and reason categories.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -96,3 +98,18 @@ class AlertDispatcher:
                 continue
             delivered += 1
         return delivered
+
+    async def run(self, idle: float = 0.5, after: Callable[[], None] | None = None) -> None:
+        """Deliver forever: at once when a commit wrote a new alert (the store's
+        ``alert_waiting``), and every ``idle`` seconds for retries that came due. ``after``
+        runs when something was delivered (e.g. wake the sender that holds the queued copies)."""
+        waiting = self.store.alert_waiting
+        while True:
+            waiting.clear()  # before reading: an alert committed meanwhile sets it again
+            try:
+                if await self.deliver_due() and after is not None:
+                    after()
+            except Exception as exc:  # the loop outlives any failure; the alert waits
+                log.error("alert dispatch failed: %s", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiting.wait(), idle)

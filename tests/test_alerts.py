@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -71,3 +73,26 @@ def test_alert_time_is_vietnam_time_and_says_so() -> None:
     assert "06:30 24/11/2026 (Vietnam time)" in en
     # an outbox payload read back as a dict says the same
     assert alert_text(alert.payload(), default_catalogue(), default_gazetteer()) == vi
+
+
+async def test_the_dispatcher_sends_as_soon_as_an_alert_is_committed(tmp_path: Path) -> None:
+    """No waiting for a poll: the commit that writes an alert wakes the dispatcher (its idle
+    period here is a minute, so only the wake-up can deliver in time)."""
+    store = await open_store(tmp_path / "w.db")
+    notifier = FlakyNotifier(failures=0)
+    woken = []
+    dispatcher = AlertDispatcher(store, notifier, default_catalogue(), default_gazetteer())
+    task = asyncio.create_task(dispatcher.run(idle=60.0, after=lambda: woken.append(1)))
+    await asyncio.sleep(0.1)  # the first pass found nothing; now it waits
+    async with store.unit_of_work() as uow:
+        await uow.cases.open(CaseDraft("urgent", "zalo_bot", "zb:1", reasons=["weapon"]),
+                             dt.datetime.now(dt.UTC))
+        await uow.commit()
+    async with asyncio.timeout(5):
+        while not notifier.sent:
+            await asyncio.sleep(0.01)
+    assert [alert.code for alert, _ in notifier.sent] != [] and woken == [1]
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await store.close()

@@ -202,6 +202,7 @@ class Store:
         self.schedule = schedule or []  # the weekly on-call schedule (bot.roster)
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self.alert_waiting = asyncio.Event()  # set when a commit wrote an alert (bot.alerts)
 
     async def open(self) -> Store:
         if str(self.path) != ":memory:":
@@ -319,9 +320,11 @@ class SqliteUnitOfWork:
             self.store._lock.release()
 
     async def commit(self) -> None:
-        await publish(self.events, self.outbox)  # alerts join the transaction that caused them
+        alerts = await publish(self.events, self.outbox)  # in the transaction that caused them
         await self.store.db.execute("COMMIT")
         self._committed = True
+        if alerts:
+            self.store.alert_waiting.set()  # the dispatcher sends at once, not at its next poll
 
 
 class SessionRepository:

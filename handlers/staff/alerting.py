@@ -43,10 +43,13 @@ def alert_for(event: DomainEvent) -> Alert | None:
     return None
 
 
-async def on_event(event: DomainEvent, outbox: AlertOutbox) -> None:
+async def on_event(event: DomainEvent, outbox: AlertOutbox) -> int:
+    """Keep the alert an event calls for; how many (0 or 1)."""
     alert = alert_for(event)
-    if alert is not None:
-        await outbox.add(alert)
+    if alert is None:
+        return 0
+    await outbox.add(alert)
+    return 1
 
 
 def private_recipients(alert: Alert, on_call: Sequence[StaffMember]) -> list[StaffMember]:

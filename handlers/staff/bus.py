@@ -11,8 +11,10 @@ from handlers.staff.alerting import AlertOutbox
 from handlers.staff.events import DomainEvent
 
 
-async def publish(events: list[DomainEvent], outbox: AlertOutbox) -> None:
+async def publish(events: list[DomainEvent], outbox: AlertOutbox) -> int:
     """Hand every collected event to its handlers, oldest first; the list is emptied (a
-    unit of work that commits twice never alerts twice)."""
+    unit of work that commits twice never alerts twice). How many alerts were decided."""
+    alerts = 0
     while events:
-        await alerting.on_event(events.pop(0), outbox)
+        alerts += await alerting.on_event(events.pop(0), outbox)
+    return alerts
