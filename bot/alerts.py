@@ -88,8 +88,11 @@ class AlertDispatcher:
             text = alert_text(alert, self.catalogue, self.gazetteer)
             try:
                 async with self.store.unit_of_work() as uow:
+                    # Claimed first, in the same transaction as whatever the notifier queues:
+                    # an alert another dispatcher already took is left alone (rolled back).
+                    if not await uow.outbox.delivered(alert_id, self._clock()):
+                        continue
                     await self.notifier.notify(uow, alert, text)
-                    await uow.outbox.delivered(alert_id, self._clock())
                     await uow.commit()
             except Exception as exc:  # a failed delivery is retried, never lost
                 delay = min(300, 2 ** min(attempts + 1, 8))

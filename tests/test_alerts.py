@@ -96,3 +96,22 @@ async def test_the_dispatcher_sends_as_soon_as_an_alert_is_committed(tmp_path: P
     with contextlib.suppress(asyncio.CancelledError):
         await task
     await store.close()
+
+
+async def test_two_dispatchers_never_send_an_alert_twice(tmp_path: Path) -> None:
+    """Both read the alert as due; the first to take it in a transaction sends it, the other
+    leaves it alone (e.g. a terminal chat and a service on the same database)."""
+    store = await open_store(tmp_path / "t.db")
+    clock = Clock()
+    async with store.unit_of_work() as uow:
+        await uow.cases.open(CaseDraft("urgent", "zalo_oa", "oa:1", reasons=["weapon"]),
+                             clock.now)
+        await uow.commit()
+    first, second = FlakyNotifier(failures=0), FlakyNotifier(failures=0)
+    one = AlertDispatcher(store, first, default_catalogue(), default_gazetteer(), clock)
+    other = AlertDispatcher(store, second, default_catalogue(), default_gazetteer(), clock)
+    # at once: both read the alert as due before either takes it
+    assert sorted(await asyncio.gather(one.deliver_due(), other.deliver_due())) == [0, 1]
+    assert len(first.sent) + len(second.sent) == 1
+    assert await Outbox(store).due(clock.now) == []
+    await store.close()

@@ -727,13 +727,15 @@ class OutboxRepository:
              ts(alert.at)),
         )
 
-    async def delivered(self, alert_id: int, now: dt.datetime) -> None:
+    async def delivered(self, alert_id: int, now: dt.datetime) -> bool:
         """Handed to the sender (queued in the same transaction). ``delivered_at`` is set only
-        when the messenger accepts it (``OutgoingQueue.done``)."""
-        await self.store.db.execute(
+        when the messenger accepts it (``OutgoingQueue.done``). False when it already was (by
+        another dispatcher): the caller must then not send it again."""
+        cursor = await self.store.db.execute(
             "UPDATE outbox SET queued_at = ? WHERE id = ? AND queued_at IS NULL",
             (ts(now), alert_id),
         )
+        return cursor.rowcount == 1
 
 
 class BlockRepository:
