@@ -1,27 +1,32 @@
 """Staff alerts: a notifier interface and a dispatcher that drains the outbox.
 
-Cases and their alerts are committed together (``bot.storage``); this dispatcher delivers them,
-urgent first, retrying with backoff until the notifier confirms, so an alert survives a crash and a
-restart. The alert text carries no personal content by construction: the outbox payload holds only
+Which case events make alerts is the core's decision (``handlers.staff.alerting``); the alert
+rows are committed with the case (the transactional outbox). This dispatcher delivers them,
+urgent first, retrying with backoff until the notifier confirms, so an alert survives a crash and
+a restart. The alert text carries no personal content by construction: an ``Alert`` holds only
 code, tier, province, channel, time and reason categories.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from bot.roster import VIETNAM
 from bot.storage import Outbox, SqliteUnitOfWork, Store
 from handlers.catalogue import Catalogue
+from handlers.staff import Alert
 from knowledge.gazetteer import Gazetteer
 
 log = logging.getLogger(__name__)
 
 
 class Notifier(Protocol):
-    async def notify(self, uow: SqliteUnitOfWork, alert: dict[str, Any], text: str) -> None:
+    async def notify(self, uow: SqliteUnitOfWork, alert: Alert, text: str) -> None:
         """Deliver (or queue, inside ``uow``) one alert; raise on failure so it is retried.
 
         Whatever it writes through ``uow`` commits together with the alert's "delivered" mark,
@@ -35,20 +40,31 @@ def reason_text(reason: str, catalogue: Catalogue, lang: str) -> str:
     return catalogue.text(lang, key) if catalogue.has(lang, key) else reason
 
 
-def alert_text(alert: dict[str, Any], catalogue: Catalogue, gazetteer: Gazetteer,
+def local_time(moment: dt.datetime, catalogue: Catalogue, lang: str) -> str:
+    """When, as staff in Vietnam read a clock (UTC+7, no daylight saving), marked as such."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    local = moment.astimezone(VIETNAM)
+    return catalogue.text(lang, "alert-time", time=local.strftime("%H:%M %d/%m/%Y"))
+
+
+def alert_text(alert: Alert | dict[str, Any], catalogue: Catalogue, gazetteer: Gazetteer,
                lang: str = "vi") -> str:
-    province = gazetteer.provinces.get(alert.get("province") or -1)
-    reasons = ", ".join(reason_text(r, catalogue, lang) for r in alert.get("reasons") or []) \
+    """The alert in words. Takes the typed ``Alert``, or an outbox payload as read back."""
+    if not isinstance(alert, Alert):
+        alert = Alert.from_payload(alert)
+    province = gazetteer.provinces.get(alert.province or -1)
+    reasons = ", ".join(reason_text(r, catalogue, lang) for r in alert.reasons) \
         or catalogue.text(lang, "alert-no-reasons")
-    tier = catalogue.text(lang, f"alert-tier-{alert['tier']}")
-    title = catalogue.text(lang, "alert-title", tier=tier, code=alert["code"])
+    tier = catalogue.text(lang, f"alert-tier-{alert.tier.value}")
+    title = catalogue.text(lang, "alert-title", tier=tier, code=alert.code)
     body = catalogue.text(
         lang, "alert-body",
         province=province.short if province else catalogue.text(lang, "alert-no-province"),
-        channel=alert["channel"], time=alert["time"][:16].replace("T", " "), reasons=reasons,
+        channel=alert.channel, time=local_time(alert.at, catalogue, lang), reasons=reasons,
     )
-    if alert.get("abroad"):
-        body += "\n" + catalogue.text(lang, "alert-abroad", country=alert["abroad"])
+    if alert.abroad:
+        body += "\n" + catalogue.text(lang, "alert-abroad", country=alert.abroad)
     return f"{title}\n{body}"
 
 
@@ -67,12 +83,16 @@ class AlertDispatcher:
     async def deliver_due(self) -> int:
         """Send every alert that is due; return how many were confirmed."""
         delivered = 0
-        for alert_id, alert, attempts in await self.outbox.due(self._clock()):
+        for alert_id, payload, attempts in await self.outbox.due(self._clock()):
+            alert = Alert.from_payload(payload, sequence=alert_id)
             text = alert_text(alert, self.catalogue, self.gazetteer)
             try:
                 async with self.store.unit_of_work() as uow:
+                    # Claimed first, in the same transaction as whatever the notifier queues:
+                    # an alert another dispatcher already took is left alone (rolled back).
+                    if not await uow.outbox.delivered(alert_id, self._clock()):
+                        continue
                     await self.notifier.notify(uow, alert, text)
-                    await uow.outbox.delivered(alert_id, self._clock())
                     await uow.commit()
             except Exception as exc:  # a failed delivery is retried, never lost
                 delay = min(300, 2 ** min(attempts + 1, 8))
@@ -81,3 +101,18 @@ class AlertDispatcher:
                 continue
             delivered += 1
         return delivered
+
+    async def run(self, idle: float = 0.5, after: Callable[[], None] | None = None) -> None:
+        """Deliver forever: at once when a commit wrote a new alert (the store's
+        ``alert_waiting``), and every ``idle`` seconds for retries that came due. ``after``
+        runs when something was delivered (e.g. wake the sender that holds the queued copies)."""
+        waiting = self.store.alert_waiting
+        while True:
+            waiting.clear()  # before reading: an alert committed meanwhile sets it again
+            try:
+                if await self.deliver_due() and after is not None:
+                    after()
+            except Exception as exc:  # the loop outlives any failure; the alert waits
+                log.error("alert dispatch failed: %s", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiting.wait(), idle)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
-from typing import Any, TextIO
+from typing import TextIO
 
 from bot.alerts import AlertDispatcher
 from bot.bootstrap import open_core
@@ -26,6 +26,7 @@ from handlers.events import (
     Text,
     ToStaff,
 )
+from handlers.staff import Alert
 
 BANNER = (
     "Bình An · terminal chat. Type a message and press Enter. Numbers pick a choice.\n"
@@ -39,7 +40,7 @@ class ConsoleNotifier:
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
-    async def notify(self, uow: object, alert: dict[str, Any], text: str) -> None:
+    async def notify(self, uow: object, alert: Alert, text: str) -> None:
         lines = text.splitlines()
         width = max(len(line) for line in lines) + 4
         rule = "!" * width

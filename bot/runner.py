@@ -283,15 +283,11 @@ def build_staff_alerts(svc: Service) -> None:
     dispatcher = AlertDispatcher(core.store, fanout, core.catalogue,
                                  core.engine.search.gazetteer)
 
-    async def alerts() -> None:
-        if await dispatcher.deliver_due() and telegram is not None:
-            telegram.sender.wake()
-
     async def staff_channel_names() -> list[str]:
         return await live_staff_channels(core.store, fanout)
 
     if staff_channels:
-        svc.run(every(0.5, alerts, "alert dispatch"))
+        svc.run(dispatcher.run(after=telegram.sender.wake if telegram is not None else None))
     svc.run(warn_without_staff_channel(staff_channel_names))
 
 

@@ -1,14 +1,17 @@
 """The staff desk: claiming, case commands, the on-call roster, escalation, volunteer invites,
 the human handoff and the audit log (safety.md, "Alerts and staff").
 
-It decides and records; it never talks to a messenger directly. What it has to say goes through a
-``StaffPost`` (the Telegram channel queues it in the same transaction), so every staff action and
-its messages commit together, exactly once.
+The adapter between the store's records and the staff domain (``handlers.staff``): it reads
+members and cases, turns them into typed ``StaffMember`` and ``CaseView``, and asks the domain
+who may do what (``rules``) and who gets an alert (``alerting``). It never talks to a messenger
+directly. What it has to say goes through a ``StaffPost`` (the Telegram channel queues it in the
+same transaction), so every staff action and its messages commit together, exactly once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import secrets as pysecrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,10 +21,23 @@ from bot.alerts import alert_text
 from bot.crypto import Secrets
 from bot.storage import CODE_ALPHABET, SqliteUnitOfWork, Store
 from handlers.catalogue import Catalogue
+from handlers.staff import (
+    Alert,
+    AlertKind,
+    CaseAction,
+    CaseView,
+    Claim,
+    Copy,
+    Role,
+    StaffMember,
+    escalation_recipients,
+    fan_out,
+    may,
+)
 from handlers.triage import Reason
 from knowledge.gazetteer import Gazetteer
 
-ROLES = ("staff", "supervisor", "admin")
+ROLES = tuple(role.label for role in Role)
 TRIAGE_CATEGORIES = frozenset(r.value for r in Reason)
 
 
@@ -44,12 +60,26 @@ class StaffPost(Protocol):
                        remember_case: str | None = None, staff_key: str = "") -> None: ...
 
     async def to_group(self, uow: SqliteUnitOfWork, text: str,
-                       claim_case: str | None = None) -> None: ...
+                       claim_case: str | None = None, copy: Copy = Copy.ONLY) -> None: ...
+
+    async def alert_staff(self, uow: SqliteUnitOfWork, user_id: int, text: str, code: str,
+                          staff_key: str, copy: Copy) -> None:
+        """An alert to one staff member's private chat, with its own Claim button."""
+        ...
 
     async def edit_alert(self, uow: SqliteUnitOfWork, message_id: int, text: str) -> None: ...
 
     async def to_person(self, uow: SqliteUnitOfWork, case: dict[str, Any], text: str,
                         urgent: bool) -> bool: ...
+
+
+def member_of(record: dict[str, Any] | StaffMember) -> StaffMember:
+    """A store's staff record (``StaffRepository``), or a console account shaped like one, as
+    the domain's ``StaffMember``."""
+    if isinstance(record, StaffMember):
+        return record
+    return StaffMember(key=record["key"], name=record["name"], role=Role.parse(record["role"]),
+                       telegram_id=record.get("user_id") or None)
 
 
 @dataclass
@@ -77,6 +107,7 @@ class StaffDesk:
         self.post = post
         self.config = config or DeskConfig()
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._turns = itertools.count()  # urgent alerts in turn (``alerting.lead_recipient``)
 
     def t(self, key: str, **args: object) -> str:
         return self.catalogue.text(LANG, key, **args)
@@ -92,12 +123,23 @@ class StaffDesk:
         return province.short if province else self.t("alert-no-province")
 
     # -- the alert notifier (the dispatcher calls this inside its transaction) ---------------
-    async def notify(self, uow: SqliteUnitOfWork, alert: dict[str, Any], text: str) -> None:
-        if alert.get("volunteer"):
+    async def notify(self, uow: SqliteUnitOfWork, alert: Alert, text: str) -> None:
+        """The staff group, and for an urgent alert every on-call member privately as well
+        (each once), as ``alerting.fan_out`` plans it."""
+        if alert.volunteer:
             text += "\n" + self.t("alert-volunteer")
-        elif alert.get("relayed"):
+        elif alert.relayed:
             text += "\n" + self.t("alert-relayed")
-        await self.post.to_group(uow, text, claim_case=alert["code"])
+        reachable: list[StaffMember] = []
+        if alert.urgent:
+            on_call = [member_of(m) for m in await uow.staff.on_call(self._clock())]
+            reachable = [m for m in on_call if m.telegram_id is not None]
+        plan = fan_out(alert, reachable, next(self._turns) if reachable else 0)
+        await self.post.to_group(uow, text, claim_case=alert.code, copy=plan.group)
+        for member, copy in plan.private:
+            assert member.telegram_id is not None
+            await self.post.alert_staff(uow, member.telegram_id, text, alert.code, member.key,
+                                        copy)
 
     # -- entry points ------------------------------------------------------------------------
     async def is_staff(self, user_id: int) -> bool:
@@ -116,32 +158,32 @@ class StaffDesk:
     async def claim(self, uow: SqliteUnitOfWork, user_id: int, code: str) -> str:
         """The answer shown to the person who pressed Claim."""
         now = self._clock()
-        member = await uow.staff.get(self.staff_key(user_id))
-        if member is None:
+        record = await uow.staff.get(self.staff_key(user_id))
+        if record is None:
             return self.t("staff-not-staff")
+        member = member_of(record)
         case = await uow.cases.get(code)
         if case is None:
             return self.t("staff-unknown-case", code=code)
-        if not await uow.cases.claim(case["code"], member["key"], now):
-            holder = await uow.staff.get(case["claimed_by"] or "")
+        won = await uow.cases.claim(case["code"], member.key, now)  # first claim wins
+        claim = Claim(case["code"], won, holder=None if won else case["claimed_by"])
+        if not claim.won:
+            holder = await uow.staff.get(claim.holder or "")
             name = holder["name"] if holder else "?"
-            return self.t("staff-already-claimed", code=case["code"], name=name)
-        await uow.audit.record(self._actor(member), "claim", now, case["code"])
+            return self.t("staff-already-claimed", code=claim.code, name=name)
+        await uow.audit.record(member.actor, "claim", now, case["code"])
+        claimed = self.t("staff-claimed-by", name=member.name)
         if case["alert_message_id"]:
-            alert = {"code": case["code"], "tier": case["tier"], "province": case["province"],
-                     "channel": case["channel"], "reasons": case["reasons"],
-                     "time": case["created_at"].isoformat()}
-            text = alert_text(alert, self.catalogue, self.gazetteer)
-            await self.post.edit_alert(uow, case["alert_message_id"],
-                                       text + "\n" + self.t("staff-claimed-by",
-                                                            name=member["name"]))
+            view = CaseView.from_record(case)
+            text = alert_text(Alert.of_case(view, AlertKind.OPENED, view.opened_at),
+                              self.catalogue, self.gazetteer)
+            await self.post.edit_alert(uow, case["alert_message_id"], text + "\n" + claimed)
         else:
-            await self.post.to_group(uow, f"{case['code']} · "
-                                     + self.t("staff-claimed-by", name=member["name"]))
+            await self.post.to_group(uow, f"{case['code']} · " + claimed)
         fresh = await uow.cases.get(case["code"])
-        assert fresh is not None
-        await self.post.to_staff(uow, member["user_id"], self.details(fresh),
-                                 remember_case=case["code"], staff_key=member["key"])
+        assert fresh is not None and member.telegram_id is not None
+        await self.post.to_staff(uow, member.telegram_id, self.details(fresh),
+                                 remember_case=case["code"], staff_key=member.key)
         return self.t("staff-claim-ok", code=case["code"])
 
     def details(self, case: dict[str, Any]) -> str:
@@ -169,47 +211,52 @@ class StaffDesk:
     async def command(self, uow: SqliteUnitOfWork, user_id: int, name: str, args: str,
                       reply_to: int | None = None) -> str | None:
         """A staff command; the text to answer with (None when the answer went elsewhere)."""
-        member = await uow.staff.get(self.staff_key(user_id))
-        if member is None:
+        record = await uow.staff.get(self.staff_key(user_id))
+        if record is None:
             return await self.refuse(uow, user_id, f"not_staff:{name}"[:40])
         handler = getattr(self, f"_cmd_{name}", None)
         if handler is None:
             return self.t("staff-help")
-        return await handler(uow, member, args.strip())
+        result: str | None = await handler(uow, member_of(record), args.strip())
+        return result
 
     # -- permissions -------------------------------------------------------------------------
     @staticmethod
-    def may_act_on(member: dict[str, Any], case: dict[str, Any]) -> bool:
-        """Details, close, block, unblock and urgent: the claimer, or a supervisor or admin."""
-        return member["role"] in ("supervisor", "admin") or case["claimed_by"] == member["key"]
+    def may_act_on(member: dict[str, Any] | StaffMember, case: dict[str, Any]) -> bool:
+        """Details, close, block, unblock and urgent: the claimer, or a supervisor or admin
+        (``handlers.staff.rules``)."""
+        return may(member_of(member), CaseAction.VIEW, CaseView.from_record(case))
 
     async def refuse(self, uow: SqliteUnitOfWork, user_id: int, action: str,
                      code: str | None = None) -> str:
         """Every refusal is audited (who, by pseudonym when not a member; what; which case)."""
-        member = await uow.staff.get(self.staff_key(user_id))
-        actor = self._actor(member) if member else f"unregistered ({self.staff_key(user_id)})"
+        record = await uow.staff.get(self.staff_key(user_id))
+        actor = (member_of(record).actor if record
+                 else f"unregistered ({self.staff_key(user_id)})")
         case = await uow.cases.get(code) if code else None
         await uow.audit.record(actor, "refused", self._clock(),
                                case["code"] if case else None, action)
-        if member is None:
+        if record is None:
             return self.t("staff-not-staff")
         if action == "claim_outside_group":
             return self.t("staff-claim-in-group")
         return self.t("staff-not-permitted", code=case["code"] if case else code or "?")
 
-    async def _guard(self, uow: SqliteUnitOfWork, member: dict[str, Any],
-                     case: dict[str, Any], action: str) -> str | None:
+    async def _guard(self, uow: SqliteUnitOfWork, member: StaffMember,
+                     case: dict[str, Any], action: CaseAction) -> str | None:
         """None when the member may act on the case; otherwise the (audited) refusal."""
-        if self.may_act_on(member, case):
+        if may(member, action, CaseView.from_record(case)):
             return None
-        await uow.audit.record(self._actor(member), "refused", self._clock(), case["code"],
-                               action)
+        await uow.audit.record(member.actor, "refused", self._clock(), case["code"],
+                               action.value)
+        if action in (CaseAction.HANDOFF, CaseAction.END_HANDOFF):
+            return self.t("staff-not-claimer", code=case["code"])
         return self.t("staff-not-permitted", code=case["code"])
 
-    async def _cmd_help(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
+    async def _cmd_help(self, uow: SqliteUnitOfWork, member: StaffMember, args: str) -> str:
         return self.t("staff-help")
 
-    async def _cmd_cases(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
+    async def _cmd_cases(self, uow: SqliteUnitOfWork, member: StaffMember, args: str) -> str:
         cases = await uow.cases.open_cases()
         if not cases:
             return self.t("staff-cases-none")
@@ -223,39 +270,41 @@ class StaffDesk:
                 claimer=holder["name"] if holder else "-"))
         return "\n".join(lines)
 
-    async def _cmd_case(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str | None:
+    async def _cmd_case(self, uow: SqliteUnitOfWork, member: StaffMember,
+                        args: str) -> str | None:
         case = await uow.cases.get(args.split()[0]) if args else None
         if case is None:
             return self.t("staff-unknown-case", code=args or "?")
-        if refusal := await self._guard(uow, member, case, "view"):
+        if refusal := await self._guard(uow, member, case, CaseAction.VIEW):
             return refusal
-        await uow.audit.record(self._actor(member), "view", self._clock(), case["code"])
-        await self.post.to_staff(uow, member["user_id"], self.details(case),
-                                 remember_case=case["code"], staff_key=member["key"])
+        await uow.audit.record(member.actor, "view", self._clock(), case["code"])
+        if member.telegram_id is not None:
+            await self.post.to_staff(uow, member.telegram_id, self.details(case),
+                                     remember_case=case["code"], staff_key=member.key)
         return None
 
-    async def _cmd_close(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
+    async def _cmd_close(self, uow: SqliteUnitOfWork, member: StaffMember, args: str) -> str:
         parts = args.split(maxsplit=1)
         if len(parts) < 2:
             return self.t("staff-usage", usage="/close CODE OUTCOME")
         case = await uow.cases.get(parts[0])
         if case is None:
             return self.t("staff-unknown-case", code=parts[0])
-        if refusal := await self._guard(uow, member, case, "close"):
+        if refusal := await self._guard(uow, member, case, CaseAction.CLOSE):
             return refusal
         now = self._clock()
         outcome = parts[1][:80]
         if case["handoff"]:
             await self.post.to_person(uow, case, self.t("person-handoff-ended"), urgent=False)
         await uow.cases.set_status(case["code"], "closed", now, outcome=outcome, handoff=False)
-        await uow.audit.record(self._actor(member), "close", now, case["code"], outcome)
+        await uow.audit.record(member.actor, "close", now, case["code"], outcome)
         return self.t("staff-closed", code=case["code"], outcome=outcome)
 
-    async def _cmd_urgent(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
+    async def _cmd_urgent(self, uow: SqliteUnitOfWork, member: StaffMember, args: str) -> str:
         case = await uow.cases.get(args.split()[0]) if args else None
         if case is None:
             return self.t("staff-unknown-case", code=args or "?")
-        if refusal := await self._guard(uow, member, case, "urgent"):
+        if refusal := await self._guard(uow, member, case, CaseAction.URGENT):
             return refusal
         now = self._clock()
         # "/urgent CODE weapon": staff may name what triage missed (categories only, no text).
@@ -264,10 +313,10 @@ class StaffDesk:
                                      now)
         await uow.triage_corrections.record(
             case["tier"], "urgent", _categories([*case["reasons"], *named]), now)
-        await uow.audit.record(self._actor(member), "urgent", now, case["code"])
+        await uow.audit.record(member.actor, "urgent", now, case["code"])
         return self.t("staff-raised", code=case["code"])
 
-    async def _cmd_routine(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
+    async def _cmd_routine(self, uow: SqliteUnitOfWork, member: StaffMember, args: str) -> str:
         """Staff judge an urgent case routine: a triage false alarm, counted by category."""
         lowered = (await uow.triage_corrections.lower_to_routine(args.split()[0], self._clock())
                    if args else None)
@@ -277,95 +326,104 @@ class StaffDesk:
         old_tier, reasons = lowered
         code = args.split()[0].upper()
         await uow.triage_corrections.record(old_tier, "routine", _categories(reasons), now)
-        await uow.audit.record(self._actor(member), "routine", now, code)
+        await uow.audit.record(member.actor, "routine", now, code)
         return self.t("staff-lowered", code=code)
 
-    async def _cmd_block(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
+    async def _cmd_block(self, uow: SqliteUnitOfWork, member: StaffMember, args: str) -> str:
         parts = args.split()
         if len(parts) != 2 or not parts[1].isdigit() or not 1 <= int(parts[1]) <= 24 * 30:
             return self.t("staff-usage", usage="/block CODE HOURS (1-720)")
         case = await uow.cases.get(parts[0])
         if case is None:
             return self.t("staff-unknown-case", code=parts[0])
-        if refusal := await self._guard(uow, member, case, "block"):
+        if refusal := await self._guard(uow, member, case, CaseAction.BLOCK):
             return refusal
         now = self._clock()
         await uow.blocks.block(case["conversation"], now + dt.timedelta(hours=int(parts[1])))
-        await uow.audit.record(self._actor(member), "block", now, case["code"], parts[1] + "h")
+        await uow.audit.record(member.actor, "block", now, case["code"], parts[1] + "h")
         return self.t("staff-blocked", code=case["code"], hours=int(parts[1]))
 
-    async def _cmd_unblock(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
+    async def _cmd_unblock(self, uow: SqliteUnitOfWork, member: StaffMember, args: str) -> str:
         case = await uow.cases.get(args.split()[0]) if args else None
         if case is None:
             return self.t("staff-unknown-case", code=args or "?")
-        if refusal := await self._guard(uow, member, case, "unblock"):
+        if refusal := await self._guard(uow, member, case, CaseAction.UNBLOCK):
             return refusal
         now = self._clock()
         await uow.blocks.unblock(case["conversation"])
-        await uow.audit.record(self._actor(member), "unblock", now, case["code"])
+        await uow.audit.record(member.actor, "unblock", now, case["code"])
         return self.t("staff-unblocked", code=case["code"])
 
-    async def _cmd_oncall(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
+    async def _cmd_oncall(self, uow: SqliteUnitOfWork, member: StaffMember, args: str) -> str:
         now = self._clock()
         word = args.lower()
         if word in ("on", "off"):
-            await uow.oncall.set(member["key"], word == "on", now)
-            await uow.audit.record(self._actor(member), f"oncall_{word}", now)
+            await uow.oncall.set(member.key, word == "on", now)
+            await uow.audit.record(member.actor, f"oncall_{word}", now)
             return self.t("staff-oncall-on" if word == "on" else "staff-oncall-off")
         names = [m["name"] for m in await uow.staff.on_call(now)]
         if not names:
             return self.t("staff-oncall-nobody")
         return self.t("staff-oncall-list", names=", ".join(names))
 
-    async def _cmd_invite(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
+    async def _cmd_invite(self, uow: SqliteUnitOfWork, member: StaffMember, args: str) -> str:
         now = self._clock()
         code = "".join(pysecrets.choice(CODE_ALPHABET) for _ in range(8))
-        await uow.volunteers.create_invite(self._invite_hash(code), member["key"],
+        await uow.volunteers.create_invite(self._invite_hash(code), member.key,
                                            now + self.config.invite_lifetime)
-        await uow.audit.record(self._actor(member), "invite", now)
+        await uow.audit.record(member.actor, "invite", now)
         hours = int(self.config.invite_lifetime.total_seconds() // 3600)
         return self.t("staff-invite", code=code, hours=hours)
 
-    async def _cmd_reply(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
+    async def _cmd_reply(self, uow: SqliteUnitOfWork, member: StaffMember, args: str) -> str:
         parts = args.split(maxsplit=1)
         if len(parts) < 2:
             return self.t("staff-usage", usage="/reply CODE text")
         return await self.handoff(uow, member, parts[0], parts[1])
 
-    async def _cmd_end(self, uow: SqliteUnitOfWork, member: dict, args: str) -> str:
+    async def _cmd_end(self, uow: SqliteUnitOfWork, member: StaffMember, args: str) -> str:
         case = await uow.cases.get(args.split()[0]) if args else None
         if case is None:
             return self.t("staff-unknown-case", code=args or "?")
-        if case["claimed_by"] != member["key"]:
-            await uow.audit.record(self._actor(member), "refused", self._clock(), case["code"],
-                                   "end_handoff")
-            return self.t("staff-not-claimer", code=case["code"])
+        if refusal := await self._guard(uow, member, case, CaseAction.END_HANDOFF):
+            return refusal
         now = self._clock()
         if case["handoff"]:
             await self.post.to_person(uow, case, self.t("person-handoff-ended"), urgent=False)
         await uow.cases.end_handoff(case["code"], now)
-        await uow.audit.record(self._actor(member), "end_handoff", now, case["code"])
+        await uow.audit.record(member.actor, "end_handoff", now, case["code"])
         return self.t("staff-ended", code=case["code"])
 
     async def reply_to_message(self, uow: SqliteUnitOfWork, user_id: int, message_id: int,
                                text: str) -> str | None:
         """A staff member answered a case's private message: that is a handoff message."""
-        member = await uow.staff.get(self.staff_key(user_id))
-        if member is None:
+        record = await uow.staff.get(self.staff_key(user_id))
+        if record is None:
             return None
-        code = await uow.staff.case_of_message(member["key"], message_id)
+        code = await uow.staff.case_of_message(record["key"], message_id)
         if code is None:
             return None
-        return await self.handoff(uow, member, code, text)
+        return await self.handoff(uow, member_of(record), code, text)
 
-    async def handoff(self, uow: SqliteUnitOfWork, member: dict, code: str, text: str) -> str:
+    async def claimable_here(self, uow: SqliteUnitOfWork, user_id: int, message_id: int,
+                             code: str) -> bool:
+        """A Claim button pressed in a staff member's private chat counts only on an alert the
+        desk sent that member for that case (a forged or forwarded button does not)."""
+        record = await uow.staff.get(self.staff_key(user_id))
+        if record is None:
+            return False
+        held = await uow.staff.case_of_message(record["key"], message_id)
+        return held is not None and held == code.strip().upper()
+
+    async def handoff(self, uow: SqliteUnitOfWork, member: dict[str, Any] | StaffMember,
+                      code: str, text: str) -> str:
+        """The holder's words to the person, on the person's channel."""
+        member = member_of(member)
         case = await uow.cases.get(code)
         if case is None:
             return self.t("staff-unknown-case", code=code)
-        if case["claimed_by"] != member["key"]:
-            await uow.audit.record(self._actor(member), "refused", self._clock(), case["code"],
-                                   "handoff_message")
-            return self.t("staff-not-claimer", code=case["code"])
+        if refusal := await self._guard(uow, member, case, CaseAction.HANDOFF):
+            return refusal
         if case["status"] == "closed":
             return self.t("staff-case-closed", code=case["code"])
         now = self._clock()
@@ -374,7 +432,7 @@ class StaffDesk:
         if not sent:
             return self.t("staff-unreachable", code=case["code"])
         await uow.cases.set_status(case["code"], "in_contact", now, handoff=True)
-        await uow.audit.record(self._actor(member), "handoff_message", now, case["code"])
+        await uow.audit.record(member.actor, "handoff_message", now, case["code"])
         return self.t("staff-sent")
 
     async def from_person(self, uow: SqliteUnitOfWork, code: str, text: str,
@@ -383,13 +441,15 @@ class StaffDesk:
         case = await uow.cases.get(code)
         if case is None or not case["claimed_by"]:
             return
-        member = await uow.staff.get(case["claimed_by"])
-        if member is None:
+        record = await uow.staff.get(case["claimed_by"])
+        if record is None:
             return
+        member = member_of(record)
         body = (self.t(notice, code=code) if notice
                 else self.t("staff-from-person", code=code, text=text))
-        await self.post.to_staff(uow, member["user_id"], body, remember_case=code,
-                                 staff_key=member["key"])
+        if member.telegram_id is not None:
+            await self.post.to_staff(uow, member.telegram_id, body, remember_case=code,
+                                     staff_key=member.key)
         if notice:
             await uow.audit.record("system", "person_left", self._clock(), code)
 
@@ -429,16 +489,15 @@ class StaffDesk:
             for code, level in await uow.cases.due_escalations(now, self.config.escalate_after):
                 case = await uow.cases.get(code)
                 assert case is not None
-                people = {m["key"]: m for m in await uow.staff.on_call(now)}
-                if level >= 1 or not people:
-                    for member in await uow.staff.all():
-                        if member["role"] in ("supervisor", "admin"):
-                            people[member["key"]] = member
+                people = escalation_recipients(
+                    level, [member_of(m) for m in await uow.staff.on_call(now)],
+                    [member_of(m) for m in await uow.staff.all()])
                 minutes = int((now - case["created_at"]).total_seconds() // 60)
                 text = self.t("staff-escalation", code=code,
                               province=self._province(case["province"]), minutes=minutes)
-                for member in people.values():
-                    await self.post.to_staff(uow, member["user_id"], text)
+                for member in people:
+                    if member.telegram_id is not None:
+                        await self.post.to_staff(uow, member.telegram_id, text)
                 await uow.cases.escalated(code, level + 1, now + self.config.escalate_repeat)
                 await uow.audit.record("system", f"escalate_{level + 1}", now, code,
                                        f"{len(people)} recipients")
@@ -447,6 +506,6 @@ class StaffDesk:
         return count
 
     @staticmethod
-    def _actor(member: dict[str, Any]) -> str:
-        return f"{member['name']} ({member['role']})"
+    def _actor(member: dict[str, Any] | StaffMember) -> str:
+        return member_of(member).actor
 

@@ -13,10 +13,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from bot.alerts import Notifier
 from bot.storage import SqliteUnitOfWork, Store, WebAccountRepository
+from handlers.staff import Alert
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class FanOut:
     def names(self) -> list[str]:
         return [channel.name for channel in self.channels]
 
-    async def notify(self, uow: SqliteUnitOfWork, alert: dict[str, Any], text: str) -> None:
+    async def notify(self, uow: SqliteUnitOfWork, alert: Alert, text: str) -> None:
         if not self.channels:  # never mark an alert delivered that nobody received
             raise NoStaffChannelError("no staff channel is configured")
         for channel in self.channels:

@@ -48,6 +48,7 @@ from handlers.catalogue import Catalogue
 from handlers.events import Choice, Command, DeleteHistory, Inbound, Message, Reply, Text, ToStaff
 from handlers.flood import FloodGate
 from handlers.flow import Engine
+from handlers.staff import FOLLOW_UP_AFTER, Copy
 from handlers.triage import triage
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ DELETE_BATCH = 100  # ids per deleteMessages call
 CONCURRENT_UPDATES = 4096
 POLL_TIMEOUT = 10  # seconds Telegram holds a getUpdates open
 POLL_BACKOFF_CAP = 60.0
+ALERT_LEAD_PRIORITY = -1  # an alert's first copy: ahead of everything else waiting in its chat
 
 
 
@@ -298,9 +300,14 @@ class TelegramChannel:
     async def _claim(self, update: Update, user_id: int, code: str, event_id: str) -> None:
         message = update.callback_query.message if update.callback_query else None
         from_group = message is not None and message.chat.id == self.staff_chat_id
+        private = message is not None and message.chat.id == user_id
 
         async def act(uow: SqliteUnitOfWork) -> str:
-            if not from_group:  # a forged or forwarded button: claims come from the group
+            # Claims come from the group's alert, or from the alert the desk sent this member
+            # privately; any other button is forged or forwarded.
+            if not from_group and not (private and message is not None and await
+                                       self.desk.claimable_here(uow, user_id,
+                                                                message.message_id, code)):
                 return await self.desk.refuse(uow, user_id, "claim_outside_group", code)
             return await self.desk.claim(uow, user_id, code)
 
@@ -386,21 +393,48 @@ class TelegramChannel:
         await self._queue_plain(uow, user_id, text, remember=remember)
 
     async def to_group(self, uow: SqliteUnitOfWork, text: str,
-                       claim_case: str | None = None) -> None:
+                       claim_case: str | None = None, copy: Copy = Copy.ONLY) -> None:
         if self.staff_chat_id is None:
             raise RuntimeError("STAFF_CHAT_ID is not set: alerts wait until it is")
         params: dict[str, Any] = {"text": text}
         extra: dict[str, Any] = {"must_deliver": True}
         if claim_case:
-            button = {"text": self.catalogue.text("vi", "staff-claim-button"),
-                      "callback_data": encode_option(f"claim:{claim_case}")}
-            params["reply_markup"] = {"inline_keyboard": [[button]]}
+            params["reply_markup"] = self._claim_button(claim_case)
             extra["remember"] = {"alert_case": claim_case}
+        now = dt.datetime.now(dt.UTC)
+        priority, not_before = self._alert_timing(copy, now)
         await uow.outgoing.queue(
-            CHANNEL, self.secrets.hash_id("telegram-staff", self.staff_chat_id), 0,
+            CHANNEL, self.secrets.hash_id("telegram-staff", self.staff_chat_id), priority,
             {"chat": self.staff_chat_id, "method": "sendMessage", "params": params, **extra},
-            dt.datetime.now(dt.UTC),
+            now, not_before,
         )
+
+    async def alert_staff(self, uow: SqliteUnitOfWork, user_id: int, text: str, code: str,
+                          staff_key: str, copy: Copy) -> None:
+        """An urgent alert in an on-call member's private chat, with a Claim button that
+        counts there (the message is remembered for that member and case)."""
+        now = dt.datetime.now(dt.UTC)
+        priority, not_before = self._alert_timing(copy, now)
+        await uow.outgoing.queue(
+            CHANNEL, self.secrets.hash_id("telegram-staff", user_id), priority,
+            {"chat": user_id, "method": "sendMessage",
+             "params": {"text": text[:TEXT_LIMIT], "reply_markup": self._claim_button(code)},
+             "remember": {"staff": staff_key, "case": code}}, now, not_before,
+        )
+
+    def _claim_button(self, code: str) -> dict[str, Any]:
+        button = {"text": self.catalogue.text("vi", "staff-claim-button"),
+                  "callback_data": encode_option(f"claim:{code}")}
+        return {"inline_keyboard": [[button]]}
+
+    @staticmethod
+    def _alert_timing(copy: Copy, now: dt.datetime) -> tuple[int, dt.datetime | None]:
+        """Priority and earliest send time of an alert copy (``handlers.staff.alerting``)."""
+        if copy is Copy.LEAD:
+            return ALERT_LEAD_PRIORITY, None
+        if copy is Copy.FOLLOW_UP:
+            return 0, now + FOLLOW_UP_AFTER
+        return 0, None
 
     async def edit_alert(self, uow: SqliteUnitOfWork, message_id: int, text: str) -> None:
         if self.staff_chat_id is None:

@@ -37,7 +37,8 @@ class Sessions(Protocol):
 
 class Cases(Protocol):
     async def open(self, draft: CaseDraft, now: dt.datetime) -> str:
-        """Write the case and its first alert in the current transaction; return its code."""
+        """Write the case in the current transaction and record ``CaseOpened``; its alert is
+        decided by ``handlers.staff.alerting`` and written before the same commit. Its code."""
         ...
 
     async def raise_urgent(self, code: str, reasons: list[str], now: dt.datetime) -> None: ...

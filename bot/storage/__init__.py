@@ -25,6 +25,21 @@ import aiosqlite
 from bot.crypto import InvalidToken, SecretError, Secrets
 from bot.roster import Shift, scheduled_now
 from handlers.ports import CaseDraft
+from handlers.staff import (
+    Alert,
+    CaseClaimed,
+    CaseClosed,
+    CaseOpened,
+    CaseRaised,
+    CaseUpdated,
+    CaseView,
+    DomainEvent,
+    HandoffEnded,
+    HandoffStarted,
+    Status,
+    Tier,
+    publish,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -187,6 +202,7 @@ class Store:
         self.schedule = schedule or []  # the weekly on-call schedule (bot.roster)
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self.alert_waiting = asyncio.Event()  # set when a commit wrote an alert (bot.alerts)
 
     async def open(self) -> Store:
         if str(self.path) != ":memory:":
@@ -270,8 +286,10 @@ class SqliteUnitOfWork:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # Domain events of this unit of work, handled just before it commits (handlers.staff).
+        self.events: list[DomainEvent] = []
         self.sessions = SessionRepository(store)
-        self.cases = CaseRepository(store)
+        self.cases = CaseRepository(store, self.events)
         self.oncall = OnCallRepository(store)
         self.processed = ProcessedEvents(store)
         self.staff = StaffRepository(store)
@@ -302,8 +320,11 @@ class SqliteUnitOfWork:
             self.store._lock.release()
 
     async def commit(self) -> None:
+        alerts = await publish(self.events, self.outbox)  # in the transaction that caused them
         await self.store.db.execute("COMMIT")
         self._committed = True
+        if alerts:
+            self.store.alert_waiting.set()  # the dispatcher sends at once, not at its next poll
 
 
 class SessionRepository:
@@ -339,8 +360,13 @@ class SessionRepository:
 
 
 class CaseRepository:
-    def __init__(self, store: Store) -> None:
+    """Cases. Each change is recorded as a domain event in ``events`` (the unit of work's);
+    which of them make alerts is the core's decision (``handlers.staff.alerting``), not this
+    class's."""
+
+    def __init__(self, store: Store, events: list[DomainEvent] | None = None) -> None:
         self.store = store
+        self.events: list[DomainEvent] = [] if events is None else events
 
     async def _new_code(self) -> str:
         for _ in range(50):
@@ -364,26 +390,26 @@ class CaseRepository:
                 ts(now) if draft.tier == "urgent" else None, ts(now), ts(now), draft.abroad,
             ),
         )
-        await self._alert(code, "opened", now)
+        view = await self.view(code)
+        assert view is not None
+        self.events.append(CaseOpened(view, now))
         return code
 
-    async def _alert(self, code: str, event: str, now: dt.datetime) -> None:
-        """Queue the alert in the same transaction (outbox); one row per case event, ever."""
+    async def view(self, code: str) -> CaseView | None:
+        """The case as any staff member may see it (nothing sealed is opened)."""
         async with self.store.db.execute(
-            "SELECT tier, province, channel, reasons, relayed, volunteer, abroad FROM cases "
-            "WHERE code = ?", (code,),
+            "SELECT code, tier, status, channel, created_at, province, reasons, needs, relayed, "
+            "volunteer, abroad, claimed_by, handoff FROM cases WHERE code = ?", (code.upper(),),
         ) as cursor:
             row = await cursor.fetchone()
-        assert row is not None
-        payload = {
-            "code": code, "tier": row[0], "province": row[1], "channel": row[2],
-            "reasons": json.loads(row[3]), "relayed": bool(row[4]), "volunteer": bool(row[5]),
-            "time": now.isoformat(), "event": event, "abroad": row[6],
-        }
-        await self.store.db.execute(
-            "INSERT OR IGNORE INTO outbox (case_code, event, payload, created_at, next_attempt_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (code, event, json.dumps(payload), ts(now), ts(now)),
+        if row is None:
+            return None
+        return CaseView(
+            code=row[0], tier=Tier(row[1]), status=Status(row[2]), channel=row[3],
+            opened_at=dt.datetime.fromtimestamp(row[4], dt.UTC), province=row[5],
+            reasons=tuple(json.loads(row[6])), needs=tuple(json.loads(row[7])),
+            relayed=bool(row[8]), volunteer=bool(row[9]), abroad=row[10], claimed_by=row[11],
+            handoff=bool(row[12]),
         )
 
     async def raise_urgent(self, code: str, reasons: list[str], now: dt.datetime) -> None:
@@ -395,7 +421,9 @@ class CaseRepository:
             (json.dumps(sorted(set(reasons))), ts(now), ts(now), code),
         )
         if row is not None and row[0] != "urgent":
-            await self._alert(code, "raised_urgent", now)
+            view = await self.view(code)
+            assert view is not None
+            self.events.append(CaseRaised(view, now))
 
     async def update(
         self, code: str, now: dt.datetime, province: int | None = None,
@@ -416,6 +444,7 @@ class CaseRepository:
             "updated_at = ?, abroad = COALESCE(?, abroad) WHERE code = ?",
             (province, self.store.seal(merged), json.dumps(all_needs), ts(now), abroad, code),
         )
+        self.events.append(CaseUpdated(code, now))
 
     _COLUMNS = (
         "code, tier, status, province, channel, needs, reasons, relayed, consent, details, "
@@ -465,7 +494,10 @@ class CaseRepository:
             "next_escalation_at = NULL, updated_at = ? WHERE code = ? AND status = 'new'",
             (staff, ts(now), ts(now), code),
         )
-        return cursor.rowcount == 1
+        if cursor.rowcount != 1:
+            return False
+        self.events.append(CaseClaimed(code, staff, now))
+        return True
 
     async def set_status(self, code: str, status: str, now: dt.datetime,
                          outcome: str | None = None, handoff: bool | None = None) -> None:
@@ -476,6 +508,10 @@ class CaseRepository:
             (status, outcome, None if handoff is None else int(handoff), status, ts(now),
              ts(now), code),
         )
+        if status == Status.CLOSED:
+            self.events.append(CaseClosed(code, outcome or "", now))
+        elif handoff:
+            self.events.append(HandoffStarted(code, now))
 
     async def active_handoff(self, conversation: str) -> str | None:
         async with self.store.db.execute(
@@ -489,6 +525,7 @@ class CaseRepository:
         await self.store.db.execute(
             "UPDATE cases SET handoff = 0, updated_at = ? WHERE code = ?", (ts(now), code)
         )
+        self.events.append(HandoffEnded(code, now))
 
     async def due_escalations(
         self, now: dt.datetime, after: dt.timedelta
@@ -681,13 +718,24 @@ class OutboxRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def delivered(self, alert_id: int, now: dt.datetime) -> None:
-        """Handed to the sender (queued in the same transaction). ``delivered_at`` is set only
-        when the messenger accepts it (``OutgoingQueue.done``)."""
+    async def add(self, alert: Alert) -> None:
+        """Keep an alert in the current transaction; one row per case and kind, ever."""
         await self.store.db.execute(
+            "INSERT OR IGNORE INTO outbox (case_code, event, payload, created_at, next_attempt_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (alert.code, alert.kind.value, json.dumps(alert.payload()), ts(alert.at),
+             ts(alert.at)),
+        )
+
+    async def delivered(self, alert_id: int, now: dt.datetime) -> bool:
+        """Handed to the sender (queued in the same transaction). ``delivered_at`` is set only
+        when the messenger accepts it (``OutgoingQueue.done``). False when it already was (by
+        another dispatcher): the caller must then not send it again."""
+        cursor = await self.store.db.execute(
             "UPDATE outbox SET queued_at = ? WHERE id = ? AND queued_at IS NULL",
             (ts(now), alert_id),
         )
+        return cursor.rowcount == 1
 
 
 class BlockRepository:
@@ -806,12 +854,15 @@ class OutgoingRepository:
 
     async def queue(
         self, channel: str, conversation: str, priority: int, payload: dict[str, Any],
-        now: dt.datetime,
+        now: dt.datetime, not_before: dt.datetime | None = None,
     ) -> None:
+        """Due at once, whatever the clock, unless ``not_before`` says later (an alert's
+        follow-up copies, ``handlers.staff.alerting``)."""
         await self.store.db.execute(
             "INSERT INTO outgoing (channel, conversation, priority, payload, created_at, "
-            "next_attempt_at) VALUES (?, ?, ?, ?, ?, 0)",  # due at once, whatever the clock
-            (channel, conversation, priority, self.store.seal(payload), ts(now)),
+            "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (channel, conversation, priority, self.store.seal(payload), ts(now),
+             ts(not_before) if not_before is not None else 0),
         )
 
     async def drop_pending(self, conversation: str) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from bot.staff import StaffDesk
 from bot.storage import SqliteUnitOfWork, WebAccountRepository, WebHandoffRepository
 from bot.web.live import Broker, LiveEvent
+from handlers.staff import Copy
 
 PersonRoute = Callable[[SqliteUnitOfWork, dict[str, Any], str, bool], Awaitable[bool]]
 
@@ -37,8 +38,12 @@ class PersonRoutes:
         return None  # no private chats without Telegram: the console shows cases itself
 
     async def to_group(self, uow: SqliteUnitOfWork, text: str,
-                       claim_case: str | None = None) -> None:
+                       claim_case: str | None = None, copy: Copy = Copy.ONLY) -> None:
         return None  # alerts reach the console through the dispatcher
+
+    async def alert_staff(self, uow: SqliteUnitOfWork, user_id: int, text: str, code: str,
+                          staff_key: str, copy: Copy) -> None:
+        return None  # no private chats without Telegram
 
     async def edit_alert(self, uow: SqliteUnitOfWork, message_id: int, text: str) -> None:
         return None

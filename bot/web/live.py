@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from handlers.staff import Alert
+
 QUEUE_SIZE = 100
 
 
@@ -64,8 +66,8 @@ class WebNotifier:
     def __init__(self, broker: Broker) -> None:
         self.broker = broker
 
-    async def notify(self, uow: object, alert: dict[str, Any], text: str) -> None:
+    async def notify(self, uow: object, alert: Alert, text: str) -> None:
         self.broker.publish(LiveEvent("alert", {
-            "code": alert["code"], "tier": alert["tier"], "event": alert.get("event", "opened"),
+            "code": alert.code, "tier": alert.tier.value, "event": alert.kind.value,
             "text": text,
         }))

@@ -203,6 +203,7 @@ alert-body = Province: { $province } · Channel: { $channel } · Time: { $time }
     Reasons: { $reasons }
 alert-tier-urgent = URGENT
 alert-tier-routine = routine
+alert-time = { $time } (Vietnam time)
 alert-no-province = unknown
 alert-no-reasons = contact request
 alert-reason-hidden_by_zalo = message hidden by Zalo (protected user)

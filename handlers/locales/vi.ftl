@@ -204,6 +204,7 @@ alert-body = Tỉnh: { $province } · Kênh: { $channel } · Lúc: { $time }
     Lý do: { $reasons }
 alert-tier-urgent = KHẨN CẤP
 alert-tier-routine = thường
+alert-time = { $time } (giờ VN)
 alert-no-province = chưa rõ
 alert-no-reasons = yêu cầu liên hệ
 alert-reason-hidden_by_zalo = tin nhắn bị Zalo ẩn (người dùng được bảo vệ)
