@@ -21,7 +21,6 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -33,6 +32,7 @@ from pywebpush import WebPushException, webpush_async
 from bot.crypto import Secrets
 from bot.storage import ChannelSecrets, Store
 from bot.storage.console import PushSubscription, PushSubscriptions
+from handlers.staff import Alert
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +88,9 @@ def acceptable_endpoint(endpoint: str, allow_http: bool = False) -> bool:
     return parts.scheme in schemes and bool(parts.netloc) and len(endpoint) <= 1024
 
 
-def push_payload(alert: dict[str, Any]) -> str:
+def push_payload(alert: Alert) -> str:
     """What a phone is told: which case and how urgent. Never where, who or why."""
-    return json.dumps({"code": alert["code"], "tier": alert["tier"]})
+    return json.dumps({"code": alert.code, "tier": alert.tier.value})
 
 
 class WebPushChannel:
@@ -108,8 +108,8 @@ class WebPushChannel:
         self._sending: set[asyncio.Task[None]] = set()
         self.sent = 0  # pushes a push service accepted, for /healthz-style counts and tests
 
-    async def notify(self, uow: object, alert: dict[str, Any], text: str) -> None:
-        if alert.get("tier") != "urgent":
+    async def notify(self, uow: object, alert: Alert, text: str) -> None:
+        if not alert.urgent:
             return
         if self.keys is None:  # only in the moment before the console's start made them
             log.warning("web push keys not loaded yet: an urgent alert was not pushed")
