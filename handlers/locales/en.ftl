@@ -292,3 +292,22 @@ info-papers = Papers, or a child's birth registration after marrying or giving b
 info-papers-home = To redo papers (ID card, civil records, birth certificate): ask the commune or ward police and the commune or ward People's Committee where you live.
 info-trafficking-111 = Trafficking: call 111, the national anti-trafficking hotline (Decree 162/2025/NĐ-CP), free, 24/7. It passes reports to the police, border guards, coast guard or the commune People's Committee. Family in Vietnam can also call 111 for you.
 info-none-known-province = We do not yet know any sourced place of help in { $province }. The police and the People's Committee of your commune or ward must still receive reports of domestic violence (Law 13/2022, Art. 19); 1900 969 680 can counsel and refer you.
+
+urgent-again = If you are in danger, call { $numbers } now.
+urgent-again-paged = If you are in danger, call { $numbers } now. I have told the staff again.
+abroad-numbers-again = Numbers you can call where you are: { $numbers }.
+open-miss-abroad = Sorry, I did not understand. You can type what you need, or type /start. If you are in danger, call the emergency number of the country you are in (below).
+
+q-stop_not_jail = To make the violence stop, you can report it to the People's Committee of your commune or ward, or to the commune police, and say what you want (Law 13/2022, Art. 19). The head of the commune police can summon the person who is violent, notably when the person harmed is an older person, a child or a person with a disability (Art. 24). If you are threatened, you can ask the commune chairman for a no-contact order (Art. 25, up to 3 days each time).
+q-language = You can write here in Vietnamese or English. The 111, 113 and 115 lines answer in Vietnamese.
+q-language-abroad = These numbers can speak Vietnamese: { $numbers }.
+
+results-intro-none-near = No verified place yet in { $place }. The nearest places that can help:
+results-commune-line = Or report to your commune or ward People's Committee or police (Law 13/2022, Art. 19).
+card-phone-short = Phone: { $phones }
+card-referral-short = Call { $number } to be referred
+
+results-call = Call: { $numbers }
+results-more-hint = Type "more" for addresses, opening hours and other numbers. In danger: call 113.
+card-check-short = (call first to check)
+opt-more = Show more

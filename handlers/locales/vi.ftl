@@ -293,3 +293,22 @@ info-papers = Giấy tờ, khai sinh cho con sau khi kết hôn hoặc sinh con 
 info-papers-home = Làm lại giấy tờ (căn cước, hộ tịch, khai sinh): hãy hỏi Công an xã/phường và Ủy ban nhân dân xã/phường nơi bạn ở.
 info-trafficking-111 = Mua bán người: gọi 111, tổng đài quốc gia phòng, chống mua bán người (Nghị định 162/2025/NĐ-CP), miễn phí, 24/7. Tổng đài chuyển tin báo đến công an, bộ đội biên phòng, cảnh sát biển hoặc Ủy ban nhân dân xã. Người thân ở Việt Nam cũng có thể gọi 111 thay bạn.
 info-none-known-province = Chúng tôi chưa biết nơi hỗ trợ nào có nguồn ở { $province }. Công an và Ủy ban nhân dân xã/phường nơi bạn ở vẫn phải tiếp nhận tin báo bạo lực gia đình (Luật 13/2022, Điều 19); 1900 969 680 có thể tư vấn và giới thiệu.
+
+urgent-again = Khi nguy hiểm, hãy gọi ngay { $numbers }.
+urgent-again-paged = Khi nguy hiểm, hãy gọi ngay { $numbers }. Mình đã báo lại cho nhân viên.
+abroad-numbers-again = Các số gọi được ở nơi bạn đang ở: { $numbers }.
+open-miss-abroad = Mình chưa hiểu. Bạn có thể gõ điều bạn cần, hoặc gõ /start. Khi nguy hiểm, hãy gọi số khẩn cấp của nước bạn đang ở (bên dưới).
+
+q-stop_not_jail = Để bạo lực dừng lại, bạn có thể báo cho Ủy ban nhân dân xã/phường nơi bạn ở hoặc Công an xã/phường và nói rõ điều bạn muốn (Luật 13/2022, Điều 19). Trưởng Công an xã có thể gọi người gây bạo lực lên làm việc, nhất là khi người bị bạo lực là người cao tuổi, trẻ em hay người khuyết tật (Điều 24). Nếu bị đe dọa, bạn có thể đề nghị Chủ tịch Ủy ban nhân dân xã ra quyết định cấm tiếp xúc (Điều 25, tối đa 3 ngày mỗi lần).
+q-language = Bạn có thể nhắn ở đây bằng tiếng Việt hoặc tiếng Anh. Các tổng đài 111, 113, 115 trả lời bằng tiếng Việt.
+q-language-abroad = Những số này nói được tiếng Việt: { $numbers }.
+
+results-intro-none-near = Chưa có nơi đã xác minh ở { $place }. Những nơi có thể giúp bạn, gần nhất:
+results-commune-line = Hoặc báo Ủy ban nhân dân, Công an xã/phường nơi bạn ở (Luật 13/2022, Điều 19).
+card-phone-short = Điện thoại: { $phones }
+card-referral-short = Gọi { $number } để được giới thiệu
+
+results-call = Gọi: { $numbers }
+results-more-hint = Gõ "thêm" để xem địa chỉ, giờ mở cửa và các số khác. Nguy hiểm: gọi 113.
+card-check-short = (nên gọi trước)
+opt-more = Xem thêm
