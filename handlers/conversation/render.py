@@ -23,7 +23,7 @@ REASON_NUMBERS: dict[str, tuple[str, ...]] = {
     "strangulation": ("115", "113"),
     "self_harm": ("115",),
     "injury": ("115", "113"),
-    "sexual_violence": ("113", "115"),
+    "sexual_violence": ("115", "113"),
     "child_at_risk": ("111", "113"),
     "violence_now": ("113",),
     "weapon": ("113",),
