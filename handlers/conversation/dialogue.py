@@ -425,12 +425,26 @@ class Turn:
             s.who = r.who.value
             changed = True
         # A place in Vietnam named with a country is where the person is now ("em về từ Trung
-        # Quốc, giờ em ở Lào Cai"); a country alone means abroad.
+        # Quốc, giờ em ở Lào Cai"); a country alone means abroad. Someone writing about another
+        # person ("cháu tôi bị bán sang Quảng Tây, tôi ở Thanh Hóa") names two places: the country
+        # is the other person's, the Vietnamese place the writer's; both are kept.
+        foreign = r.abroad if r.abroad is not None and r.abroad.country != VIETNAM else None
+        if foreign is None and r.place is None and s.abroad is not None:
+            # "đang ở gần Côn Minh": a name that is also Vietnamese, in the country already known
+            foreign = next((c for c in r.abroad_candidates if c.country == s.abroad), None)
+        relayed = foreign is not None and (r.who is not Who.SELF or s.relay)
         if r.place is not None and r.place.province is not None:
+            keep = (s.abroad, s.abroad_city) if s.abroad_relayed else None
             changed = self._set_place(r.place) or changed
-        elif r.abroad is not None and r.abroad.country != VIETNAM and r.abroad.country != s.abroad:
-            s.abroad = r.abroad.country
-            s.abroad_city = r.abroad.city
+            if keep is not None and not relayed:
+                s.abroad, s.abroad_city = keep  # the writer's own place; the other is still away
+        if foreign is not None and (relayed or r.place is None) and (
+                (foreign.country, foreign.city or s.abroad_city) != (s.abroad, s.abroad_city)
+                or relayed != s.abroad_relayed):
+            if foreign.country != s.abroad or foreign.city:
+                s.abroad_city = foreign.city
+            s.abroad = foreign.country
+            s.abroad_relayed = relayed
             changed = True
         if r.needs and s.need != r.needs[0].value:
             s.need = r.needs[0].value
@@ -473,6 +487,7 @@ class Turn:
             return False
         s.abroad = None
         s.abroad_city = None
+        s.abroad_relayed = False
         s.province = place.province.code
         s.place_label = label
         s.place_declined = False
@@ -614,6 +629,13 @@ class Turn:
 
     def _danger_numbers(self) -> list[str]:
         """The numbers to repeat in danger: the country's emergency lines when abroad."""
+        if self.s.abroad is not None and self.s.abroad_relayed:
+            # the writer is in Vietnam: 111 for the family, the Ministry's line for the person
+            help_ = self.e.abroad.help_for(self.s.abroad)
+            home = [line.number for line in (help_.from_vietnam if help_ else ())]
+            protection = [line.number for line in (help_.lines if help_ else ())
+                          if line.kind == "citizen_protection"]
+            return [*home[:1], *protection[:1]]
         if self.s.abroad is not None:
             help_ = self.e.abroad.help_for(self.s.abroad)
             lines = [line.number for line in (help_.lines if help_ else ())
@@ -624,10 +646,13 @@ class Turn:
     def show_abroad(self) -> None:
         s = self.s
         assert s.abroad is not None
-        help_ = self.e.abroad.help_for(s.abroad)
+        help_ = self.e.abroad.help_for(s.abroad, near=s.abroad_city)
         trafficking = s.need == Need.TRAFFICKING.value or (
             "confinement_trafficking" in s.reasons)
-        self.out.append(self.render.abroad(help_, s.abroad, trafficking))
+        if s.abroad_relayed:
+            self.out.append(self.render.relay_abroad(help_, s.abroad, trafficking))
+        else:
+            self.out.append(self.render.abroad(help_, s.abroad, trafficking))
         s.shown = self._shown_key()
 
     async def _search(self) -> SearchResult:
@@ -723,6 +748,8 @@ class Turn:
         if advice is not None and not s.medical_said:
             s.medical_said = True
             sentence = self.t(advice)
+        elif s.abroad is not None and s.abroad_relayed:
+            sentence = self.t("relay-abroad-sentence")
         elif s.abroad is not None:
             sentence = self.t("abroad-danger-sentence")
         elif s.relay:
@@ -826,7 +853,8 @@ class Turn:
             await self.prompt()
             return
         commune, _ = located
-        s.abroad = None
+        if not s.abroad_relayed:  # a relative's own location: the other person is still away
+            s.abroad = None
         s.province = commune.province
         s.place_label = self.e.search.gazetteer.provinces[commune.province].short
         s.lat, s.lon = event.lat, event.lon

@@ -293,3 +293,10 @@ info-papers = Giấy tờ, khai sinh cho con sau khi kết hôn hoặc sinh con 
 info-papers-home = Làm lại giấy tờ (căn cước, hộ tịch, khai sinh): hãy hỏi Công an xã/phường và Ủy ban nhân dân xã/phường nơi bạn ở.
 info-trafficking-111 = Mua bán người: gọi 111, tổng đài quốc gia phòng, chống mua bán người (Nghị định 162/2025/NĐ-CP), miễn phí, 24/7. Tổng đài chuyển tin báo đến công an, bộ đội biên phòng, cảnh sát biển hoặc Ủy ban nhân dân xã. Người thân ở Việt Nam cũng có thể gọi 111 thay bạn.
 info-none-known-province = Chúng tôi chưa biết nơi hỗ trợ nào có nguồn ở { $province }. Công an và Ủy ban nhân dân xã/phường nơi bạn ở vẫn phải tiếp nhận tin báo bạo lực gia đình (Luật 13/2022, Điều 19); 1900 969 680 có thể tư vấn và giới thiệu.
+
+## convfix2: a relative in Vietnam writing about someone held abroad (two routes)
+relay-abroad-intro = Người bạn hỏi đang ở { $country }. Có hai cách giúp:
+relay-abroad-there = Cho người ấy, gọi ở { $country }:
+relay-abroad-family = Cho bạn và gia đình ở Việt Nam: gọi { $number } (phòng, chống mua bán người, miễn phí, 24/7) để báo tin; tổng đài chuyển tin đến công an và bộ đội biên phòng.
+relay-abroad-family-protection = Cho bạn và gia đình ở Việt Nam: số Bảo hộ công dân ở trên gọi được cả từ Việt Nam.
+relay-abroad-sentence = Nếu người ấy đang gặp nguy hiểm, hãy nhắn họ gọi số cảnh sát ở đó, và báo tin ngay qua các số trên.

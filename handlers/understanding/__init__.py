@@ -359,6 +359,11 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
             found = PlaceFind(None, (_candidate(found.resolution),), found.tokens)
         elif foreign is not None:
             found, place_tokens = None, set()  # the "place" was the foreign name itself
+    elif found is None and foreign is None and foreign_tokens:
+        # A foreign city that is also a Vietnamese name nobody cued as one ("đang ở gần Côn
+        # Minh"): not taken alone, but offered, so a conversation that already knows the country
+        # can take it as the city.
+        maybe_abroad = tuple(dict.fromkeys(foreign_tokens.values()))
 
     needs: list[Need] = []
     for need, (i, j) in need_spans:
