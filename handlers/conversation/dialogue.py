@@ -76,6 +76,8 @@ TEXT_STEPS = (*CONTACT_STEPS, Step.SCREEN_OPEN)  # free text there is the answer
 AUDIENCE_ORDER = (Audience.CHILDREN, Audience.DISABILITIES, Audience.ELDERLY, Audience.MEN,
                   Audience.TRAFFICKING_RETURNEES, Audience.WOMEN)
 OFFER_STAFF = frozenset({Question.SOMEONE_COME, Question.CALL_FOR_ME})
+# Questions whose answer is Vietnam's law: abroad, an honest "cannot answer" instead.
+ABROAD_LAW = frozenset({Question.LAW, Question.WHERE_REPORT})
 URGENT_CARDS = 2  # cards in an urgent reply, in one message (urgent replies stay ~3 messages)
 
 Out = Message | DeleteHistory | ToStaff
@@ -511,9 +513,22 @@ class Turn:
         return True
 
     async def _answer_questions(self, reading: Reading) -> bool:
+        said_abroad = False
         for question in reading.questions:
+            if self.s.abroad is not None and question in ABROAD_LAW:
+                # Vietnam's commune and Law 13/2022 are no answer for someone in Taiwan asking
+                # about divorce or being sent home: say honestly we cannot answer, and who can.
+                if not said_abroad:
+                    said_abroad = True
+                    self.say("q-law-abroad", country=self._country_name())
+                continue
             self.say(f"q-{question.value}", minutes=self.e.config.idle_minutes)
         return bool(reading.questions)
+
+    def _country_name(self) -> str:
+        assert self.s.abroad is not None
+        name_vi, name_en = self.e.abroad.country_name(self.s.abroad)
+        return name_vi if self.s.lang == "vi" else name_en
 
     def _offers_staff(self, reading: Reading) -> bool:
         """After "can someone come?" or "call 113 for me", the next question is whether staff

@@ -299,3 +299,6 @@ relay-abroad-there = For them, to call in { $country }:
 relay-abroad-family = For you and the family in Vietnam: call { $number } (anti-trafficking, free, 24/7) to report; the line passes reports to the police and border guards.
 relay-abroad-family-protection = For you and the family in Vietnam: the citizen-protection number above can be called from Vietnam too.
 relay-abroad-sentence = If they are in danger now, tell them to call the police number there, and report at once through the numbers above.
+
+## convfix2: a question about the law from someone abroad
+q-law-abroad = I have no verified information on the law in { $country } (divorce, custody, residence, being sent home), so I cannot answer this. You can ask the Vietnamese embassy or consulate (citizen protection) and the help lines in { $country } (the numbers I send you), or talk to our staff.

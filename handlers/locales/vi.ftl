@@ -300,3 +300,6 @@ relay-abroad-there = Cho người ấy, gọi ở { $country }:
 relay-abroad-family = Cho bạn và gia đình ở Việt Nam: gọi { $number } (phòng, chống mua bán người, miễn phí, 24/7) để báo tin; tổng đài chuyển tin đến công an và bộ đội biên phòng.
 relay-abroad-family-protection = Cho bạn và gia đình ở Việt Nam: số Bảo hộ công dân ở trên gọi được cả từ Việt Nam.
 relay-abroad-sentence = Nếu người ấy đang gặp nguy hiểm, hãy nhắn họ gọi số cảnh sát ở đó, và báo tin ngay qua các số trên.
+
+## convfix2: a question about the law from someone abroad
+q-law-abroad = Mình chưa có thông tin đã kiểm chứng về luật ở { $country } (ly hôn, nuôi con, cư trú, bị đưa về nước), nên mình không trả lời được câu này. Bạn có thể hỏi Đại sứ quán hoặc Tổng lãnh sự quán Việt Nam (bảo hộ công dân) và các đường dây hỗ trợ ở { $country } (các số mình gửi cho bạn), hoặc nói chuyện với nhân viên của chúng tôi.
