@@ -40,7 +40,10 @@ class Cases(Protocol):
         """Write the case and its first alert in the current transaction; return its code."""
         ...
 
-    async def raise_urgent(self, code: str, reasons: list[str], now: dt.datetime) -> None: ...
+    async def raise_urgent(self, code: str, reasons: list[str], now: dt.datetime,
+                           again: int = 0) -> None:
+        """Make the case urgent; ``again`` > 0 pages once more on a case already urgent."""
+        ...
 
     async def update(
         self, code: str, now: dt.datetime, province: int | None = None,

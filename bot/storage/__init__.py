@@ -386,7 +386,11 @@ class CaseRepository:
             (code, event, json.dumps(payload), ts(now), ts(now)),
         )
 
-    async def raise_urgent(self, code: str, reasons: list[str], now: dt.datetime) -> None:
+    async def raise_urgent(self, code: str, reasons: list[str], now: dt.datetime,
+                           again: int = 0) -> None:
+        """Make a case urgent (one alert). ``again`` > 0: the person wrote of danger again on a
+        case already urgent ("she is coming back tonight with a knife"): page once more, as
+        event ``danger_again:<again>`` (the dialogue caps how many)."""
         async with self.store.db.execute("SELECT tier FROM cases WHERE code = ?", (code,)) as c:
             row = await c.fetchone()
         await self.store.db.execute(
@@ -396,6 +400,8 @@ class CaseRepository:
         )
         if row is not None and row[0] != "urgent":
             await self._alert(code, "raised_urgent", now)
+        elif row is not None and again > 0:
+            await self._alert(code, f"danger_again:{again}", now)
 
     async def update(
         self, code: str, now: dt.datetime, province: int | None = None,

@@ -19,7 +19,13 @@ from handlers import screening
 from handlers.catalogue import MAX_TEXT
 from handlers.conversation import matching
 from handlers.conversation.options import Answer, Consent, Kind, OptionId, Way, opt
-from handlers.conversation.render import MEDICAL_ADVICE, Renderer, first_numbers, reachable
+from handlers.conversation.render import (
+    MEDICAL_ADVICE,
+    Renderer,
+    first_numbers,
+    phone_lines,
+    reachable,
+)
 from handlers.conversation.state import Candidate, PlaceKind, State, Step
 from handlers.conversation.steps import STEPS
 from handlers.events import (
@@ -71,6 +77,9 @@ TIME_CUE = re.compile(r"\d|\b(sang|chieu|trua|toi|dem|gio|luc|sau|truoc|bay gio|
                       r"afternoon|evening|night|now|after|before|am|pm)\b")
 # A typed time that says more than a time-of-day button: an hour or a day.
 EXACT_TIME = re.compile(r"\d|\b(mai|nay|thu|chu nhat|tomorrow|today)\b")
+MORE_WORDS = {"them", "xem them", "them nua", "more", "show more", "see more", "xem them di",
+              "cho xem them", "chi tiet", "details"}
+PLACE_CUE = re.compile(r"\b(o|tai|song o|dang o|que|gan|in|at|near|from|live)\b")
 CONTACT_STEPS = (Step.CONTACT_WAY, Step.CONTACT_PHONE, Step.CONTACT_TIME, Step.CONTACT_CODE)
 TEXT_STEPS = (*CONTACT_STEPS, Step.SCREEN_OPEN)  # free text there is the answer, not facts
 AUDIENCE_ORDER = (Audience.CHILDREN, Audience.DISABILITIES, Audience.ELDERLY, Audience.MEN,
@@ -78,6 +87,10 @@ AUDIENCE_ORDER = (Audience.CHILDREN, Audience.DISABILITIES, Audience.ELDERLY, Au
 OFFER_STAFF = frozenset({Question.SOMEONE_COME, Question.CALL_FOR_ME})
 # Questions whose answer is Vietnam's law: abroad, an honest "cannot answer" instead.
 ABROAD_LAW = frozenset({Question.LAW, Question.WHERE_REPORT})
+DANGER_PAGES = 2  # extra pages for danger written again on an urgent case
+FIRST_LINES = 25  # phone lines of a first routine answer with places (issue 16, item 2a)
+URGENT_LINES = 16  # the places shown in danger, after the six-line first answer
+FIRST_CARDS = 3  # places in the first answer; the rest is one "more" away
 URGENT_CARDS = 2  # cards in an urgent reply, in one message (urgent replies stay ~3 messages)
 
 Out = Message | DeleteHistory | ToStaff
@@ -116,6 +129,10 @@ class Turn:
         return self.s.audience == Audience.CHILDREN.value or self.s.need == Need.CHILD.value
 
     def emergency_list(self, intro: str) -> None:
+        if self.s.abroad is not None:
+            # Vietnam's 113/115 cannot be called from abroad: that country's lines instead
+            self.say("abroad-numbers-again", numbers=", ".join(self._danger_numbers(all_=True)))
+            return
         lines = self.e.search.hotlines(self.s.province, emergency_only=True)
         self.out.append(self.render.hotlines(intro, lines, self.child()))
 
@@ -139,6 +156,8 @@ class Turn:
             return self.s.candidates[index].label if index < len(self.s.candidates) else wire
         if option.kind is Kind.EXIT:
             return self.t("opt-exit")
+        if option.kind is Kind.MORE:
+            return self.t("opt-more")
         for spec in STEPS.values():
             for choice in spec.options:
                 if choice.id == option:
@@ -153,14 +172,16 @@ class Turn:
     async def prompt(self, key: str | None = None) -> None:
         """Ask the current step's question, with its options and the quick exit last."""
         step = self.s.step
-        if step is self.s.last_asked and step not in (Step.START, Step.SCREEN, Step.OPEN):
+        # NEXT is the menu people come back to after each answer: asking it again is no loop
+        # (two misses there already lead to a person or the 24/7 numbers).
+        if step is self.s.last_asked and step not in (Step.START, Step.SCREEN, Step.OPEN,
+                                                      Step.NEXT):
             self.s.repeats += 1
         else:
             self.s.last_asked, self.s.repeats = step, 1
         if self.s.repeats >= 3:  # never the same question a third time in a row
             self.s.repeats = 0
-            self.say("open-miss")
-            self.emergency_list("hotlines-24-7")
+            self._open_miss()
             self.go(Step.OPEN)
             self.s.last_asked = Step.OPEN
             self.s.offered = [Kind.EXIT.value]
@@ -177,6 +198,10 @@ class Turn:
         elif step is Step.SCREEN:
             text_key = key or f"screen-q-{screening.QUESTIONS[self.s.screen_index]}"
         choices += [(c.id, self.t(c.label)) for c in spec.options]
+        if step is Step.NEXT and self.s.more is not None and self.s.more == self.s.shown:
+            # after a short answer "more" comes first; in danger, a person first
+            more = (opt(Kind.MORE), self.t("opt-more"))
+            choices.insert(len(choices) if self.s.urgent else 0, more)
         if step is Step.START and self.s.lang == "en":
             choices = [(i, self.t("opt-lang-vi") if i.kind is Kind.LANG else label)
                        for i, label in choices]
@@ -332,13 +357,23 @@ class Turn:
                 del self.out[shown:]
             await self._quiet_end()
             return
+        merged: bool | None = None
         if reading.urgent:
-            self._merge(reading)
+            reasons = [r.value for r in reading.triage.reasons]
+            again = self.s.urgent and self.s.case_code is not None
+            known = again and set(reasons) <= set(self.s.reasons)
+            merged = self._merge(reading)
             if Intent.WANTS_HUMAN in reading.intents:
                 self.s.callback_asked = True  # the urgent case is the request; details may follow
-            await self.urgent([r.value for r in reading.triage.reasons])
-            await self._answer_questions(reading)
-            return
+            if not known:
+                await self.urgent(reasons, again=again)
+                await self._answer_questions(reading)
+                return
+            # Danger said again, nothing new in kind ("nó lại đánh em", "she's coming back
+            # tonight"): the fitting numbers in one line and staff paged again, then the rest of
+            # the message is read like any other (a place, a question, an answer): the six-line
+            # block again would bury what the person just asked.
+            await self._danger_again(reasons)
         if command is not None:
             await self._always(command)
             return
@@ -349,13 +384,31 @@ class Turn:
             await self._save_contact()
             await self._contact_next()
             return
-        if (self.s.step in TEXT_STEPS and not reading.questions
-                and await self._text_answer(reading)):
+        if (self.s.step in TEXT_STEPS and not reading.questions and merged is None
+                and not self._facts_not_answer(reading) and await self._text_answer(reading)):
             self.s.misses = 0
             return
-        changed = self._merge(reading)
+        if (self.s.more is not None and self.s.more == self.s.shown
+                and fold(text[:40]).strip(" .!?") in MORE_WORDS):
+            # "thêm" at any question, while a short answer has more to show
+            self.s.misses = 0
+            await self.show_more()
+            await self.prompt()
+            return
+        changed = self._merge(reading) if merged is None else merged
         self._home_info(reading)
         answered = await self._answer_questions(reading)
+        if changed and self._facts_not_answer(reading):
+            # "e ở Biên Hòa" typed at the call-back questions: a place, not a code word or a
+            # time. Help there now, the case gets the province, and the form goes on.
+            self.s.misses = 0
+            if self.s.abroad is not None:
+                self.show_abroad()
+                await self._update_case()
+            else:
+                await self.show_results()
+            await self._contact_next()
+            return
         if Intent.WANTS_HUMAN in reading.intents:
             self.s.misses = 0
             await self.request_staff()
@@ -395,6 +448,9 @@ class Turn:
         if self.s.step is Step.START and (not self.s.offered or Intent.YES in reading.intents):
             # a first "hi", or "ok" after a question was answered: the greeting, not a miss
             await self.prompt()
+            return
+        if merged is not None:
+            await self.prompt()  # the danger was the message: answered above, no "not understood"
             return
         await self.miss()
 
@@ -522,6 +578,9 @@ class Turn:
                     said_abroad = True
                     self.say("q-law-abroad", country=self._country_name())
                 continue
+            if question is Question.LANGUAGE and self.s.abroad is not None:
+                self.say("q-language-abroad", numbers=", ".join(self._vietnamese_lines()))
+                continue
             self.say(f"q-{question.value}", minutes=self.e.config.idle_minutes)
         return bool(reading.questions)
 
@@ -529,6 +588,16 @@ class Turn:
         assert self.s.abroad is not None
         name_vi, name_en = self.e.abroad.country_name(self.s.abroad)
         return name_vi if self.s.lang == "vi" else name_en
+
+    def _vietnamese_lines(self) -> list[str]:
+        """Abroad, the lines whose source says they speak Vietnamese, then the Vietnamese
+        mission and the MOFA citizen-protection line (Vietnamese by nature)."""
+        help_ = self.e.abroad.help_for(self.s.abroad) if self.s.abroad else None
+        lines = help_.lines if help_ else ()
+        mission = ("embassy", "consulate", "citizen_protection")
+        chosen = [x.number for x in lines if x.in_vietnamese and x.kind not in mission]
+        chosen += [x.number for x in lines if x.kind in mission]
+        return list(dict.fromkeys(chosen))[:4]
 
     def _offers_staff(self, reading: Reading) -> bool:
         """After "can someone come?" or "call 113 for me", the next question is whether staff
@@ -564,8 +633,7 @@ class Turn:
             elif step is Step.CONTACT_PHONE:
                 self.say("contact-phone-retry")
             elif step is Step.OPEN:
-                self.say("open-miss")
-                self.emergency_list("hotlines-24-7")
+                self._open_miss()
                 return
             else:
                 self.say("not-understood")
@@ -580,8 +648,7 @@ class Turn:
             await self.prompt()
             return
         if step in (Step.CONTACT_CONSENT, Step.OPEN, Step.WHERE_PROVINCE):
-            self.say("open-miss")
-            self.emergency_list("hotlines-24-7")
+            self._open_miss()
             self.go(Step.OPEN)
             self.s.offered = [Kind.EXIT.value]
             return
@@ -592,6 +659,15 @@ class Turn:
             self.emergency_list("hotlines-24-7")
             self.go(Step.CONTACT_CONSENT)
             await self.prompt("not-understood-off-duty")
+
+    def _open_miss(self) -> None:
+        """Not understood with no question pending: what can be typed, and the 24/7 numbers
+        (that country's lines when the person is abroad, never Vietnam's 113 alone)."""
+        if self.s.abroad is not None:
+            self.say("open-miss-abroad")
+        else:
+            self.say("open-miss")
+        self.emergency_list("hotlines-24-7")
 
     # -- what to say next --------------------------------------------------------------------
     async def advance(self) -> None:
@@ -642,8 +718,9 @@ class Turn:
         s = self.s
         return f"{s.abroad}|{s.province}|{s.lat}|{s.need}|{s.audience}|{s.place_declined}"
 
-    def _danger_numbers(self) -> list[str]:
-        """The numbers to repeat in danger: the country's emergency lines when abroad."""
+    def _danger_numbers(self, all_: bool = False) -> list[str]:
+        """The numbers to repeat in danger: the country's emergency lines when abroad (with
+        ``all_``, every sourced line of that country: the embassy and MOFA lines too)."""
         if self.s.abroad is not None and self.s.abroad_relayed:
             # the writer is in Vietnam: 111 for the family, the Ministry's line for the person
             help_ = self.e.abroad.help_for(self.s.abroad)
@@ -653,9 +730,12 @@ class Turn:
             return [*home[:1], *protection[:1]]
         if self.s.abroad is not None:
             help_ = self.e.abroad.help_for(self.s.abroad)
+            every = [line.number for line in (help_.lines if help_ else ())]
+            if all_:
+                return every[:4]
             lines = [line.number for line in (help_.lines if help_ else ())
                      if line.kind in ("emergency", "police", "ambulance")]
-            return lines[:2] or [line.number for line in (help_.lines if help_ else ())][:2]
+            return lines[:2] or every[:2]
         return first_numbers(self.s.reasons, self.child())
 
     def show_abroad(self) -> None:
@@ -694,47 +774,137 @@ class Turn:
                                            staff_on_duty=on_duty)
 
     async def show_results(self, compact: bool = False) -> None:
-        """Cards for what is known; honest distances; only places reachable now."""
+        """What can help, short enough for a phone: the best few places for this person (two in
+        danger, three otherwise) in two or three lines each, one line for the commune's own
+        People's Committee and police, the one or two numbers that fit, and "more" for the
+        rest (full cards with addresses and hours, information, every number). Distances are
+        honest and only places reachable now are shown."""
         s = self.s
         result = await self._search()
         on_duty = await self.on_duty()
         hits = [h for h in result.hits if reachable(h, on_duty)]
-        render = self.render
-        provinces = self.e.search.gazetteer.provinces
-        cards = [render.card(h, s.province, s.place_kind, elsewhere=(
-            provinces[h.service.province].short
-            if h.service.province in provinces else None)) for h in hits]
+        sourced = [h for h in hits if h.scope is not Scope.COMMUNE]
+        fitting = [h for h in sourced if self._serves(h)]
+        first = fitting[:URGENT_CARDS if compact else FIRST_CARDS]
         s.shown = self._shown_key()
-        intro = (self.t("results-intro", place=s.place_label) if s.place_label
-                 else self.t("results-intro-national"))
-        province_name = provinces[s.province].short if s.province in provinces else ""
-        infos = [self.t(key, province=province_name) for key in result.info]
-        if compact:
-            chosen = cards[:URGENT_CARDS]
-            commune = next((c for h, c in zip(hits, cards, strict=True)
-                            if h.scope is Scope.COMMUNE), None)
-            if commune is not None and commune not in chosen:
-                chosen.append(commune)  # the commune's own body: always somewhere to go
-            shown = [c.text for c in chosen] or [self.t("results-none-near")]
-            phones = tuple(p for c in chosen for p in c.phones)
-            line = self._dv_line(hits[:URGENT_CARDS], {p.number for p in phones})
-            if line is not None:
-                shown.append(self.render.hotline_row(line))
-                phones = (*phones, PhoneLink(line.number, line.name.get(s.lang)))
-            body = "\n\n".join([intro, *shown])
-            self.out.append(Message(body[:MAX_TEXT], phones=phones, urgent=True))
+        render = self.render
+        none_near = not any(h.service.province == s.province and s.province
+                             for h in result.sourced)
+        if s.place_label and none_near:
+            rows = [self.t("results-intro-none-near", place=s.place_label)]
+        elif s.place_label:
+            rows = [self.t("results-intro", place=s.place_label)]
         else:
-            self.out.append(Message(intro, urgent=s.urgent))
-            if not any(h.service.province == s.province and s.province for h in result.sourced):
-                self.say("results-none-near")
-            self.out.extend(cards)
-            self.out.extend(Message(text, urgent=s.urgent) for text in infos)
-            if any(h.service.kind.value == "trusted_address" for h in hits):
-                self.say("trusted-address-notice")
-            if self.child():
-                self.say("child-note")
-            self.hotlines("hotlines-close")
+            rows = [self.t("results-intro-national")]
+        card_numbers = {p for h in first for p in h.service.phones}
+        card_numbers |= {h.service.referral for h in first if h.service.referral}
+        lines = self._fitting_lines(first, card_numbers, compact)
+        call = [render.call_line(lines)] if lines else []
+        phones = [PhoneLink(h.number, h.name.get(s.lang)) for h in lines]
+        if self.child():
+            rows.extend(call)  # under 18: 111 first among the numbers (safety.md, 7)
+        tail: list[str] = []
+        if any(h.scope is Scope.COMMUNE for h in hits):
+            tail.append(self.t("results-commune-line"))
+        province_name = self._province_name()
+        infos = [self.t(key, province=province_name) for key in result.info]
+        if not self.child():
+            tail.extend(call)
+        budget = URGENT_LINES if compact else FIRST_LINES
+        shown = 0
+        for hit in first:
+            text, links = render.short_card(hit, s.province, s.place_kind, self._elsewhere(hit))
+            used = phone_lines("\n".join([*rows, text, *tail, self.t("results-more-hint")]))
+            if shown and used > budget:
+                break  # what a phone shows at once: the rest is one "more" away
+            rows.append(text)
+            phones.extend(links)
+            shown += 1
+        if not shown:
+            rows.append(self.t("results-none-near"))
+        if shown < 2:  # nothing (or one place) near: the information is the answer
+            tail[:0] = infos
+            infos = []
+        rows.extend(tail)
+        more = len(hits) > shown or bool(infos) or not compact
+        if more:
+            rows.append(self.t("results-more-hint"))
+        s.more = s.shown if more else None
+        self.out.append(Message("\n".join(rows)[:MAX_TEXT], phones=tuple(phones),
+                                urgent=s.urgent))
         await self._update_case()
+
+    async def show_more(self) -> None:
+        """Everything the short answer left out: each place in full (address, hours, notes,
+        the age of the source), information cards, and every national number."""
+        s = self.s
+        s.more = None
+        result = await self._search()
+        on_duty = await self.on_duty()
+        hits = [h for h in result.hits if reachable(h, on_duty)]
+        hits.sort(key=lambda h: not self._serves(h))
+        self.out.extend(self.render.card(h, s.province, s.place_kind, self._elsewhere(h))
+                        for h in hits)
+        province_name = self._province_name()
+        self.out.extend(Message(self.t(key, province=province_name), urgent=s.urgent)
+                        for key in result.info)
+        if any(h.service.kind.value == "trusted_address" for h in hits):
+            self.say("trusted-address-notice")
+        self.hotlines("hotlines-close")
+
+    def _province_name(self) -> str:
+        provinces = self.e.search.gazetteer.provinces
+        return provinces[self.s.province].short if self.s.province in provinces else ""
+
+    def _elsewhere(self, hit: Hit) -> str | None:
+        provinces = self.e.search.gazetteer.provinces
+        code = hit.service.province
+        return provinces[code].short if code in provinces else None
+
+    def _serves(self, hit: Hit) -> bool:
+        """A place fits the person: one only for children (child protection, orphans) is no
+        first card for an adult or an old person; one only for women is none for a man."""
+        service = hit.service
+        if hit.scope is Scope.COMMUNE:
+            return True
+        children_only = {Audience.CHILDREN, Audience.ORPHANS}
+        if not self.child():
+            if service.offers and set(service.offers) <= {Offer.CHILD_PROTECTION}:
+                return False
+            if service.audiences and set(service.audiences) <= children_only:
+                return False
+        women_only = bool(service.audiences) and Audience.MEN not in service.audiences and (
+            Audience.WOMEN in service.audiences)
+        return not (self.s.audience == Audience.MEN.value and women_only)
+
+    def _fitting_lines(self, hits: list[Hit], shown: set[str], compact: bool) -> list[Hotline]:
+        """The one or two phone lines that fit the person and the need, not already on a card:
+        111 first for a child or trafficking; the national line for women facing violence (the
+        way into the Peace House shelters); for a man, a line not only for women."""
+        s = self.s
+        if compact:
+            line = self._dv_line(hits, shown)
+            return [line] if line is not None else []
+        need = Need(s.need) if s.need else None
+        audience = Audience(s.audience) if s.audience else None
+        first_111 = self.child() or need is Need.TRAFFICKING
+        chosen: list[Hotline] = []
+        for h in self.e.search.hotlines(s.province, need=need):
+            if h.number in ("113", "114", "115"):
+                continue
+            if h.number == "111":
+                if first_111:
+                    chosen.insert(0, h)
+                continue
+            if not h.audiences and audience in (None, Audience.WOMEN):
+                continue  # a general line only where no line is for this person
+            if h.audiences:
+                women_line = Audience.WOMEN in h.audiences and audience is not Audience.MEN
+                if not (women_line or (audience is not None and audience in h.audiences)):
+                    continue
+            chosen.append(h)
+        # the fitting lines, less those a card already shows (no stand-in for them)
+        return [h for h in chosen[:2 if first_111 else 1] if h.number not in shown]
 
     def _dv_line(self, hits: list[Hit], shown: set[str]) -> Hotline | None:
         """A bed tonight or a relay, and no shelter of their own province among the cards: the
@@ -749,14 +919,32 @@ class Turn:
                      if Audience.WOMEN in h.audiences and h.number not in shown), None)
 
     # -- danger ------------------------------------------------------------------------------
-    async def urgent(self, reasons: list[str], ask: bool = True) -> None:
+    def _page_again(self, again: bool) -> int:
+        """Danger written again on a case already urgent pages staff again, at most
+        ``DANGER_PAGES`` times per conversation (a new threat must reach a person; a page per
+        message would not)."""
+        if not again or self.s.danger_pages >= DANGER_PAGES:
+            return 0
+        self.s.danger_pages += 1
+        return self.s.danger_pages
+
+    async def _danger_again(self, reasons: list[str]) -> None:
+        s = self.s
+        numbers = first_numbers(reasons, self.child()) if s.abroad is None else (
+            self._danger_numbers())
+        page = self._page_again(True)
+        await self.ensure_case("urgent", again=page)
+        key = "urgent-again-paged" if page else "urgent-again"
+        self.out.append(Message(self.t(key, numbers=", ".join(numbers)), urgent=True))
+
+    async def urgent(self, reasons: list[str], ask: bool = True, again: bool = False) -> None:
         """The short first answer: fitting numbers, one sentence, then one question."""
         s = self.s
         s.urgent = True
         if self.child() and "child_at_risk" not in reasons:
             reasons = [*reasons, "child_at_risk"]
         s.reasons = sorted(set(s.reasons) | set(reasons))
-        await self.ensure_case("urgent")
+        await self.ensure_case("urgent", again=self._page_again(again))
         staff = self.t("staff-on-duty-short" if await self.on_duty() else "staff-off-duty-short")
         advice = next((MEDICAL_ADVICE[r] for r in ("strangulation", "sexual_violence",
                                                    "self_harm") if r in s.reasons), None)
@@ -807,7 +995,7 @@ class Turn:
         return not s.relay or s.urgent or s.relay_consent == Consent.YES.value
 
     async def ensure_case(self, tier: str, details: dict[str, Any] | None = None,
-                          force: bool = False) -> None:
+                          force: bool = False, again: int = 0) -> None:
         s = self.s
         if s.case_code is None:
             if not (force or self._may_open()):
@@ -823,7 +1011,7 @@ class Turn:
             s.case_code = await self.uow.cases.open(draft, self.now)
             return
         if tier == "urgent":
-            await self.uow.cases.raise_urgent(s.case_code, s.reasons, self.now)
+            await self.uow.cases.raise_urgent(s.case_code, s.reasons, self.now, again=again)
         await self._update_case(details)
 
     async def _update_case(self, details: dict[str, Any] | None = None) -> None:
@@ -919,6 +1107,19 @@ class Turn:
         self.s.contact.code_word = self.s.contact.code_word or ""
         self.go(Step.NEXT)
         await self.prompt()
+
+    def _facts_not_answer(self, reading: Reading) -> bool:
+        """At a call-back question, a message that names a place (or a country) is where the
+        person is, not the answer; at the code-word question only with a cue ("e ở Biên Hòa"),
+        since a bare word there may well be the code word."""
+        if self.s.step not in CONTACT_STEPS or reading.code_word is not None:
+            return False
+        place = reading.place is not None and reading.place.province is not None
+        if not (place or reading.abroad is not None):
+            return False
+        if self.s.step is Step.CONTACT_CODE:
+            return PLACE_CUE.search(fold(reading.text)) is not None
+        return True
 
     def _take_contact_facts(self, reading: Reading) -> bool:
         """A phone number, a time or a code word typed anywhere in the contact steps."""
@@ -1105,7 +1306,10 @@ async def _danger_consent(turn: Turn, option: OptionId, reading: Reading | None)
 
 async def _next(turn: Turn, option: OptionId, reading: Reading | None) -> None:
     s = turn.s
-    if option.kind is Kind.TALK:
+    if option.kind is Kind.MORE:
+        await turn.show_more()
+        await turn.prompt()
+    elif option.kind is Kind.TALK:
         await turn.request_staff()
     elif option.kind is Kind.SCREEN:
         turn.say("screen-intro")

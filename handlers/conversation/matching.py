@@ -49,6 +49,8 @@ KEY_WORDS: dict[str, tuple[str, ...]] = {
     "talk": ("nhan vien", "nguoi that", "noi chuyen", "tu van vien", "talk", "staff", "a person",
              "someone"),
     "screen": ("cau hoi", "an toan cua toi", "questions", "safety questions"),
+    "more": ("them", "xem them", "them nua", "con nua", "chi tiet", "dia chi", "more",
+             "show more", "see more", "details", "address"),
     "another": ("noi khac", "cho khac", "tinh khac", "another place", "somewhere else",
                 "other place"),
     "done": ("xong", "xong roi", "het roi", "the thoi", "done", "finished", "bye", "tam biet"),
@@ -117,8 +119,11 @@ def match(reading: Reading, offered: Sequence[str], labels: dict[str, str]) -> O
             if wire in offered:
                 return OptionId.parse(wire)
     best: tuple[int, str] | None = None
+    short = len(folded.split()) <= 4  # "thêm" is "more" alone, not in "hỏi thêm về luật"
     for wire in offered:
         for phrase in KEY_WORDS.get(wire, ()):
+            if wire == "more" and not short:
+                continue
             if _has(folded, phrase) and (best is None or len(phrase) > best[0]):
                 best = (len(phrase), wire)
     if best is not None:

@@ -87,39 +87,77 @@ class Renderer:
         phones = tuple(PhoneLink(h.number, h.name.get(self.lang)) for h in [*first, *rest])
         return Message("\n".join(rows), phones=phones, urgent=True)
 
-    def card(self, hit: Hit, province: int | None, place_kind: PlaceKind | None,
-             elsewhere: str | None = None) -> Message:
-        """One place. A distance only from a shared point or a typed commune; from a typed
-        province, "in your province" or the other province's name (never km from a centre)."""
+    def _where(self, hit: Hit, province: int | None, place_kind: PlaceKind | None,
+               elsewhere: str | None) -> str:
+        """A distance only from a shared point or a typed commune; from a typed province, "in
+        your province" or the other province's name (never km from a centre)."""
         s = hit.service
-        head = s.name.get(self.lang)
         exact = place_kind in (PlaceKind.POINT, PlaceKind.COMMUNE)
         if hit.scope is Scope.COMMUNE:
-            head += f" · {self.t('card-commune')}"
-        elif hit.distance_km is not None and exact and hit.approximate:
-            head += f" · {self.t('card-approximate', km=_km(hit.distance_km))}"
-        elif hit.distance_km is not None and exact:
-            head += f" · {self.t('card-distance', km=_km(hit.distance_km))}"
-        elif hit.scope is Scope.NATIONAL or (s.province is None and s.location is None):
-            head += f" · {self.t('card-national')}"
-        elif province is not None and s.province == province:
-            head += f" · {self.t('card-province')}"
-        elif elsewhere:
-            head += f" · {self.t('card-elsewhere', province=elsewhere)}"
-        else:
-            head += f" · {self.t('card-neighbour')}"
-        lines = [head]
+            return self.t("card-commune")
+        if hit.distance_km is not None and exact and hit.approximate:
+            return self.t("card-approximate", km=_km(hit.distance_km))
+        if hit.distance_km is not None and exact:
+            return self.t("card-distance", km=_km(hit.distance_km))
+        if hit.scope is Scope.NATIONAL or (s.province is None and s.location is None):
+            return self.t("card-national")
+        if province is not None and s.province == province:
+            return self.t("card-province")
+        if elsewhere:
+            return self.t("card-elsewhere", province=elsewhere)
+        return self.t("card-neighbour")
+
+    def _reach(self, hit: Hit) -> str:
+        """How to reach the place now: its phone, the line that refers to it, in person."""
+        s = hit.service
+        if s.phones and not s.staff_referral:
+            return self.t("card-phone", phones=", ".join(s.phones))
+        if s.referral:
+            return self.t("card-referral", number=s.referral)
+        if hit.scope is Scope.COMMUNE:
+            return self.t("card-in-person")
+        return self.t("card-staff-referral")
+
+    def short_card(self, hit: Hit, province: int | None, place_kind: PlaceKind | None,
+                   elsewhere: str | None = None) -> tuple[str, tuple[PhoneLink, ...]]:
+        """One place in two or three phone lines (the first answer): name and where, what it
+        offers, how to reach it now. The full card (address, hours, notes) is one "more" away."""
+        s = hit.service
+        lines = [f"• {s.name.get(self.lang)} · {self._where(hit, province, place_kind, elsewhere)}"]
         if s.offers:
             lines.append(self.t("card-offers", offers=", ".join(
                 self.t(f"offer-{o.value}") for o in s.offers)))
         if s.phones and not s.staff_referral:
-            lines.append(self.t("card-phone", phones=", ".join(s.phones)))
+            reach = self.t("card-phone-short", phones=", ".join(s.phones))
         elif s.referral:
-            lines.append(self.t("card-referral", number=s.referral))
-        elif hit.scope is Scope.COMMUNE:
-            lines.append(self.t("card-in-person"))
+            reach = self.t("card-referral-short", number=s.referral)
         else:
-            lines.append(self.t("card-staff-referral"))
+            reach = self._reach(hit)
+        if s.may_have_changed or not s.verified:
+            reach += " " + self.t("card-check-short")
+        lines.append(reach)
+        walk = hit.distance_km is not None and hit.distance_km <= WALK_KM
+        if hit.scope is Scope.NEAR and walk and s.disclose_address and s.address:
+            lines.append(self.t("card-address", address=s.address))  # close: worth going to
+        numbers = s.phones or ([s.referral] if s.referral else [])
+        return "\n".join(lines), tuple(PhoneLink(p, s.name.get(self.lang)) for p in numbers)
+
+    def call_line(self, lines: Sequence[Hotline]) -> str:
+        """The one or two numbers that fit, on one line."""
+        return self.t("results-call", numbers=" · ".join(
+            f"{h.number} ({h.name.get(self.lang)})" for h in lines))
+
+    def card(self, hit: Hit, province: int | None, place_kind: PlaceKind | None,
+             elsewhere: str | None = None) -> Message:
+        """One place, in full: where, what, how to reach it, address or why it is kept
+        confidential, hours, the source's note and how old the source is."""
+        s = hit.service
+        head = f"{s.name.get(self.lang)} · {self._where(hit, province, place_kind, elsewhere)}"
+        lines = [head]
+        if s.offers:
+            lines.append(self.t("card-offers", offers=", ".join(
+                self.t(f"offer-{o.value}") for o in s.offers)))
+        lines.append(self._reach(hit))
         venue = None
         if not s.disclose_address:
             lines.append(self.t("card-confidential"))
@@ -163,7 +201,6 @@ class Renderer:
             text = text[: MAX_TEXT - 1].rsplit("\n", 1)[0]
         return Message(text, phones=tuple(phones), urgent=self.urgent)
 
-
     def relay_abroad(self, help_: CountryHelp | None, country: str,
                      trafficking: bool) -> Message:
         """Someone in Vietnam writes about a person held abroad: two short routes. For the
@@ -193,6 +230,16 @@ class Renderer:
             rows.append(self.t("relay-abroad-family-protection"))
         text = "\n".join(rows)
         return Message(text[:MAX_TEXT], phones=tuple(phones), urgent=self.urgent)
+
+
+WALK_KM = 20  # a place this close gets its address in the first answer
+PHONE_COLUMNS = 36  # characters a phone shows on one line in a chat bubble (360 dp, default font)
+
+
+def phone_lines(text: str, columns: int = PHONE_COLUMNS) -> int:
+    """How many lines a text takes on a phone: each line wraps at ``columns`` characters, and
+    an empty line still takes a line. Used for the length budgets of first answers."""
+    return sum(max(1, -(-len(line) // columns)) for line in text.split("\n"))
 
 
 def reachable(hit: Hit, on_duty: bool) -> bool:

@@ -69,6 +69,7 @@ class State(BaseModel):
     # what is known
     urgent: bool = False
     reasons: list[str] = Field(default_factory=list)
+    danger_pages: int = 0  # staff paged again for danger written again (capped)
     need: str | None = None
     need_asked: bool = False
     audience: str | None = None  # children, men, elderly, people_with_disabilities
@@ -91,6 +92,7 @@ class State(BaseModel):
     candidates: list[Candidate] = Field(default_factory=list)
     pending_location: tuple[float, float] | None = None
     shown: str | None = None  # the (place, need, audience) whose results were last shown
+    more: str | None = None  # those results have a "more" (full cards, every number) not shown
     # the case
     case_code: str | None = None
     hidden_case: bool = False  # a routine case for a protected Zalo user was opened

@@ -302,3 +302,22 @@ relay-abroad-sentence = If they are in danger now, tell them to call the police 
 
 ## convfix2: a question about the law from someone abroad
 q-law-abroad = I have no verified information on the law in { $country } (divorce, custody, residence, being sent home), so I cannot answer this. You can ask the Vietnamese embassy or consulate (citizen protection) and the help lines in { $country } (the numbers I send you), or talk to our staff.
+
+urgent-again = If you are in danger, call { $numbers } now.
+urgent-again-paged = If you are in danger, call { $numbers } now. I have told the staff again.
+abroad-numbers-again = Numbers you can call where you are: { $numbers }.
+open-miss-abroad = Sorry, I did not understand. You can type what you need, or type /start. If you are in danger, call the emergency number of the country you are in (below).
+
+q-stop_not_jail = To make the violence stop, you can report it to the People's Committee of your commune or ward, or to the commune police, and say what you want (Law 13/2022, Art. 19). The head of the commune police can summon the person who is violent, notably when the person harmed is an older person, a child or a person with a disability (Art. 24). If you are threatened, you can ask the commune chairman for a no-contact order (Art. 25, up to 3 days each time).
+q-language = You can write here in Vietnamese or English. The 111, 113 and 115 lines answer in Vietnamese.
+q-language-abroad = These numbers can speak Vietnamese: { $numbers }.
+
+results-intro-none-near = No verified place yet in { $place }. The nearest places that can help:
+results-commune-line = Or report to your commune or ward People's Committee or police (Law 13/2022, Art. 19).
+card-phone-short = Phone: { $phones }
+card-referral-short = Call { $number } to be referred
+
+results-call = Call: { $numbers }
+results-more-hint = Type "more" for addresses, opening hours and other numbers. In danger: call 113.
+card-check-short = (call first to check)
+opt-more = Show more

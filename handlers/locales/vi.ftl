@@ -303,3 +303,22 @@ relay-abroad-sentence = Nếu người ấy đang gặp nguy hiểm, hãy nhắn
 
 ## convfix2: a question about the law from someone abroad
 q-law-abroad = Mình chưa có thông tin đã kiểm chứng về luật ở { $country } (ly hôn, nuôi con, cư trú, bị đưa về nước), nên mình không trả lời được câu này. Bạn có thể hỏi Đại sứ quán hoặc Tổng lãnh sự quán Việt Nam (bảo hộ công dân) và các đường dây hỗ trợ ở { $country } (các số mình gửi cho bạn), hoặc nói chuyện với nhân viên của chúng tôi.
+
+urgent-again = Khi nguy hiểm, hãy gọi ngay { $numbers }.
+urgent-again-paged = Khi nguy hiểm, hãy gọi ngay { $numbers }. Mình đã báo lại cho nhân viên.
+abroad-numbers-again = Các số gọi được ở nơi bạn đang ở: { $numbers }.
+open-miss-abroad = Mình chưa hiểu. Bạn có thể gõ điều bạn cần, hoặc gõ /start. Khi nguy hiểm, hãy gọi số khẩn cấp của nước bạn đang ở (bên dưới).
+
+q-stop_not_jail = Để bạo lực dừng lại, bạn có thể báo cho Ủy ban nhân dân xã/phường nơi bạn ở hoặc Công an xã/phường và nói rõ điều bạn muốn (Luật 13/2022, Điều 19). Trưởng Công an xã có thể gọi người gây bạo lực lên làm việc, nhất là khi người bị bạo lực là người cao tuổi, trẻ em hay người khuyết tật (Điều 24). Nếu bị đe dọa, bạn có thể đề nghị Chủ tịch Ủy ban nhân dân xã ra quyết định cấm tiếp xúc (Điều 25, tối đa 3 ngày mỗi lần).
+q-language = Bạn có thể nhắn ở đây bằng tiếng Việt hoặc tiếng Anh. Các tổng đài 111, 113, 115 trả lời bằng tiếng Việt.
+q-language-abroad = Những số này nói được tiếng Việt: { $numbers }.
+
+results-intro-none-near = Chưa có nơi đã xác minh ở { $place }. Những nơi có thể giúp bạn, gần nhất:
+results-commune-line = Hoặc báo Ủy ban nhân dân, Công an xã/phường nơi bạn ở (Luật 13/2022, Điều 19).
+card-phone-short = Điện thoại: { $phones }
+card-referral-short = Gọi { $number } để được giới thiệu
+
+results-call = Gọi: { $numbers }
+results-more-hint = Gõ "thêm" để xem địa chỉ, giờ mở cửa và các số khác. Nguy hiểm: gọi 113.
+card-check-short = (nên gọi trước)
+opt-more = Xem thêm

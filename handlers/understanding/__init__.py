@@ -80,6 +80,9 @@ class Question(StrEnum):
     WHERE_REPORT = "where_report"  # where do I report (Law 13/2022 Art. 19)
     LAW = "law"  # other questions about the law (not an emergency)
     MEDICAL = "medical"  # "có nên đi khám ko": should I see a doctor (after violence)
+    STOP_NOT_JAIL = "stop_not_jail"  # "không muốn con đi tù, chỉ muốn nó thôi đánh": what the
+    #  commune and its police can do short of prosecution (Law 13/2022 Art. 19, 24, 25)
+    LANGUAGE = "language"  # "e nói tiếng Trung ít, sợ cảnh sát ko hiểu": lines in Vietnamese
 
 
 class AgeBand(StrEnum):
