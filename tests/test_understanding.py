@@ -799,3 +799,23 @@ def test_a_foreign_city_that_is_also_vietnamese_is_offered_not_taken(
     got = r("no nhan la dang o gan Con Minh, bi nhot trong nha", resolver)
     assert got.abroad is None and got.place is None
     assert any(c.country == "CN" and c.city == "Côn Minh" for c in got.abroad_candidates)
+
+
+# -- convfix2: Vietnamese typed without diacritics is not English -------------------------------
+
+@pytest.mark.parametrize("text", ["ben xe my dinh", "e can giup", "o ha noi", "me e do",
+                                  "e dang o ben xe my dinh, ko co cho ngu toi nay"])
+def test_vietnamese_without_marks_is_not_english(resolver: PlaceResolver, text: str) -> None:
+    assert r(text, resolver).lang != "en"
+
+
+@pytest.mark.parametrize("text", ["can you help me", "my husband hits me", "hello", "help",
+                                  "I'm in danger", "call me"])
+def test_english_with_real_evidence_is_english(resolver: PlaceResolver, text: str) -> None:
+    assert r(text, resolver).lang == "en"
+
+
+def test_a_bus_station_names_its_place(resolver: PlaceResolver) -> None:
+    got = r("e dang o ben xe my dinh, ko co cho ngu", resolver)
+    assert got.place is not None and got.place.province is not None
+    assert got.place.province.code == HN

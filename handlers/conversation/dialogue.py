@@ -716,7 +716,8 @@ class Turn:
 
     def _shown_key(self) -> str:
         s = self.s
-        return f"{s.abroad}|{s.abroad_city}|{s.province}|{s.lat}|{s.need}|{s.audience}|{s.place_declined}"
+        return (f"{s.abroad}|{s.abroad_city}|{s.province}|{s.lat}|{s.need}|{s.audience}"
+                f"|{s.place_declined}")
 
     def _danger_numbers(self, all_: bool = False) -> list[str]:
         """The numbers to repeat in danger: the country's emergency lines when abroad (with
