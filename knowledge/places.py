@@ -194,8 +194,49 @@ class PlaceResolver:
                 Level.LEGACY_COMMUNE, province, lc.legacy_province, district, lc.communes, short
             )
             self._add_unit(unit_type, short, target)
+        self._add_numbered_bases()
         for alias in gz.aliases:
             self._add_alias(alias.alias, alias.kind, alias.target)
+
+    def _add_numbered_bases(self) -> None:
+        """Old wards split by number ("Mỹ Đình 1", "Mỹ Đình 2") are said without it ("Mỹ
+        Đình"): the bare name is indexed too, as one place when the numbered units shared a
+        district (its communes together), otherwise as each of them (all in one province: that
+        province; in several: ambiguous). Only for two or more numbered units of one name, so a
+        lone "Hòa Bình 1" does not make the common words "Hòa Bình" a commune."""
+        from dataclasses import replace
+
+        gz = self.gz
+        groups: dict[tuple[str, str], list[Target]] = {}
+        names: dict[tuple[str, str], set[str]] = {}
+        for c in gz.communes.values():
+            base = _numbered_base(c.short)
+            if base:
+                groups.setdefault((c.type, base), []).append(
+                    Target(Level.COMMUNE, c.province, communes=(c.code,), label=base))
+                names.setdefault((c.type, base), set()).add(c.name)
+        for lc in gz.legacy_communes:
+            unit_type = next(
+                (t for t in ("Phường", "Xã", "Thị trấn") if lc.name.startswith(t + " ")), ""
+            )
+            base = _numbered_base(lc.name[len(unit_type) + 1 :] if unit_type else lc.name)
+            if not base:
+                continue
+            district = gz.legacy_districts[(lc.legacy_province, lc.district)]
+            province = gz.communes[lc.communes[0]].province
+            groups.setdefault((unit_type, base), []).append(Target(
+                Level.LEGACY_COMMUNE, province, lc.legacy_province, district, lc.communes, base))
+            names.setdefault((unit_type, base), set()).add(f"{lc.legacy_province}/{lc.name}")
+        for key, targets in groups.items():
+            unit_type, base = key
+            if len(names[key]) < 2:
+                continue
+            districts = {id(t.district) for t in targets}
+            if len(districts) == 1 and targets[0].district is not None:
+                communes = tuple(sorted({c for t in targets for c in t.communes}))
+                targets = [replace(targets[0], communes=communes)]
+            for target in targets:
+                self._add_unit(unit_type, base, target)
 
     def _add_alias(self, alias: str, kind: str, ref: str) -> None:
         gz = self.gz
@@ -372,6 +413,18 @@ class PlaceResolver:
             district=district,
             commune=commune,
         )
+
+
+_NUMBERED = re.compile(r"^(\D+?)\s+\d{1,2}$")
+
+
+def _numbered_base(short: str) -> str | None:
+    """"Mỹ Đình 1" -> "Mỹ Đình"; None for a name without a number or a one-word base ("Lộ 25",
+    "Đường 10": too common a word to stand alone)."""
+    m = _NUMBERED.match(short)
+    if m is None or len(m.group(1).split()) < 2:
+        return None
+    return m.group(1)
 
 
 def _unique_places(targets: list[Target]) -> list[Target]:

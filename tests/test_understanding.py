@@ -770,3 +770,52 @@ def test_the_safe_time_said_back_hour_first() -> None:
     from handlers.understanding.contact import time_said_back
     assert time_said_back("sáng mai tầm 10h") == "10h sáng mai"
     assert time_said_back("sau 8h toi") == "sau 8h toi"
+
+
+# -- convfix2: someone else held abroad ------------------------------------------------------
+
+RELATIVES_ABROAD = [
+    ("chau gai toi bi ban sang mot thi tran o Quang Tay, toi o Thanh Hoa", "CN", 38),
+    ("con trai toi sang Ma Lai lam, bi lua vao cong ty lua dao", "MY", None),
+    ("ban than e sang Han lam nha hang, bi chu giu ho chieu ko cho ve", "KR", None),
+    ("my son went to work in Malaysia and his boss keeps his passport", "MY", None),
+]
+
+
+@pytest.mark.parametrize(("text", "country", "province"), RELATIVES_ABROAD)
+def test_a_relative_writes_about_someone_abroad(
+    resolver: PlaceResolver, text: str, country: str, province: int | None
+) -> None:
+    got = r(text, resolver)
+    assert got.who is Who.RELAY
+    assert got.abroad is not None and got.abroad.country == country
+    # the writer's own place in Vietnam is kept beside the other person's country
+    assert (got.place.province.code if got.place and got.place.province else None) == province
+
+
+def test_a_foreign_city_that_is_also_vietnamese_is_offered_not_taken(
+    resolver: PlaceResolver,
+) -> None:
+    got = r("no nhan la dang o gan Con Minh, bi nhot trong nha", resolver)
+    assert got.abroad is None and got.place is None
+    assert any(c.country == "CN" and c.city == "Côn Minh" for c in got.abroad_candidates)
+
+
+# -- convfix2: Vietnamese typed without diacritics is not English -------------------------------
+
+@pytest.mark.parametrize("text", ["ben xe my dinh", "e can giup", "o ha noi", "me e do",
+                                  "e dang o ben xe my dinh, ko co cho ngu toi nay"])
+def test_vietnamese_without_marks_is_not_english(resolver: PlaceResolver, text: str) -> None:
+    assert r(text, resolver).lang != "en"
+
+
+@pytest.mark.parametrize("text", ["can you help me", "my husband hits me", "hello", "help",
+                                  "I'm in danger", "call me"])
+def test_english_with_real_evidence_is_english(resolver: PlaceResolver, text: str) -> None:
+    assert r(text, resolver).lang == "en"
+
+
+def test_a_bus_station_names_its_place(resolver: PlaceResolver) -> None:
+    got = r("e dang o ben xe my dinh, ko co cho ngu", resolver)
+    assert got.place is not None and got.place.province is not None
+    assert got.place.province.code == HN

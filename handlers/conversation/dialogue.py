@@ -89,6 +89,8 @@ TEXT_STEPS = (*CONTACT_STEPS, Step.SCREEN_OPEN)  # free text there is the answer
 AUDIENCE_ORDER = (Audience.CHILDREN, Audience.DISABILITIES, Audience.ELDERLY, Audience.MEN,
                   Audience.TRAFFICKING_RETURNEES, Audience.WOMEN)
 OFFER_STAFF = frozenset({Question.SOMEONE_COME, Question.CALL_FOR_ME})
+# Questions whose answer is Vietnam's law: abroad, an honest "cannot answer" instead.
+ABROAD_LAW = frozenset({Question.LAW, Question.WHERE_REPORT})
 DANGER_PAGES = 2  # extra pages for danger written again on an urgent case
 FIRST_LINES = 25  # phone lines of a first routine answer with places (issue 16, item 2a)
 URGENT_LINES = 16  # the places shown in danger, after the six-line first answer
@@ -502,12 +504,26 @@ class Turn:
             s.who = r.who.value
             changed = True
         # A place in Vietnam named with a country is where the person is now ("em về từ Trung
-        # Quốc, giờ em ở Lào Cai"); a country alone means abroad.
+        # Quốc, giờ em ở Lào Cai"); a country alone means abroad. Someone writing about another
+        # person ("cháu tôi bị bán sang Quảng Tây, tôi ở Thanh Hóa") names two places: the country
+        # is the other person's, the Vietnamese place the writer's; both are kept.
+        foreign = r.abroad if r.abroad is not None and r.abroad.country != VIETNAM else None
+        if foreign is None and r.place is None and s.abroad is not None:
+            # "đang ở gần Côn Minh": a name that is also Vietnamese, in the country already known
+            foreign = next((c for c in r.abroad_candidates if c.country == s.abroad), None)
+        relayed = foreign is not None and (r.who is not Who.SELF or s.relay)
         if r.place is not None and r.place.province is not None:
+            keep = (s.abroad, s.abroad_city) if s.abroad_relayed else None
             changed = self._set_place(r.place) or changed
-        elif r.abroad is not None and r.abroad.country != VIETNAM and r.abroad.country != s.abroad:
-            s.abroad = r.abroad.country
-            s.abroad_city = r.abroad.city
+            if keep is not None and not relayed:
+                s.abroad, s.abroad_city = keep  # the writer's own place; the other is still away
+        if foreign is not None and (relayed or r.place is None) and (
+                (foreign.country, foreign.city or s.abroad_city) != (s.abroad, s.abroad_city)
+                or relayed != s.abroad_relayed):
+            if foreign.country != s.abroad or foreign.city:
+                s.abroad_city = foreign.city
+            s.abroad = foreign.country
+            s.abroad_relayed = relayed
             changed = True
         if r.needs and s.need != r.needs[0].value:
             s.need = r.needs[0].value
@@ -552,6 +568,7 @@ class Turn:
             return False
         s.abroad = None
         s.abroad_city = None
+        s.abroad_relayed = False
         s.province = place.province.code
         s.place_label = label
         s.place_declined = False
@@ -575,7 +592,15 @@ class Turn:
         return True
 
     async def _answer_questions(self, reading: Reading) -> bool:
+        said_abroad = False
         for question in reading.questions:
+            if self.s.abroad is not None and question in ABROAD_LAW:
+                # Vietnam's commune and Law 13/2022 are no answer for someone in Taiwan asking
+                # about divorce or being sent home: say honestly we cannot answer, and who can.
+                if not said_abroad:
+                    said_abroad = True
+                    self.say("q-law-abroad", country=self._country_name())
+                continue
             if question is Question.LANGUAGE and self.s.abroad is not None:
                 self.say("q-language-abroad", numbers=", ".join(self._vietnamese_lines()))
                 continue
@@ -596,6 +621,11 @@ class Turn:
         found = [x.number for x in lines if x.kind in ("embassy", "consulate")]
         found += [x.number for x in lines if x.kind == "citizen_protection"]
         return list(dict.fromkeys(found))[:4]
+
+    def _country_name(self) -> str:
+        assert self.s.abroad is not None
+        name_vi, name_en = self.e.abroad.country_name(self.s.abroad)
+        return name_vi if self.s.lang == "vi" else name_en
 
     def _vietnamese_lines(self) -> list[str]:
         """Abroad, the lines whose source says they speak Vietnamese, then the Vietnamese
@@ -731,11 +761,19 @@ class Turn:
 
     def _shown_key(self) -> str:
         s = self.s
-        return f"{s.abroad}|{s.province}|{s.lat}|{s.need}|{s.audience}|{s.place_declined}"
+        return (f"{s.abroad}|{s.abroad_city}|{s.province}|{s.lat}|{s.need}|{s.audience}"
+                f"|{s.place_declined}")
 
     def _danger_numbers(self, all_: bool = False) -> list[str]:
         """The numbers to repeat in danger: the country's emergency lines when abroad (with
         ``all_``, every sourced line of that country: the embassy and MOFA lines too)."""
+        if self.s.abroad is not None and self.s.abroad_relayed:
+            # the writer is in Vietnam: 111 for the family, the Ministry's line for the person
+            help_ = self.e.abroad.help_for(self.s.abroad)
+            home = [line.number for line in (help_.from_vietnam if help_ else ())]
+            protection = [line.number for line in (help_.lines if help_ else ())
+                          if line.kind == "citizen_protection"]
+            return [*home[:1], *protection[:1]]
         if self.s.abroad is not None:
             help_ = self.e.abroad.help_for(self.s.abroad)
             every = [line.number for line in (help_.lines if help_ else ())]
@@ -763,10 +801,13 @@ class Turn:
     def show_abroad(self) -> None:
         s = self.s
         assert s.abroad is not None
-        help_ = self.e.abroad.help_for(s.abroad)
+        help_ = self.e.abroad.help_for(s.abroad, near=s.abroad_city)
         trafficking = s.need == Need.TRAFFICKING.value or (
             "confinement_trafficking" in s.reasons)
-        self.out.append(self.render.abroad(help_, s.abroad, trafficking))
+        if s.abroad_relayed:
+            self.out.append(self.render.relay_abroad(help_, s.abroad, trafficking))
+        else:
+            self.out.append(self.render.abroad(help_, s.abroad, trafficking))
         s.shown = self._shown_key()
 
     async def _search(self) -> SearchResult:
@@ -978,6 +1019,8 @@ class Turn:
         if advice is not None and not s.medical_said:
             s.medical_said = True
             sentence = self.t(advice)
+        elif s.abroad is not None and s.abroad_relayed:
+            sentence = self.t("relay-abroad-sentence")
         elif s.abroad is not None:
             sentence = self.t("abroad-danger-sentence")
         elif s.relay:
@@ -1088,7 +1131,8 @@ class Turn:
             await self.prompt()
             return
         commune, _ = located
-        s.abroad = None
+        if not s.abroad_relayed:  # a relative's own location: the other person is still away
+            s.abroad = None
         s.province = commune.province
         s.place_label = self.e.search.gazetteer.provinces[commune.province].short
         s.lat, s.lon = event.lat, event.lon

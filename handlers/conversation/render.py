@@ -201,6 +201,36 @@ class Renderer:
             text = text[: MAX_TEXT - 1].rsplit("\n", 1)[0]
         return Message(text, phones=tuple(phones), urgent=self.urgent)
 
+    def relay_abroad(self, help_: CountryHelp | None, country: str,
+                     trafficking: bool) -> Message:
+        """Someone in Vietnam writes about a person held abroad: two short routes. For the
+        person there: that country's police, the nearest Vietnamese mission (the one named for
+        the city said, else the first), the Ministry's citizen-protection line. For the family
+        here: 111 (trafficking). Every number from the sourced abroad file."""
+        name = (help_.name_vi if self.lang == "vi" else help_.name_en) if help_ else country
+        lines = help_.lines if help_ else ()
+        police = [x for x in lines if x.kind in ("emergency", "police")][:1]
+        mission = [x for x in lines if x.kind in ("embassy", "consulate")][:1]
+        protection = [x for x in lines if x.kind == "citizen_protection"][:1]
+        rows = [self.t("relay-abroad-intro", country=name),
+                self.t("relay-abroad-there", country=name)]
+        phones: list[PhoneLink] = []
+        for line in (*police, *mission, *protection):
+            label = line.name_vi if self.lang == "vi" else line.name_en
+            rows.append(self.t("hotline-line", number=line.number, name=label, extra=""))
+            phones.append(PhoneLink(line.dial or line.number, label))
+        if not lines:
+            rows.append(self.t("abroad-unknown"))
+        home = help_.from_vietnam[:1] if help_ and trafficking else ()
+        for line in home:
+            rows.append(self.t("relay-abroad-family", number=line.number))
+            phones.append(PhoneLink(line.number, line.name_vi if self.lang == "vi"
+                                    else line.name_en))
+        if not home:
+            rows.append(self.t("relay-abroad-family-protection"))
+        text = "\n".join(rows)
+        return Message(text[:MAX_TEXT], phones=tuple(phones), urgent=self.urgent)
+
 
 WALK_KM = 20  # a place this close gets its address in the first answer
 PHONE_COLUMNS = 36  # characters a phone shows on one line in a chat bubble (360 dp, default font)

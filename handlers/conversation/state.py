@@ -89,6 +89,9 @@ class State(BaseModel):
     place_misses: int = 0
     abroad: str | None = None  # ISO code of the country the person is in
     abroad_city: str | None = None
+    # The country abroad is where the person written about is held; the writer is in Vietnam (a
+    # relative about a niece sold to China): both routes are shown, the writer's place is kept.
+    abroad_relayed: bool = False
     candidates: list[Candidate] = Field(default_factory=list)
     pending_location: tuple[float, float] | None = None
     shown: str | None = None  # the (place, need, audience) whose results were last shown

@@ -293,6 +293,16 @@ info-papers-home = To redo papers (ID card, civil records, birth certificate): a
 info-trafficking-111 = Trafficking: call 111, the national anti-trafficking hotline (Decree 162/2025/NĐ-CP), free, 24/7. It passes reports to the police, border guards, coast guard or the commune People's Committee. Family in Vietnam can also call 111 for you.
 info-none-known-province = We do not yet know any sourced place of help in { $province }. The police and the People's Committee of your commune or ward must still receive reports of domestic violence (Law 13/2022, Art. 19); 1900 969 680 can counsel and refer you.
 
+## convfix2: a relative in Vietnam writing about someone held abroad (two routes)
+relay-abroad-intro = The person you are asking about is in { $country }. There are two ways to help:
+relay-abroad-there = For them, to call in { $country }:
+relay-abroad-family = For you and the family in Vietnam: call { $number } (anti-trafficking, free, 24/7) to report; the line passes reports to the police and border guards.
+relay-abroad-family-protection = For you and the family in Vietnam: the citizen-protection number above can be called from Vietnam too.
+relay-abroad-sentence = If they are in danger now, tell them to call the police number there, and report at once through the numbers above.
+
+## convfix2: a question about the law from someone abroad
+q-law-abroad = I have no verified information on the law in { $country } (divorce, custody, residence, being sent home), so I cannot answer this. You can ask the Vietnamese embassy or consulate (citizen protection) and the help lines in { $country } (the numbers I send you), or talk to our staff.
+
 urgent-again = If you are in danger, call { $numbers } now.
 urgent-again-paged = If you are in danger, call { $numbers } now. I have told the staff again.
 abroad-numbers-again = Numbers you can call where you are: { $numbers }.

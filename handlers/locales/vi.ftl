@@ -294,6 +294,16 @@ info-papers-home = Làm lại giấy tờ (căn cước, hộ tịch, khai sinh)
 info-trafficking-111 = Mua bán người: gọi 111, tổng đài quốc gia phòng, chống mua bán người (Nghị định 162/2025/NĐ-CP), miễn phí, 24/7. Tổng đài chuyển tin báo đến công an, bộ đội biên phòng, cảnh sát biển hoặc Ủy ban nhân dân xã. Người thân ở Việt Nam cũng có thể gọi 111 thay bạn.
 info-none-known-province = Chúng tôi chưa biết nơi hỗ trợ nào có nguồn ở { $province }. Công an và Ủy ban nhân dân xã/phường nơi bạn ở vẫn phải tiếp nhận tin báo bạo lực gia đình (Luật 13/2022, Điều 19); 1900 969 680 có thể tư vấn và giới thiệu.
 
+## convfix2: a relative in Vietnam writing about someone held abroad (two routes)
+relay-abroad-intro = Người bạn hỏi đang ở { $country }. Có hai cách giúp:
+relay-abroad-there = Cho người ấy, gọi ở { $country }:
+relay-abroad-family = Cho bạn và gia đình ở Việt Nam: gọi { $number } (phòng, chống mua bán người, miễn phí, 24/7) để báo tin; tổng đài chuyển tin đến công an và bộ đội biên phòng.
+relay-abroad-family-protection = Cho bạn và gia đình ở Việt Nam: số Bảo hộ công dân ở trên gọi được cả từ Việt Nam.
+relay-abroad-sentence = Nếu người ấy đang gặp nguy hiểm, hãy nhắn họ gọi số cảnh sát ở đó, và báo tin ngay qua các số trên.
+
+## convfix2: a question about the law from someone abroad
+q-law-abroad = Mình chưa có thông tin đã kiểm chứng về luật ở { $country } (ly hôn, nuôi con, cư trú, bị đưa về nước), nên mình không trả lời được câu này. Bạn có thể hỏi Đại sứ quán hoặc Tổng lãnh sự quán Việt Nam (bảo hộ công dân) và các đường dây hỗ trợ ở { $country } (các số mình gửi cho bạn), hoặc nói chuyện với nhân viên của chúng tôi.
+
 urgent-again = Khi nguy hiểm, hãy gọi ngay { $numbers }.
 urgent-again-paged = Khi nguy hiểm, hãy gọi ngay { $numbers }. Mình đã báo lại cho nhân viên.
 abroad-numbers-again = Các số gọi được ở nơi bạn đang ở: { $numbers }.

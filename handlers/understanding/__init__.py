@@ -248,7 +248,12 @@ _VI_SYLLABLE = re.compile(
 
 
 def _language(words: Words, lex: Lexicon, skip: set[int]) -> str | None:
+    """"vi", "en" or None. English needs real evidence: at least one English word that no
+    Vietnamese syllable typed without marks could be. "my", "can", "me", "do", "to", "in" alone
+    are "Mỹ", "cần", "mẹ", "đó", "tô", "in" to a person typing without diacritics ("ben xe my
+    dinh", "e can giup"), so they count only beside a word like "help", "husband" or "please"."""
     en = vi = 0
+    english_only = False
     for k, t in enumerate(words.tokens):
         if k in skip:
             continue
@@ -260,12 +265,16 @@ def _language(words: Words, lex: Lexicon, skip: set[int]) -> str | None:
                 continue
             if w in lex.lang_en:
                 en += 1
+                english_only = english_only or not _VI_SYLLABLE.fullmatch(w)
             elif w in lex.lang_vi:
                 vi += 1
             elif len(w) >= 3 and w.isalpha() and not _VI_SYLLABLE.fullmatch(w):
                 en += 1
+                english_only = True
     if words.has_diacritics(skip):
         vi += 2
+    if not english_only:
+        en = 0
     if en > vi:
         return "en"
     if vi > en:
@@ -369,6 +378,11 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
             found = PlaceFind(None, (_candidate(found.resolution),), found.tokens)
         elif foreign is not None:
             found, place_tokens = None, set()  # the "place" was the foreign name itself
+    elif found is None and foreign is None and foreign_tokens:
+        # A foreign city that is also a Vietnamese name nobody cued as one ("đang ở gần Côn
+        # Minh"): not taken alone, but offered, so a conversation that already knows the country
+        # can take it as the city.
+        maybe_abroad = tuple(dict.fromkeys(foreign_tokens.values()))
 
     needs: list[Need] = []
     for need, (i, j) in need_spans:
