@@ -321,3 +321,6 @@ results-call = Call: { $numbers }
 results-more-hint = Type "more" for addresses, opening hours and other numbers. In danger: call 113.
 card-check-short = (call first to check)
 opt-more = Show more
+
+## convfix2: a code word or cover story typed at another call-back question
+contact-code-kept = I have noted this for the staff member: “{ $code }”.

@@ -322,3 +322,6 @@ results-call = Gọi: { $numbers }
 results-more-hint = Gõ "thêm" để xem địa chỉ, giờ mở cửa và các số khác. Nguy hiểm: gọi 113.
 card-check-short = (nên gọi trước)
 opt-more = Xem thêm
+
+## convfix2: a code word or cover story typed at another call-back question
+contact-code-kept = Mình đã ghi lại lời dặn cho nhân viên: «{ $code }».
