@@ -819,3 +819,41 @@ def test_a_bus_station_names_its_place(resolver: PlaceResolver) -> None:
     got = r("e dang o ben xe my dinh, ko co cho ngu", resolver)
     assert got.place is not None and got.place.province is not None
     assert got.place.province.code == HN
+
+
+# -- convfix2: call-back details typed in words, in any order --------------------------------
+
+PHONES_IN_WORDS = [
+    ("so e la khong chin tam bay sau nam bon ba hai mot", "0987654321"),
+    ("không chín tám bảy sáu năm bốn ba hai một", "0987654321"),
+    ("khong 9-1-2 ba bon nam 6.7.8", "0912345678"),  # digits and words mixed, dashes and dots
+    ("+84 912.345.678", "0912345678"),
+    ("84 chin mot hai ba bon nam sau bay tam", "0912345678"),
+    ("zero nine one two three four five six seven eight", "0912345678"),
+]
+
+
+@pytest.mark.parametrize(("text", "phone"), PHONES_IN_WORDS)
+def test_a_phone_number_typed_in_words(resolver: PlaceResolver, text: str, phone: str) -> None:
+    assert r(text, resolver).phone == phone
+
+
+@pytest.mark.parametrize("text", ["ba me e hai nguoi sau nam", "sau 9h toi", "e 30 tuoi, 2 con",
+                                  "khong, ba e dang say, sau do ong ay ngu"])
+def test_ordinary_words_that_are_digits_are_no_phone(resolver: PlaceResolver, text: str) -> None:
+    assert r(text, resolver).phone is None
+
+
+def test_number_time_and_code_word_in_one_message(resolver: PlaceResolver) -> None:
+    got = r("tomorrow morning is ok, +84 912.345.678, code word is sunflower", resolver)
+    assert (got.phone, got.time_words, got.code_word) == (
+        "0912345678", "tomorrow morning", "sunflower")
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("cứ hỏi là chị Lan bán hàng", "chị Lan bán hàng"),
+    ("ai gọi thì xưng là chị Lan bên ngân hàng", "chị Lan bên ngân hàng"),
+    ("mã là hoa hồng, gọi sau 8h tối", "hoa hồng"),
+])
+def test_a_cover_story_for_the_caller(resolver: PlaceResolver, text: str, code: str) -> None:
+    assert r(text, resolver).code_word == code

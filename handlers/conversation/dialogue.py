@@ -390,10 +390,16 @@ class Turn:
         if command is not None:
             await self._always(command)
             return
-        if (self.s.callback_asked and reading.phone and self.s.step not in TEXT_STEPS
+        if (reading.phone and self.s.step not in TEXT_STEPS
+                and (self.s.callback_asked or _mostly_phone(reading))
                 and self._take_contact_facts(reading)):
-            # "so e la 0 9 8 8..." at another question, after asking for a call-back
+            # "so e la 0 9 8 8..." at another question: after asking for a call-back, or a
+            # number typed on its own while another question waits, which asks for one
             self.s.misses = 0
+            self.s.last_asked = None
+            if not self.s.callback_asked:
+                await self.request_staff()
+                return
             await self._save_contact()
             await self._contact_next()
             return
@@ -1209,10 +1215,19 @@ class Turn:
             c.time = reading.time_words[:100]
             took = True
         code = CODE_WORD.search(fold(reading.text[:200]))
-        if code and c.code_word is None and self.s.step is not Step.CONTACT_CODE:
+        if c.code_word is None and reading.code_word:
+            # "cứ hỏi là chị Lan bán hàng", "mã là hoa hồng": the reader cut it out as typed
+            c.code_word = reading.code_word[:100]
+            took = True
+            if self.s.step is not Step.CONTACT_CODE:
+                self.say("contact-code-kept", code=c.code_word)
+        elif code and c.code_word is None and self.s.step is not Step.CONTACT_CODE:
             start = len(reading.text[:200]) - len(code.group(1))
             c.code_word = reading.text[:200][start:].strip()[:100] or None
             took = took or c.code_word is not None
+        if took and c.way is None:
+            # a time or a code word for the caller, before the way was chosen: a call is meant
+            c.way = Way.CALL.value
         return took
 
     async def _text_answer(self, reading: Reading) -> bool:
@@ -1245,6 +1260,8 @@ class Turn:
             took = True
         if not took:
             return False
+        # something was learnt: the next question, even the same one, is no repeat
+        self.s.last_asked = None
         await self._save_contact()
         await self._contact_next()
         return True
@@ -1280,6 +1297,12 @@ def safe_triage(text: str) -> TriageResult:
     except Exception as error:  # a triage bug must not cost the person an answer
         log.error("triage failed: %s", type(error).__name__)
         return TriageResult(Level.ROUTINE)
+
+
+def _mostly_phone(reading: Reading) -> bool:
+    """A phone number with little else ("0912 345 678", "sdt e 0912..."): a wish to be called."""
+    rest = PHONE.sub(" ", fold(reading.text))
+    return reading.phone is not None and len(rest.split()) <= 5
 
 
 def _phone(text: str) -> str | None:

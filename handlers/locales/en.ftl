@@ -333,3 +333,5 @@ q-embassy = The Ministry of Foreign Affairs citizen-protection line: +84 981 84 
 q-embassy-abroad = The embassy, consulates and the citizen-protection line: { $numbers }.
 q-tell_parents = I have no reliable source on whether 111 tells parents. When you call, you can ask first: "Can I talk without my parents knowing?". 111 is free, 24/7. Here, staff contact you only if you agree.
 q-law-family = On divorce, custody, dividing property or fines, I do not have checked legal information to answer for sure.
+## convfix2: a code word or cover story typed at another call-back question
+contact-code-kept = I have noted this for the staff member: “{ $code }”.

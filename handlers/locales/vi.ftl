@@ -334,3 +334,5 @@ q-embassy = Tổng đài Bảo hộ công dân của Bộ Ngoại giao: +84 981 
 q-embassy-abroad = Đại sứ quán, lãnh sự quán và tổng đài bảo hộ công dân: { $numbers }.
 q-tell_parents = Mình không có nguồn chắc chắn về việc 111 có báo cho bố mẹ hay không. Khi gọi, bạn có thể hỏi ngay: "Em có thể kể mà bố mẹ không biết không?". 111 miễn phí, 24/7. Ở đây, nhân viên chỉ liên hệ với bạn khi bạn đồng ý.
 q-law-family = Về ly hôn, quyền nuôi con, chia tài sản hay mức phạt, mình chưa có thông tin pháp lý đã kiểm chứng để trả lời chắc chắn.
+## convfix2: a code word or cover story typed at another call-back question
+contact-code-kept = Mình đã ghi lại lời dặn cho nhân viên: «{ $code }».
