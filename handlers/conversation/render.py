@@ -103,6 +103,10 @@ class Renderer:
             return self.t("card-national")
         if province is not None and s.province == province:
             return self.t("card-province")
+        if elsewhere and hit.distance_km is not None:
+            # a typed province: how far the other province's place is, said as an estimate
+            # (from the province's centre), never as an exact distance
+            return self.t("card-elsewhere-km", province=elsewhere, km=_km(hit.distance_km))
         if elsewhere:
             return self.t("card-elsewhere", province=elsewhere)
         return self.t("card-neighbour")

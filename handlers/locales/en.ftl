@@ -335,3 +335,4 @@ q-tell_parents = I have no reliable source on whether 111 tells parents. When yo
 q-law-family = On divorce, custody, dividing property or fines, I do not have checked legal information to answer for sure.
 ## convfix2: a code word or cover story typed at another call-back question
 contact-code-kept = I have noted this for the staff member: “{ $code }”.
+card-elsewhere-km = in another province: { $province }, about { $km } km (estimate)

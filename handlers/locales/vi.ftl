@@ -336,3 +336,4 @@ q-tell_parents = Mình không có nguồn chắc chắn về việc 111 có báo
 q-law-family = Về ly hôn, quyền nuôi con, chia tài sản hay mức phạt, mình chưa có thông tin pháp lý đã kiểm chứng để trả lời chắc chắn.
 ## convfix2: a code word or cover story typed at another call-back question
 contact-code-kept = Mình đã ghi lại lời dặn cho nhân viên: «{ $code }».
+card-elsewhere-km = ở tỉnh khác: { $province }, cách khoảng { $km } km (ước tính)
