@@ -25,6 +25,7 @@ from handlers.conversation.render import (
     first_numbers,
     phone_lines,
     reachable,
+    short_lines,
 )
 from handlers.conversation.state import Candidate, PlaceKind, State, Step
 from handlers.conversation.steps import STEPS
@@ -804,17 +805,22 @@ class Turn:
         return next((h for h in self.e.search.hotlines(self.s.province, emergency_only=True)
                      if Audience.WOMEN in h.audiences), None)
 
-    def show_abroad(self) -> None:
+    def show_abroad(self, full: bool = False) -> None:
         s = self.s
         assert s.abroad is not None
         help_ = self.e.abroad.help_for(s.abroad, near=s.abroad_city)
         trafficking = s.need == Need.TRAFFICKING.value or (
             "confinement_trafficking" in s.reasons)
+        s.shown = self._shown_key()
         if s.abroad_relayed:
             self.out.append(self.render.relay_abroad(help_, s.abroad, trafficking))
-        else:
+        elif full or help_ is None:
             self.out.append(self.render.abroad(help_, s.abroad, trafficking))
-        s.shown = self._shown_key()
+        else:
+            # the first answer abroad stays short (issue 16, 7b): the rest on "more"
+            self.out.append(self.render.abroad(help_, s.abroad, trafficking, short=True))
+            more = len(short_lines(help_)) < len(help_.lines)
+            s.more = s.shown if more else None
 
     async def _search(self) -> SearchResult:
         s = self.s
@@ -905,6 +911,10 @@ class Turn:
         the age of the source), information cards, and every national number."""
         s = self.s
         s.more = None
+        if s.abroad is not None:
+            self.show_abroad(full=True)
+            s.more = None
+            return
         result = await self._search()
         on_duty = await self.on_duty()
         hits = [h for h in result.hits if reachable(h, on_duty)]
