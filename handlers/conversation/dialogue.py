@@ -689,7 +689,17 @@ class Turn:
         if step in CONTACT_STEPS:
             await self._contact_next(skip=step)
             return
-        if step in (Step.WHERE, Step.DANGER_WHERE, Step.WHERE_PICK):
+        if step in (Step.WHERE, Step.DANGER_WHERE):
+            # Two misses at the place question ("ck dang tim e", "😭"): help that needs no place
+            # now, and the place can be typed at any time; a 34-line province list would bury
+            # the person (it stays one tap away from a list of candidates).
+            self.s.place_declined = True
+            if self.s.urgent:
+                self.s.need = self.s.need or Need.SHELTER.value
+            self.say("where-later")
+            await self.advance()
+            return
+        if step is Step.WHERE_PICK:
             self.go(Step.WHERE_PROVINCE)
             await self.prompt()
             return

@@ -336,3 +336,4 @@ q-law-family = On divorce, custody, dividing property or fines, I do not have ch
 ## convfix2: a code word or cover story typed at another call-back question
 contact-code-kept = I have noted this for the staff member: “{ $code }”.
 card-elsewhere-km = in another province: { $province }, about { $km } km (estimate)
+where-later = That is all right: here is help that works from anywhere. Whenever you like, type your province or commune to find help closer.

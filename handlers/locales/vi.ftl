@@ -337,3 +337,4 @@ q-law-family = Về ly hôn, quyền nuôi con, chia tài sản hay mức phạt
 ## convfix2: a code word or cover story typed at another call-back question
 contact-code-kept = Mình đã ghi lại lời dặn cho nhân viên: «{ $code }».
 card-elsewhere-km = ở tỉnh khác: { $province }, cách khoảng { $km } km (ước tính)
+where-later = Không sao, đây là những nơi giúp được ở mọi nơi. Khi muốn, bạn cứ gõ tên tỉnh hoặc xã/phường để tìm gần hơn.
