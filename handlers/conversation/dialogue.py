@@ -118,6 +118,7 @@ class Turn:
         self.out: list[Out] = []
         self.wiped = False
         self._on_duty: bool | None = None
+        self.progress = False  # help shown or an option picked: asking again is no repeat
 
     # -- saying things ---------------------------------------------------------------------
     def t(self, key: str, **args: object) -> str:
@@ -183,8 +184,8 @@ class Turn:
         step = self.s.step
         # NEXT is the menu people come back to after each answer: asking it again is no loop
         # (two misses there already lead to a person or the 24/7 numbers).
-        if step is self.s.last_asked and step not in (Step.START, Step.SCREEN, Step.OPEN,
-                                                      Step.NEXT):
+        if step is self.s.last_asked and not self.progress and step not in (
+                Step.START, Step.SCREEN, Step.OPEN, Step.NEXT):
             self.s.repeats += 1
         else:
             self.s.last_asked, self.s.repeats = step, 1
@@ -421,6 +422,12 @@ class Turn:
         if Intent.TEXT_ONLY in reading.intents:
             self.say("text-only-ok")
             answered = True
+        if (self.s.step is Step.RELAY_DANGER and self.s.relay_consent is None
+                and matching.consents(reading)):
+            # "em ấy đồng ý" asked whether she is in danger: the consent is kept, not a miss
+            self.s.relay_consent = Consent.YES.value
+            self.say("relay-consent-noted")
+            answered = True
         if Intent.SAFE in reading.intents and self.s.urgent and not self.s.safe_said:
             # "giờ em an toàn rồi", "I'm at my mum's, safe": believed, said back, no "call now"
             self.s.safe_said = True
@@ -608,6 +615,10 @@ class Turn:
                     said_abroad = True
                     self.say("q-law-abroad", country=self._country_name())
                 continue
+            if question is Question.WHAT_TO_DO:
+                if self.s.relay:  # a teacher, a neighbour, a friend: what they can do now
+                    self.say("q-what_to_do-child" if self.child() else "q-what_to_do-relay")
+                continue  # the person's own "what do I do?" is what follows: places, a person
             if question is Question.LANGUAGE and self.s.abroad is not None:
                 self.say("q-language-abroad", numbers=", ".join(self._vietnamese_lines()))
                 continue
@@ -661,6 +672,7 @@ class Turn:
 
     # -- options -----------------------------------------------------------------------------
     async def on_option(self, option: OptionId, reading: Reading | None) -> None:
+        self.progress = True
         handler = HANDLERS[self.s.step]
         await handler(self, option, reading)
 
@@ -818,6 +830,7 @@ class Turn:
     def show_abroad(self, full: bool = False) -> None:
         s = self.s
         assert s.abroad is not None
+        self.progress = True
         help_ = self.e.abroad.help_for(s.abroad, near=s.abroad_city)
         trafficking = s.need == Need.TRAFFICKING.value or (
             "confinement_trafficking" in s.reasons)
@@ -862,6 +875,7 @@ class Turn:
         rest (full cards with addresses and hours, information, every number). Distances are
         honest and only places reachable now are shown."""
         s = self.s
+        self.progress = True  # help was shown: asking the open question again is no loop
         result = await self._search()
         on_duty = await self.on_duty()
         hits = [h for h in result.hits if reachable(h, on_duty)]
@@ -883,15 +897,15 @@ class Turn:
         lines = self._fitting_lines(first, card_numbers, compact)
         call = [render.call_line(lines)] if lines else []
         phones = [PhoneLink(h.number, h.name.get(s.lang)) for h in lines]
-        if self.child():
+        if self.child() and any(h.number == "111" for h in lines):
             rows.extend(call)  # under 18: 111 first among the numbers (safety.md, 7)
+            call = []
         tail: list[str] = []
         if any(h.scope is Scope.COMMUNE for h in hits):
             tail.append(self.t("results-commune-line"))
         province_name = self._province_name()
         infos = [self.t(key, province=province_name) for key in result.info]
-        if not self.child():
-            tail.extend(call)
+        tail.extend(call)
         budget = URGENT_LINES if compact else FIRST_LINES
         shown = 0
         for hit in first:
@@ -1137,6 +1151,7 @@ class Turn:
             return
         s = self.s
         self.s.misses = 0
+        self.progress = True
         country = self.e.abroad.country_at(event.lat, event.lon)
         if country is not None and country != VIETNAM:
             s.abroad = country
