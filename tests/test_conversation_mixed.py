@@ -55,7 +55,10 @@ async def test_a_first_message_with_a_place_gets_help_there_at_once(chat) -> Non
     assert "Những nơi có thể giúp bạn" in text  # results in the first reply, no greeting menu
     assert "nguy hiểm ngay lúc này" not in text
     assert cards(chat)
-    assert " km" not in text  # a typed province: no distance from its centre
+    # a typed province: no exact distance; a place in another province says roughly how far,
+    # from the province's centre, and says so (kind 12 of the held-out set)
+    assert re.findall(r"\d+ km", text) == re.findall(
+        r"(\d+ km) \(ước tính\)", text)
 
 
 async def test_a_location_at_the_greeting_gives_places_with_km(chat) -> None:
@@ -83,8 +86,13 @@ async def test_a_place_typed_at_the_age_question_is_not_lost(chat) -> None:
     await chat.send("em o nghe an")
     assert "Nghệ An" in chat.text()
     assert "Những nơi có thể giúp bạn" in chat.text()
-    assert "ở tỉnh khác: " in chat.text()  # honest: where it is, not km from a centre
-    assert " km" not in chat.text()
+    assert re.findall(r"\d+ km", chat.text()) == re.findall(
+        r"(\d+ km) \(ước tính\)", chat.text())
+    # places of another province (one "thêm" away once the distance takes its line): honest,
+    # where it is and roughly how far from the province's centre, never a bare "elsewhere"
+    await chat.send("thêm")
+    assert "ở tỉnh khác: " in chat.text()
+    assert re.search(r"ở tỉnh khác: [^\n,]+, khoảng \d+ km \(ước tính\)", chat.text())
 
 
 @pytest.mark.parametrize("taps", [[], ["support"], ["support", "adult"], ["danger"]])

@@ -103,6 +103,10 @@ class Renderer:
             return self.t("card-national")
         if province is not None and s.province == province:
             return self.t("card-province")
+        if hit.distance_km is not None and elsewhere:
+            # a place 300 km away is not just "in another province": the distance from the
+            # typed province's centre, rounded and said to be approximate
+            return self.t("card-elsewhere-km", province=elsewhere, km=_rough_km(hit.distance_km))
         if elsewhere:
             return self.t("card-elsewhere", province=elsewhere)
         return self.t("card-neighbour")
@@ -251,6 +255,11 @@ def reachable(hit: Hit, on_duty: bool) -> bool:
     # the commune's own People's Committee and police take reports in person (Law 13/2022,
     # Art. 19): reachable without a sourced phone
     return bool(s.phones or s.referral) or on_duty or hit.scope is Scope.COMMUNE
+
+
+def _rough_km(distance: float) -> str:
+    """A distance measured from a province's centre: to the nearest 10 km (5 below 10)."""
+    return str(max(5, round(distance / 10) * 10)) if distance >= 7.5 else "5"
 
 
 def _km(distance: float) -> str:

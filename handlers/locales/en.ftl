@@ -324,3 +324,6 @@ opt-more = Show more
 
 ## convfix2: a code word or cover story typed at another call-back question
 contact-code-kept = I have noted this for the staff member: “{ $code }”.
+
+## convfix2: a place in another province, from a typed province (distance from its centre)
+card-elsewhere-km = in another province: { $province }, about { $km } km (estimated)

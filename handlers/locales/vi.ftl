@@ -325,3 +325,6 @@ opt-more = Xem thêm
 
 ## convfix2: a code word or cover story typed at another call-back question
 contact-code-kept = Mình đã ghi lại lời dặn cho nhân viên: «{ $code }».
+
+## convfix2: a place in another province, from a typed province (distance from its centre)
+card-elsewhere-km = ở tỉnh khác: { $province }, khoảng { $km } km (ước tính)
