@@ -214,6 +214,9 @@ class Renderer:
         name = (help_.name_vi if self.lang == "vi" else help_.name_en) if help_ else country
         lines = help_.lines if help_ else ()
         police = [x for x in lines if x.kind in ("emergency", "police")][:1]
+        if not police:  # no police number sourced there (Taiwan): the first local help line
+            police = [x for x in lines if x.kind in ("dv_line", "migrant_line",
+                                                     "trafficking_line")][:1]
         mission = [x for x in lines if x.kind in ("embassy", "consulate")][:1]
         protection = [x for x in lines if x.kind == "citizen_protection"][:1]
         rows = [self.t("relay-abroad-intro", country=name),
