@@ -25,6 +25,7 @@ from handlers.conversation.render import (
     first_numbers,
     phone_lines,
     reachable,
+    short_lines,
 )
 from handlers.conversation.state import Candidate, PlaceKind, State, Step
 from handlers.conversation.steps import STEPS
@@ -77,6 +78,10 @@ TIME_CUE = re.compile(r"\d|\b(sang|chieu|trua|toi|dem|gio|luc|sau|truoc|bay gio|
                       r"afternoon|evening|night|now|after|before|am|pm)\b")
 # A typed time that says more than a time-of-day button: an hour or a day.
 EXACT_TIME = re.compile(r"\d|\b(mai|nay|thu|chu nhat|tomorrow|today)\b")
+# Family-law words: a question about them has no sourced answer here (law_notes.md covers
+# the DV law only): said honestly, with where free legal aid is.
+FAMILY_LAW = re.compile(r"\b(ly hon|nuoi con|quyen nuoi|gianh con|chia tai san|cap duong|phat bao"
+                        r"|phat tien|bi phat|divorce|custody|alimony|child support|fine|fined)\b")
 MORE_WORDS = {"them", "xem them", "them nua", "more", "show more", "see more", "xem them di",
               "cho xem them", "chi tiet", "details"}
 PLACE_CUE = re.compile(r"\b(o|tai|song o|dang o|que|gan|in|at|near|from|live)\b")
@@ -126,7 +131,11 @@ class Turn:
         return Renderer(self.t, self.s.lang, self.s.urgent)
 
     def child(self) -> bool:
-        return self.s.audience == Audience.CHILDREN.value or self.s.need == Need.CHILD.value
+        """A child writes, or a child is at risk: 111 first. An adult who only says she has
+        children gets the number that fits her danger first (children still rank the cards)."""
+        s = self.s
+        return (s.age_band == AgeBand.CHILD.value or s.need == Need.CHILD.value
+                or "child_at_risk" in s.reasons)
 
     def emergency_list(self, intro: str) -> None:
         if self.s.abroad is not None:
@@ -342,7 +351,8 @@ class Turn:
                 self.say("lang-switched")
             self.s.lang_chosen = True
         keyword = KEYWORDS.get(fold(text[:40]).strip(" .!?"))
-        command = keyword or next((i for i in (Intent.HELP, Intent.PRIVACY, Intent.RESTART,
+        # "giúp em", "I need help" are pleas, not the command list: that needs the word alone
+        command = keyword or next((i for i in (Intent.PRIVACY, Intent.RESTART,
                                                Intent.LANG_EN, Intent.LANG_VI)
                                    if i in reading.intents and len(fold(text)) <= 20), None)
         if Intent.NOT_SAFE_TO_TALK in reading.intents:
@@ -357,6 +367,11 @@ class Turn:
                 del self.out[shown:]
             await self._quiet_end()
             return
+        if Intent.TEXT_ONLY in reading.intents:
+            # deaf, or "he would hear me": the chat goes on; nobody is told to call, staff text
+            self.s.text_only = True
+            if self.s.contact.way is None:
+                self.s.contact.way = Way.CHAT.value
         merged: bool | None = None
         if reading.urgent:
             reasons = [r.value for r in reading.triage.reasons]
@@ -366,8 +381,7 @@ class Turn:
             if Intent.WANTS_HUMAN in reading.intents:
                 self.s.callback_asked = True  # the urgent case is the request; details may follow
             if not known:
-                await self.urgent(reasons, again=again)
-                await self._answer_questions(reading)
+                await self.urgent(reasons, again=again, reading=reading)
                 return
             # Danger said again, nothing new in kind ("nó lại đánh em", "she's coming back
             # tonight"): the fitting numbers in one line and staff paged again, then the rest of
@@ -404,6 +418,14 @@ class Turn:
         changed = self._merge(reading) if merged is None else merged
         self._home_info(reading)
         answered = await self._answer_questions(reading)
+        if Intent.TEXT_ONLY in reading.intents:
+            self.say("text-only-ok")
+            answered = True
+        if Intent.SAFE in reading.intents and self.s.urgent and not self.s.safe_said:
+            # "giờ em an toàn rồi", "I'm at my mum's, safe": believed, said back, no "call now"
+            self.s.safe_said = True
+            self.say("safe-now-ok")
+            answered = True
         if changed and self._facts_not_answer(reading):
             # "e ở Biên Hòa" typed at the call-back questions: a place, not a code word or a
             # time. Help there now, the case gets the province, and the form goes on.
@@ -514,7 +536,9 @@ class Turn:
             s.need = r.needs[0].value
             changed = True
         band = r.age_band
-        if band is None and r.age is not None:
+        if band is AgeBand.CHILD and not r.child_writer:
+            band = None  # "có 2 con nhỏ 3 tuổi": the children are in ``audiences``
+        elif band is None and r.age is not None:
             band = AgeBand.CHILD if r.age < 18 else (AgeBand.ELDERLY if r.age >= 60
                                                      else AgeBand.ADULT)
         if band is not None and s.age_band != band.value:
@@ -587,8 +611,23 @@ class Turn:
             if question is Question.LANGUAGE and self.s.abroad is not None:
                 self.say("q-language-abroad", numbers=", ".join(self._vietnamese_lines()))
                 continue
+            if question is Question.EMBASSY and self.s.abroad is not None:
+                self.say("q-embassy-abroad", numbers=", ".join(self._mission_lines()))
+                continue
+            if question is Question.LAW and FAMILY_LAW.search(fold(reading.text)):
+                self.say("q-law-family")  # no sourced answer: say so, and where legal aid is
+                self.say(Info.LEGAL.value)
+                continue
             self.say(f"q-{question.value}", minutes=self.e.config.idle_minutes)
         return bool(reading.questions)
+
+    def _mission_lines(self) -> list[str]:
+        """Abroad: the Vietnamese embassy or consulate lines, then the MOFA line."""
+        help_ = self.e.abroad.help_for(self.s.abroad, self.s.abroad_city) if self.s.abroad else None
+        lines = help_.lines if help_ else ()
+        found = [x.number for x in lines if x.kind in ("embassy", "consulate")]
+        found += [x.number for x in lines if x.kind == "citizen_protection"]
+        return list(dict.fromkeys(found))[:4]
 
     def _country_name(self) -> str:
         assert self.s.abroad is not None
@@ -633,7 +672,8 @@ class Turn:
         step = self.s.step
         if self.s.misses < 2:
             if self.s.urgent:  # in danger, a miss brings the fitting numbers back, kindly
-                self.say("urgent-miss", numbers=", ".join(self._danger_numbers()))
+                key = "urgent-miss-text" if self.s.text_only else "urgent-miss"
+                self.say(key, numbers=", ".join(self._miss_numbers()))
             elif step in (Step.WHERE, Step.DANGER_WHERE):
                 self.say("where-retry")
             elif step is Step.CONTACT_PHONE:
@@ -705,6 +745,12 @@ class Turn:
             await self.prompt()
             return
         if s.province is None and s.lat is None and not s.place_declined:
+            if s.need == Need.SHELTER.value and not s.shelter_line_said:
+                # a bed is needed: the line that opens the shelters now, the place only refines
+                line = self._shelter_line()
+                if line is not None:
+                    s.shelter_line_said = True
+                    self.say("shelter-line-first", row=self.render.hotline_row(line))
             self.go(Step.WHERE)
             await self.prompt()
             return
@@ -745,17 +791,36 @@ class Turn:
             return lines[:2] or every[:2]
         return first_numbers(self.s.reasons, self.child())
 
-    def show_abroad(self) -> None:
+    def _miss_numbers(self) -> list[str]:
+        """The danger numbers, and for a bed tonight the national shelter line."""
+        numbers = self._danger_numbers()
+        if self.s.abroad is None and self.s.need == Need.SHELTER.value:
+            line = self._shelter_line()
+            if line is not None and line.number not in numbers:
+                numbers.append(line.number)
+        return numbers
+
+    def _shelter_line(self) -> Hotline | None:
+        """The national line for women facing violence: the way into the Peace House shelters."""
+        return next((h for h in self.e.search.hotlines(self.s.province, emergency_only=True)
+                     if Audience.WOMEN in h.audiences), None)
+
+    def show_abroad(self, full: bool = False) -> None:
         s = self.s
         assert s.abroad is not None
         help_ = self.e.abroad.help_for(s.abroad, near=s.abroad_city)
         trafficking = s.need == Need.TRAFFICKING.value or (
             "confinement_trafficking" in s.reasons)
+        s.shown = self._shown_key()
         if s.abroad_relayed:
             self.out.append(self.render.relay_abroad(help_, s.abroad, trafficking))
-        else:
+        elif full or help_ is None:
             self.out.append(self.render.abroad(help_, s.abroad, trafficking))
-        s.shown = self._shown_key()
+        else:
+            # the first answer abroad stays short (issue 16, 7b): the rest on "more"
+            self.out.append(self.render.abroad(help_, s.abroad, trafficking, short=True))
+            more = len(short_lines(help_)) < len(help_.lines)
+            s.more = s.shown if more else None
 
     async def _search(self) -> SearchResult:
         s = self.s
@@ -827,7 +892,7 @@ class Turn:
             rows.append(text)
             phones.extend(links)
             shown += 1
-        if not shown:
+        if not shown and not (s.place_label and none_near):
             rows.append(self.t("results-none-near"))
         if shown < 2:  # nothing (or one place) near: the information is the answer
             tail[:0] = infos
@@ -846,6 +911,10 @@ class Turn:
         the age of the source), information cards, and every national number."""
         s = self.s
         s.more = None
+        if s.abroad is not None:
+            self.show_abroad(full=True)
+            s.more = None
+            return
         result = await self._search()
         on_duty = await self.on_duty()
         hits = [h for h in result.hits if reachable(h, on_duty)]
@@ -902,6 +971,8 @@ class Turn:
             if h.number == "111":
                 if first_111:
                     chosen.insert(0, h)
+                elif audience is Audience.CHILDREN:
+                    chosen.append(h)  # her children: 111 too, after the line for her
                 continue
             if not h.audiences and audience in (None, Audience.WOMEN):
                 continue  # a general line only where no line is for this person
@@ -911,7 +982,8 @@ class Turn:
                     continue
             chosen.append(h)
         # the fitting lines, less those a card already shows (no stand-in for them)
-        return [h for h in chosen[:2 if first_111 else 1] if h.number not in shown]
+        two = first_111 or audience is Audience.CHILDREN
+        return [h for h in chosen[:2 if two else 1] if h.number not in shown]
 
     def _dv_line(self, hits: list[Hit], shown: set[str]) -> Hotline | None:
         """A bed tonight or a relay, and no shelter of their own province among the cards: the
@@ -919,6 +991,8 @@ class Turn:
         s = self.s
         if s.need != Need.SHELTER.value and s.who == Who.SELF.value:
             return None
+        if s.audience == Audience.MEN.value:
+            return None  # the line is for women and children
         if any(h.scope in (Scope.NEAR, Scope.PROVINCE) and h.service.phones
                and Offer.EMERGENCY_SHELTER in h.service.offers for h in hits):
             return None
@@ -944,8 +1018,11 @@ class Turn:
         key = "urgent-again-paged" if page else "urgent-again"
         self.out.append(Message(self.t(key, numbers=", ".join(numbers)), urgent=True))
 
-    async def urgent(self, reasons: list[str], ask: bool = True, again: bool = False) -> None:
-        """The short first answer: fitting numbers, one sentence, then one question."""
+    async def urgent(self, reasons: list[str], ask: bool = True, again: bool = False,
+                     reading: Reading | None = None) -> None:
+        """The short first answer: fitting numbers, one sentence, then what the person asked
+        (answered before the question, not after it), then one question."""
+        safe = reading is not None and Intent.SAFE in reading.intents
         s = self.s
         s.urgent = True
         if self.child() and "child_at_risk" not in reasons:
@@ -964,6 +1041,10 @@ class Turn:
             sentence = self.t("abroad-danger-sentence")
         elif s.relay:
             sentence = self.t("relay-urgent")
+        elif s.text_only:
+            sentence = self.t("danger-sentence-text")
+        elif safe:
+            sentence = self.t("danger-sentence-safe-now")
         else:
             sentence = self.t("danger-sentence")
         if s.abroad is not None:
@@ -971,8 +1052,11 @@ class Turn:
             self.out.append(Message(f"{sentence}\n{staff}", urgent=True))
         else:
             lines = self.e.search.hotlines(s.province, emergency_only=True)
-            numbers = first_numbers(s.reasons, self.child())
+            # the numbers that fit what this message says (a threat after an injury: 113)
+            numbers = first_numbers(reasons or s.reasons, self.child())
             self.out.append(self.render.danger_first(lines, numbers, f"{sentence}\n{staff}"))
+        if reading is not None:
+            await self._answer_questions(reading)
         if not ask:
             return
         if s.abroad is None and s.province is None and s.lat is None:

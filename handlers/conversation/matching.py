@@ -84,12 +84,22 @@ LEAD_YES = frozenset({"co", "u", "uk", "um", "uh", "vang", "da", "yes", "yeah", 
 _WORD_CACHE: dict[str, re.Pattern[str]] = {}
 
 
+NEGATIONS = frozenset({"khong", "ko", "k", "kh", "hok", "khum", "chua", "chang", "not", "no",
+                       "never", "dont", "don"})
+
+
 def _has(text: str, phrase: str) -> bool:
+    """The phrase as whole words, not negated just before ("mình ko gặp nguy hiểm gì" does not
+    pick "in danger"; "ko an toàn" is a phrase of its own)."""
     pattern = _WORD_CACHE.get(phrase)
     if pattern is None:
         pattern = re.compile(rf"(?<![\w]){re.escape(phrase)}(?![\w])")
         _WORD_CACHE[phrase] = pattern
-    return pattern.search(text) is not None
+    for found in pattern.finditer(text):
+        before = text[:found.start()].split()[-2:]
+        if not NEGATIONS.intersection(before):
+            return True
+    return False
 
 
 def match(reading: Reading, offered: Sequence[str], labels: dict[str, str]) -> OptionId | None:

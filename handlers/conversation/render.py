@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from handlers.catalogue import MAX_TEXT
 from handlers.conversation.state import PlaceKind
 from handlers.events import Message, PhoneLink, Venue
-from knowledge.abroad import CountryHelp
+from knowledge.abroad import AbroadLine, CountryHelp
 from knowledge.models import Hotline
 from knowledge.search import Hit, Scope
 
@@ -23,7 +23,7 @@ REASON_NUMBERS: dict[str, tuple[str, ...]] = {
     "strangulation": ("115", "113"),
     "self_harm": ("115",),
     "injury": ("115", "113"),
-    "sexual_violence": ("113", "115"),
+    "sexual_violence": ("115", "113"),
     "child_at_risk": ("111", "113"),
     "violence_now": ("113",),
     "weapon": ("113",),
@@ -184,12 +184,16 @@ class Renderer:
         return Message("\n".join(lines)[:MAX_TEXT], phones=phones, venue=venue,
                        urgent=self.urgent)
 
-    def abroad(self, help_: CountryHelp | None, country: str, trafficking: bool) -> Message:
-        """That country's numbers first, then the Vietnamese mission and the MOFA line."""
+    def abroad(self, help_: CountryHelp | None, country: str, trafficking: bool,
+               short: bool = False) -> Message:
+        """That country's numbers first, then the Vietnamese mission and the MOFA line. With
+        ``short`` (the first answer): the emergency numbers, one help line (one that speaks
+        Vietnamese if the source says so), the nearest mission and one MOFA line; the rest is
+        one "more" away."""
         name = (help_.name_vi if self.lang == "vi" else help_.name_en) if help_ else country
         rows = [self.t("abroad-intro", country=name)]
         phones: list[PhoneLink] = []
-        for line in help_.lines if help_ else ():
+        for line in (short_lines(help_) if short else help_.lines) if help_ else ():
             label = line.name_vi if self.lang == "vi" else line.name_en
             note = line.note_vi if self.lang == "vi" else line.note_en
             rows.append(self.t("hotline-line", number=line.number, name=label,
@@ -237,6 +241,19 @@ class Renderer:
             rows.append(self.t("relay-abroad-family-protection"))
         text = "\n".join(rows)
         return Message(text[:MAX_TEXT], phones=tuple(phones), urgent=self.urgent)
+
+
+HELP_KINDS = ("dv_line", "migrant_line", "trafficking_line")
+
+
+def short_lines(help_: CountryHelp) -> list[AbroadLine]:
+    """The few lines of a first answer abroad, in the order they are shown."""
+    lines = help_.lines
+    emergency = [x for x in lines if x.kind in ("emergency", "police", "ambulance")][:2]
+    helps = sorted((x for x in lines if x.kind in HELP_KINDS), key=lambda x: not x.in_vietnamese)
+    mission = [x for x in lines if x.kind in ("embassy", "consulate")][:1]
+    protection = [x for x in lines if x.kind == "citizen_protection"][:1]
+    return [*emergency, *helps[:1], *mission, *protection]
 
 
 WALK_KM = 20  # a place this close gets its address in the first answer

@@ -70,6 +70,9 @@ class State(BaseModel):
     urgent: bool = False
     reasons: list[str] = Field(default_factory=list)
     danger_pages: int = 0  # staff paged again for danger written again (capped)
+    text_only: bool = False  # deaf, or cannot speak where she is: never told to call
+    safe_said: bool = False  # "I'm safe now" was said back once
+    shelter_line_said: bool = False  # the national shelter line given before the place
     need: str | None = None
     need_asked: bool = False
     audience: str | None = None  # children, men, elderly, people_with_disabilities

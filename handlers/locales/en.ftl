@@ -31,7 +31,7 @@ age-question = How old are you?
 opt-under18 = Under 18
 opt-adult = 18 or older
 opt-age-skip = I'd rather not say
-child-note = You can call 111 for free, at any time. Abuse of a child is reported to the 111 hotline.
+child-note = You can call 111, the child-protection line: free, 24/7, whenever you need.
 
 need-question = What kind of help do you need?
 need-shelter = A safe place to stay
@@ -179,7 +179,7 @@ abroad-danger-sentence = If you are in danger now, call the emergency number abo
 hotlines-24-7 = Numbers you can call 24/7:
 open-prompt = You can type where you are or what you need, or type /start to begin again.
 skip-ok = OK, let's skip that. If you need help urgently, call { $numbers }.
-urgent-miss = I understand, take your time. You can call { $numbers } at any time, free.
+urgent-miss = I understand, take your time. You can call { $numbers } at any time.
 open-miss = Sorry, I did not understand. You can type where you are (for example: Cà Mau) or what you need (for example: a place to stay), or type /start. If you are in danger, call 113.
 not-understood-off-duty = Sorry I did not understand. No staff member is on duty now. Would you like to leave a request so staff contact you when someone is on duty?
 need-refine = What kind of help do you need? I will search again to fit it better.
@@ -322,6 +322,17 @@ results-more-hint = Type "more" for addresses, opening hours and other numbers. 
 card-check-short = (call first to check)
 opt-more = Show more
 
+text-only-ok = All right, we will only text. If you want a staff member to contact you, they will write here, not call.
+safe-now-ok = I am glad you are safe now. If danger comes back, write here at any time.
+danger-sentence-text = If you cannot call, ask someone near you to call for you, or go where there are people. Keep writing here.
+danger-sentence-safe-now = I am glad you are safe now. If danger comes back, call the numbers above.
+urgent-miss-text = I am still here, keep writing. If you are in danger and cannot call, ask someone near you to call { $numbers }.
+
+shelter-line-first = Need a place to stay: you can call now { $row }
+q-embassy = The Ministry of Foreign Affairs citizen-protection line: +84 981 84 84 84 (24/7). If you or your relative are abroad, tell me which country and I will find the embassy or consulate numbers.
+q-embassy-abroad = The embassy, consulates and the citizen-protection line: { $numbers }.
+q-tell_parents = I have no reliable source on whether 111 tells parents. When you call, you can ask first: "Can I talk without my parents knowing?". 111 is free, 24/7. Here, staff contact you only if you agree.
+q-law-family = On divorce, custody, dividing property or fines, I do not have checked legal information to answer for sure.
 ## convfix2: a code word or cover story typed at another call-back question
 contact-code-kept = I have noted this for the staff member: “{ $code }”.
 

@@ -32,7 +32,7 @@ age-question = Bạn bao nhiêu tuổi?
 opt-under18 = Dưới 18 tuổi
 opt-adult = Từ 18 tuổi trở lên
 opt-age-skip = Không muốn nói
-child-note = Bạn có thể gọi 111 miễn phí, bất cứ lúc nào. Việc xâm hại trẻ em sẽ được báo cho tổng đài 111.
+child-note = Bạn có thể gọi 111, tổng đài bảo vệ trẻ em: miễn phí, 24/7, bất cứ lúc nào bạn cần.
 
 need-question = Bạn cần hỗ trợ gì?
 need-shelter = Chỗ ở an toàn
@@ -180,7 +180,7 @@ abroad-danger-sentence = Nếu đang nguy hiểm, hãy gọi số khẩn cấp �
 hotlines-24-7 = Các số gọi được 24/7:
 open-prompt = Bạn có thể gõ nơi bạn đang ở hoặc điều bạn cần, hoặc gõ /start để bắt đầu lại.
 skip-ok = Được, mình bỏ qua câu này. Khi cần gấp, hãy gọi { $numbers }.
-urgent-miss = Mình hiểu, bạn cứ từ từ. Bạn có thể gọi { $numbers } bất cứ lúc nào, miễn phí.
+urgent-miss = Mình hiểu, bạn cứ từ từ. Bạn có thể gọi { $numbers } bất cứ lúc nào.
 open-miss = Mình chưa hiểu. Bạn có thể gõ tên nơi bạn ở (ví dụ: Cà Mau) hoặc điều bạn cần (ví dụ: chỗ ở tạm), hoặc gõ /start. Khi nguy hiểm, hãy gọi 113.
 not-understood-off-duty = Xin lỗi vì mình chưa hiểu. Hiện không có nhân viên trực. Bạn có muốn để lại yêu cầu để nhân viên liên hệ khi có người trực không?
 need-refine = Bạn cần hỗ trợ gì cụ thể? Mình sẽ tìm lại cho đúng hơn.
@@ -323,6 +323,17 @@ results-more-hint = Gõ "thêm" để xem địa chỉ, giờ mở cửa và cá
 card-check-short = (nên gọi trước)
 opt-more = Xem thêm
 
+text-only-ok = Được, mình chỉ nhắn tin với bạn. Nếu bạn muốn nhân viên liên hệ, họ sẽ nhắn tin ở đây, không gọi điện.
+safe-now-ok = Mình mừng là bây giờ bạn đã an toàn. Nếu nguy hiểm quay lại, bạn cứ nhắn ở đây bất cứ lúc nào.
+danger-sentence-text = Nếu không gọi được, hãy nhờ người ở gần gọi giúp, hoặc ra chỗ đông người. Bạn cứ nhắn ở đây.
+danger-sentence-safe-now = Mình mừng là bây giờ bạn đã an toàn. Nếu nguy hiểm quay lại, hãy gọi số ở trên.
+urgent-miss-text = Mình vẫn ở đây, bạn cứ nhắn. Nếu nguy hiểm mà không gọi được, hãy nhờ người ở gần gọi { $numbers }.
+
+shelter-line-first = Cần chỗ ở tạm: bạn có thể gọi ngay { $row }
+q-embassy = Tổng đài Bảo hộ công dân của Bộ Ngoại giao: +84 981 84 84 84 (24/7). Nếu bạn hay người thân đang ở nước ngoài, cho mình biết nước nào để tìm số đại sứ quán, lãnh sự quán.
+q-embassy-abroad = Đại sứ quán, lãnh sự quán và tổng đài bảo hộ công dân: { $numbers }.
+q-tell_parents = Mình không có nguồn chắc chắn về việc 111 có báo cho bố mẹ hay không. Khi gọi, bạn có thể hỏi ngay: "Em có thể kể mà bố mẹ không biết không?". 111 miễn phí, 24/7. Ở đây, nhân viên chỉ liên hệ với bạn khi bạn đồng ý.
+q-law-family = Về ly hôn, quyền nuôi con, chia tài sản hay mức phạt, mình chưa có thông tin pháp lý đã kiểm chứng để trả lời chắc chắn.
 ## convfix2: a code word or cover story typed at another call-back question
 contact-code-kept = Mình đã ghi lại lời dặn cho nhân viên: «{ $code }».
 

@@ -60,6 +60,7 @@ class Intent(StrEnum):
     THANKS = "thanks"  # "cảm ơn", "thanks": a polite close, not a request
     SAFE = "safe"  # "tôi an toàn", "i'm safe"
     NOT_SAFE_TO_TALK = "not_safe_to_talk"  # "chồng đang ở cạnh, không nhắn được"
+    TEXT_ONLY = "text_only"  # "em không gọi được, nó nghe thấy", deaf: texting goes on, no calls
     WANTS_HUMAN = "wants_human"  # "cho em nói chuyện với người thật", "can I talk to someone"
     LANG_EN = "lang_en"
     LANG_VI = "lang_vi"
@@ -82,6 +83,8 @@ class Question(StrEnum):
     MEDICAL = "medical"  # "có nên đi khám ko": should I see a doctor (after violence)
     STOP_NOT_JAIL = "stop_not_jail"  # "không muốn con đi tù, chỉ muốn nó thôi đánh": what the
     #  commune and its police can do short of prosecution (Law 13/2022 Art. 19, 24, 25)
+    EMBASSY = "embassy"  # "số đại sứ quán?", "and the consulate?"
+    TELL_PARENTS = "tell_parents"  # "111 có báo cho bố mẹ em ko": no source says; said honestly
     LANGUAGE = "language"  # "e nói tiếng Trung ít, sợ cảnh sát ko hiểu": lines in Vietnamese
 
 
@@ -124,6 +127,9 @@ class Reading:
     abroad_candidates: tuple[Abroad, ...] = ()
     code_word: str | None = None  # "mã là hoa hồng", "code word: sunflower" (as typed)
     papers: bool = False  # lost or kept papers named ("mất hết giấy tờ", "làm lại căn cước")
+    # The writer (or the person at risk they speak for) is a child: their own age, a grade,
+    # "dưới 18". False for "có 2 con nhỏ 3 tuổi" (a child in the story: ``audiences``).
+    child_writer: bool = False
 
     @property
     def urgent(self) -> bool:
@@ -136,7 +142,8 @@ _OPTION = re.compile(
 # A question's shape: needed before a legal word counts as a question about the law.
 _ASKS = re.compile(
     r"(?<![a-z0-9])(?:khong|chua|sao|the nao|nhu the nao|gi|dau|nao|bao lau|bao nhieu|co duoc"
-    r"|duoc khong|lam sao|how|what|can i|is it|do i|should i|where|when|which|who)(?![a-z0-9])"
+    r"|duoc khong|lam sao|ai duoc|ai se|ai co|how|what|can i|is it|do i|should i|where|when|which"
+    r"|who)(?![a-z0-9])"
 )
 # Right before a need, these say it is not wanted: "không cần tư vấn", "don't need a lawyer".
 _NOT_WANTED = ("khong can", "khong muon", "chua can", "don t need", "no need", "don t want")
@@ -421,4 +428,5 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
         code_word=code[0] if code else None,
         option_number=option_number,
         papers=_PAPERS.search(norm) is not None,
+        child_writer=people.child_writer,
     )
