@@ -103,10 +103,10 @@ class Renderer:
             return self.t("card-national")
         if province is not None and s.province == province:
             return self.t("card-province")
-        if elsewhere and hit.distance_km is not None:
-            # a typed province: how far the other province's place is, said as an estimate
-            # (from the province's centre), never as an exact distance
-            return self.t("card-elsewhere-km", province=elsewhere, km=_km(hit.distance_km))
+        if hit.distance_km is not None and elsewhere:
+            # a place 300 km away is not just "in another province": the distance from the
+            # typed province's centre, rounded and said to be approximate
+            return self.t("card-elsewhere-km", province=elsewhere, km=_rough_km(hit.distance_km))
         if elsewhere:
             return self.t("card-elsewhere", province=elsewhere)
         return self.t("card-neighbour")
@@ -218,6 +218,9 @@ class Renderer:
         name = (help_.name_vi if self.lang == "vi" else help_.name_en) if help_ else country
         lines = help_.lines if help_ else ()
         police = [x for x in lines if x.kind in ("emergency", "police")][:1]
+        if not police:  # no police number sourced there (Taiwan): the first local help line
+            police = [x for x in lines if x.kind in ("dv_line", "migrant_line",
+                                                     "trafficking_line")][:1]
         mission = [x for x in lines if x.kind in ("embassy", "consulate")][:1]
         protection = [x for x in lines if x.kind == "citizen_protection"][:1]
         rows = [self.t("relay-abroad-intro", country=name),
@@ -272,6 +275,11 @@ def reachable(hit: Hit, on_duty: bool) -> bool:
     # the commune's own People's Committee and police take reports in person (Law 13/2022,
     # Art. 19): reachable without a sourced phone
     return bool(s.phones or s.referral) or on_duty or hit.scope is Scope.COMMUNE
+
+
+def _rough_km(distance: float) -> str:
+    """A distance measured from a province's centre: to the nearest 10 km (5 below 10)."""
+    return str(max(5, round(distance / 10) * 10)) if distance >= 7.5 else "5"
 
 
 def _km(distance: float) -> str:
