@@ -446,6 +446,9 @@ class Turn:
             return
         if Intent.WANTS_HUMAN in reading.intents:
             self.s.misses = 0
+            # "cho e gặp nhân viên, gọi số 0903...": the number (a time, a code word) in the
+            # same message is kept, not asked again
+            self._take_contact_facts(reading)
             await self.request_staff()
             return
         offered = self.s.offered
@@ -916,8 +919,10 @@ class Turn:
             rows.append(text)
             phones.extend(links)
             shown += 1
-        if not shown and not (s.place_label and none_near):
-            rows.append(self.t("results-none-near"))
+        if not shown:
+            if s.place_label:  # no "nearest:" with nothing after it
+                rows[0] = self.t("results-intro", place=s.place_label)
+            rows.insert(1, self.t("results-none-near"))
         if shown < 2:  # nothing (or one place) near: the information is the answer
             tail[:0] = infos
             infos = []
@@ -984,7 +989,12 @@ class Turn:
         s = self.s
         if compact:
             line = self._dv_line(hits, shown)
-            return [line] if line is not None else []
+            chosen_ = [line] if line is not None else []
+            if self.child():  # a child in danger: 111 with the places, first
+                child_line = next((h for h in self.e.search.hotlines(s.province)
+                                   if h.number == "111" and h.number not in shown), None)
+                chosen_ = [child_line, *chosen_] if child_line is not None else chosen_
+            return chosen_
         need = Need(s.need) if s.need else None
         audience = Audience(s.audience) if s.audience else None
         first_111 = self.child() or need is Need.TRAFFICKING
@@ -1179,6 +1189,12 @@ class Turn:
         s.lat, s.lon = event.lat, event.lon
         s.place_kind = PlaceKind.POINT
         s.place_declined = False
+        if s.step in CONTACT_STEPS:
+            # shared while the call-back details are asked: help near her, the case gets the
+            # province, and the detail still missing is asked again
+            await self.show_results()
+            await self._contact_next()
+            return
         if s.urgent and s.case_code is not None and s.step is Step.DANGER_WHERE:
             s.pending_location = (event.lat, event.lon)
             s.need = s.need or Need.SHELTER.value
