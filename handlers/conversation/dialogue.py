@@ -775,7 +775,7 @@ class Turn:
                 line = self._shelter_line()
                 if line is not None:
                     s.shelter_line_said = True
-                    self.say("shelter-line-first", row=self.render.hotline_row(line))
+                    self.say("shelter-line-first", **self.render.hotline_args(line))
             self.go(Step.WHERE)
             await self.prompt()
             return
@@ -931,7 +931,13 @@ class Turn:
         if more:
             rows.append(self.t("results-more-hint"))
         s.more = s.shown if more else None
-        self.out.append(Message("\n".join(rows)[:MAX_TEXT], phones=tuple(phones),
+        police = next((h for h in self.e.search.hotlines(s.province, emergency_only=True)
+                       if h.number == "113"), None)
+        if police is not None and all(p.number != "113" for p in phones):
+            phones.append(PhoneLink("113", police.name.get(s.lang)))  # the hint names it
+        # one map pin: the first place shown whose address is public
+        venue = next((v for v in (render.venue(h) for h in first[:shown]) if v), None)
+        self.out.append(Message("\n".join(rows)[:MAX_TEXT], phones=tuple(phones), venue=venue,
                                 urgent=s.urgent))
         await self._update_case()
 
@@ -1049,8 +1055,11 @@ class Turn:
             self._danger_numbers())
         page = self._page_again(True)
         await self.ensure_case("urgent", again=page)
-        key = "urgent-again-paged" if page else "urgent-again"
-        self.out.append(Message(self.t(key, numbers=", ".join(numbers)), urgent=True))
+        text = self.t("urgent-again", numbers=", ".join(numbers))
+        if page:  # staff were paged again: say truthfully whether someone is on duty
+            text += "\n" + self.t(
+                "staff-on-duty-short" if await self.on_duty() else "staff-off-duty-short")
+        self.out.append(Message(text, urgent=True))
 
     async def urgent(self, reasons: list[str], ask: bool = True, again: bool = False,
                      reading: Reading | None = None) -> None:

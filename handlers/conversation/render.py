@@ -58,12 +58,16 @@ class Renderer:
     lang: str
     urgent: bool
 
-    def hotline_row(self, h: Hotline) -> str:
+    def hotline_args(self, h: Hotline) -> dict[str, str]:
+        """number, name and " (24/7, cost)" of a line, for the texts that show one."""
         extras = [self.t("hotline-24-7")] if h.open_24_7 else []
         if h.cost is not None:
             extras.append(h.cost.get(self.lang))
         extra = f" ({', '.join(extras)})" if extras else ""
-        return self.t("hotline-line", number=h.number, name=h.name.get(self.lang), extra=extra)
+        return {"number": h.number, "name": h.name.get(self.lang), "extra": extra}
+
+    def hotline_row(self, h: Hotline) -> str:
+        return self.t("hotline-line", **self.hotline_args(h))
 
     def hotlines(self, intro: str, lines: Sequence[Hotline], children_first: bool) -> Message:
         if children_first:
@@ -146,6 +150,13 @@ class Renderer:
         numbers = s.phones or ([s.referral] if s.referral else [])
         return "\n".join(lines), tuple(PhoneLink(p, s.name.get(self.lang)) for p in numbers)
 
+    def venue(self, hit: Hit) -> Venue | None:
+        """A map pin for a place whose address is public (Telegram venue, a Zalo map link)."""
+        s = hit.service
+        if not s.disclose_address or not s.address or s.location is None:
+            return None
+        return Venue(s.name.get(self.lang), s.address, s.location.lat, s.location.lon)
+
     def call_line(self, lines: Sequence[Hotline]) -> str:
         """The one or two numbers that fit, on one line."""
         return self.t("results-call", numbers=" · ".join(
@@ -162,13 +173,11 @@ class Renderer:
             lines.append(self.t("card-offers", offers=", ".join(
                 self.t(f"offer-{o.value}") for o in s.offers)))
         lines.append(self._reach(hit))
-        venue = None
+        venue = self.venue(hit)
         if not s.disclose_address:
             lines.append(self.t("card-confidential"))
         elif s.address:
             lines.append(self.t("card-address", address=s.address))
-            if s.location is not None:
-                venue = Venue(s.name.get(self.lang), s.address, s.location.lat, s.location.lon)
         if s.open_24_7:
             lines.append(self.t("card-24-7"))
         elif s.hours:

@@ -304,7 +304,6 @@ relay-abroad-sentence = If they are in danger now, tell them to call the police 
 q-law-abroad = I have no verified information on the law in { $country } (divorce, custody, residence, being sent home), so I cannot answer this. You can ask the Vietnamese embassy or consulate (citizen protection) and the help lines in { $country } (the numbers I send you), or talk to our staff.
 
 urgent-again = If you are in danger, call { $numbers } now.
-urgent-again-paged = If you are in danger, call { $numbers } now. I have told the staff again.
 abroad-numbers-again = Numbers you can call where you are: { $numbers }.
 open-miss-abroad = Sorry, I did not understand. You can type what you need, or type /start. If you are in danger, call the emergency number of the country you are in (below).
 
@@ -328,7 +327,7 @@ danger-sentence-text = If you cannot call, ask someone near you to call for you,
 danger-sentence-safe-now = I am glad you are safe now. If danger comes back, call the numbers above.
 urgent-miss-text = I am still here, keep writing. If you are in danger and cannot call, ask someone near you to call { $numbers }.
 
-shelter-line-first = Need a place to stay: you can call now { $row }
+shelter-line-first = Need a place to stay: you can call now { $number }: { $name }{ $extra }
 q-embassy = The Ministry of Foreign Affairs citizen-protection line: +84 981 84 84 84 (24/7). If you or your relative are abroad, tell me which country and I will find the embassy or consulate numbers.
 q-embassy-abroad = The embassy, consulates and the citizen-protection line: { $numbers }.
 q-tell_parents = I have no reliable source on whether 111 tells parents. When you call, you can ask first: "Can I talk without my parents knowing?". 111 is free, 24/7. Here, staff contact you only if you agree.

@@ -305,7 +305,6 @@ relay-abroad-sentence = Nếu người ấy đang gặp nguy hiểm, hãy nhắn
 q-law-abroad = Mình chưa có thông tin đã kiểm chứng về luật ở { $country } (ly hôn, nuôi con, cư trú, bị đưa về nước), nên mình không trả lời được câu này. Bạn có thể hỏi Đại sứ quán hoặc Tổng lãnh sự quán Việt Nam (bảo hộ công dân) và các đường dây hỗ trợ ở { $country } (các số mình gửi cho bạn), hoặc nói chuyện với nhân viên của chúng tôi.
 
 urgent-again = Khi nguy hiểm, hãy gọi ngay { $numbers }.
-urgent-again-paged = Khi nguy hiểm, hãy gọi ngay { $numbers }. Mình đã báo lại cho nhân viên.
 abroad-numbers-again = Các số gọi được ở nơi bạn đang ở: { $numbers }.
 open-miss-abroad = Mình chưa hiểu. Bạn có thể gõ điều bạn cần, hoặc gõ /start. Khi nguy hiểm, hãy gọi số khẩn cấp của nước bạn đang ở (bên dưới).
 
@@ -329,7 +328,7 @@ danger-sentence-text = Nếu không gọi được, hãy nhờ người ở gầ
 danger-sentence-safe-now = Mình mừng là bây giờ bạn đã an toàn. Nếu nguy hiểm quay lại, hãy gọi số ở trên.
 urgent-miss-text = Mình vẫn ở đây, bạn cứ nhắn. Nếu nguy hiểm mà không gọi được, hãy nhờ người ở gần gọi { $numbers }.
 
-shelter-line-first = Cần chỗ ở tạm: bạn có thể gọi ngay { $row }
+shelter-line-first = Cần chỗ ở tạm: bạn có thể gọi ngay { $number }: { $name }{ $extra }
 q-embassy = Tổng đài Bảo hộ công dân của Bộ Ngoại giao: +84 981 84 84 84 (24/7). Nếu bạn hay người thân đang ở nước ngoài, cho mình biết nước nào để tìm số đại sứ quán, lãnh sự quán.
 q-embassy-abroad = Đại sứ quán, lãnh sự quán và tổng đài bảo hộ công dân: { $numbers }.
 q-tell_parents = Mình không có nguồn chắc chắn về việc 111 có báo cho bố mẹ hay không. Khi gọi, bạn có thể hỏi ngay: "Em có thể kể mà bố mẹ không biết không?". 111 miễn phí, 24/7. Ở đây, nhân viên chỉ liên hệ với bạn khi bạn đồng ý.
