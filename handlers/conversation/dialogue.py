@@ -380,6 +380,7 @@ class Turn:
             merged = self._merge(reading)
             if Intent.WANTS_HUMAN in reading.intents:
                 self.s.callback_asked = True  # the urgent case is the request; details may follow
+                self._take_contact_facts(reading)  # and those typed with it are kept now
             if not known:
                 await self.urgent(reasons, again=again, reading=reading)
                 return
@@ -439,6 +440,7 @@ class Turn:
             return
         if Intent.WANTS_HUMAN in reading.intents:
             self.s.misses = 0
+            self._take_contact_facts(reading)  # "sdt e 0912..., gọi sau 8h tối": kept at once
             await self.request_staff()
             return
         offered = self.s.offered
@@ -1224,6 +1226,8 @@ class Turn:
         if reading.time_words and c.time is None:
             c.time = reading.time_words[:100]
             took = True
+            # the time said back in words, so a mishearing is caught now
+            self.say("contact-time-kept", time=time_said_back(c.time))
         code = CODE_WORD.search(fold(reading.text[:200]))
         if c.code_word is None and reading.code_word:
             # "cứ hỏi là chị Lan bán hàng", "mã là hoa hồng": the reader cut it out as typed
@@ -1253,20 +1257,19 @@ class Turn:
         if step is Step.SCREEN_OPEN:
             await self._finish_screen({"worries": reading.text.strip()[:MAX_INPUT]})
             return True
-        had_time = self.s.contact.time
         took = self._take_contact_facts(reading)
         if step is Step.CONTACT_TIME and self.s.contact.time is None and not took:
             if TIME_CUE.search(fold(reading.text)) or self.s.contact.note is not None:
                 self.s.contact.time = reading.text.strip()[:100]
+                self.say("contact-time-kept", time=time_said_back(self.s.contact.time))
             else:  # words for staff ("say you are from the insurance"): kept, time asked again
                 self.s.contact.note = reading.text.strip()[:200]
                 self.say("contact-note-kept")
             took = True
-        # the time said back in words, so a mishearing is caught now
-        if had_time is None and self.s.contact.time and self.s.contact.time != "any":
-            self.say("contact-time-kept", time=time_said_back(self.s.contact.time))
         if step is Step.CONTACT_CODE and self.s.contact.code_word is None:
-            self.s.contact.code_word = reading.text.strip()[:100]
+            # "ko cần mã", "không": no code word, not the code word "ko cần mã"
+            declined = Intent.NO in reading.intents or Intent.SKIP in reading.intents
+            self.s.contact.code_word = "" if declined else reading.text.strip()[:100]
             took = True
         if not took:
             return False
