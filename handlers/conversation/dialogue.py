@@ -118,6 +118,7 @@ class Turn:
         self.out: list[Out] = []
         self.wiped = False
         self._on_duty: bool | None = None
+        self.progress = False  # help shown or an option picked: asking again is no repeat
 
     # -- saying things ---------------------------------------------------------------------
     def t(self, key: str, **args: object) -> str:
@@ -183,8 +184,8 @@ class Turn:
         step = self.s.step
         # NEXT is the menu people come back to after each answer: asking it again is no loop
         # (two misses there already lead to a person or the 24/7 numbers).
-        if step is self.s.last_asked and step not in (Step.START, Step.SCREEN, Step.OPEN,
-                                                      Step.NEXT):
+        if step is self.s.last_asked and not self.progress and step not in (
+                Step.START, Step.SCREEN, Step.OPEN, Step.NEXT):
             self.s.repeats += 1
         else:
             self.s.last_asked, self.s.repeats = step, 1
@@ -422,6 +423,12 @@ class Turn:
         if Intent.TEXT_ONLY in reading.intents:
             self.say("text-only-ok")
             answered = True
+        if (self.s.step is Step.RELAY_DANGER and self.s.relay_consent is None
+                and matching.consents(reading)):
+            # "em ấy đồng ý" asked whether she is in danger: the consent is kept, not a miss
+            self.s.relay_consent = Consent.YES.value
+            self.say("relay-consent-noted")
+            answered = True
         if Intent.SAFE in reading.intents and self.s.urgent and not self.s.safe_said:
             # "giờ em an toàn rồi", "I'm at my mum's, safe": believed, said back, no "call now"
             self.s.safe_said = True
@@ -440,7 +447,9 @@ class Turn:
             return
         if Intent.WANTS_HUMAN in reading.intents:
             self.s.misses = 0
-            self._take_contact_facts(reading)  # "sdt e 0912..., gọi sau 8h tối": kept at once
+            # "cho e gặp nhân viên, gọi số 0903...": the number (a time, a code word) in the
+            # same message is kept, not asked again
+            self._take_contact_facts(reading)
             await self.request_staff()
             return
         offered = self.s.offered
@@ -610,6 +619,10 @@ class Turn:
                     said_abroad = True
                     self.say("q-law-abroad", country=self._country_name())
                 continue
+            if question is Question.WHAT_TO_DO:
+                if self.s.relay:  # a teacher, a neighbour, a friend: what they can do now
+                    self.say("q-what_to_do-child" if self.child() else "q-what_to_do-relay")
+                continue  # the person's own "what do I do?" is what follows: places, a person
             if question is Question.LANGUAGE and self.s.abroad is not None:
                 self.say("q-language-abroad", numbers=", ".join(self._vietnamese_lines()))
                 continue
@@ -663,6 +676,7 @@ class Turn:
 
     # -- options -----------------------------------------------------------------------------
     async def on_option(self, option: OptionId, reading: Reading | None) -> None:
+        self.progress = True
         handler = HANDLERS[self.s.step]
         await handler(self, option, reading)
 
@@ -691,7 +705,17 @@ class Turn:
         if step in CONTACT_STEPS:
             await self._contact_next(skip=step)
             return
-        if step in (Step.WHERE, Step.DANGER_WHERE, Step.WHERE_PICK):
+        if step in (Step.WHERE, Step.DANGER_WHERE):
+            # Two misses at the place question ("ck dang tim e", "😭"): help that needs no place
+            # now, and the place can be typed at any time; a 34-line province list would bury
+            # the person (it stays one tap away from a list of candidates).
+            self.s.place_declined = True
+            if self.s.urgent:
+                self.s.need = self.s.need or Need.SHELTER.value
+            self.say("where-later")
+            await self.advance()
+            return
+        if step is Step.WHERE_PICK:
             self.go(Step.WHERE_PROVINCE)
             await self.prompt()
             return
@@ -810,6 +834,7 @@ class Turn:
     def show_abroad(self, full: bool = False) -> None:
         s = self.s
         assert s.abroad is not None
+        self.progress = True
         help_ = self.e.abroad.help_for(s.abroad, near=s.abroad_city)
         trafficking = s.need == Need.TRAFFICKING.value or (
             "confinement_trafficking" in s.reasons)
@@ -854,6 +879,7 @@ class Turn:
         rest (full cards with addresses and hours, information, every number). Distances are
         honest and only places reachable now are shown."""
         s = self.s
+        self.progress = True  # help was shown: asking the open question again is no loop
         result = await self._search()
         on_duty = await self.on_duty()
         hits = [h for h in result.hits if reachable(h, on_duty)]
@@ -875,15 +901,15 @@ class Turn:
         lines = self._fitting_lines(first, card_numbers, compact)
         call = [render.call_line(lines)] if lines else []
         phones = [PhoneLink(h.number, h.name.get(s.lang)) for h in lines]
-        if self.child():
+        if self.child() and any(h.number == "111" for h in lines):
             rows.extend(call)  # under 18: 111 first among the numbers (safety.md, 7)
+            call = []
         tail: list[str] = []
         if any(h.scope is Scope.COMMUNE for h in hits):
             tail.append(self.t("results-commune-line"))
         province_name = self._province_name()
         infos = [self.t(key, province=province_name) for key in result.info]
-        if not self.child():
-            tail.extend(call)
+        tail.extend(call)
         budget = URGENT_LINES if compact else FIRST_LINES
         shown = 0
         for hit in first:
@@ -894,8 +920,10 @@ class Turn:
             rows.append(text)
             phones.extend(links)
             shown += 1
-        if not shown and not (s.place_label and none_near):
-            rows.append(self.t("results-none-near"))
+        if not shown:
+            if s.place_label:  # no "nearest:" with nothing after it
+                rows[0] = self.t("results-intro", place=s.place_label)
+            rows.insert(1, self.t("results-none-near"))
         if shown < 2:  # nothing (or one place) near: the information is the answer
             tail[:0] = infos
             infos = []
@@ -962,7 +990,12 @@ class Turn:
         s = self.s
         if compact:
             line = self._dv_line(hits, shown)
-            return [line] if line is not None else []
+            chosen_ = [line] if line is not None else []
+            if self.child():  # a child in danger: 111 with the places, first
+                child_line = next((h for h in self.e.search.hotlines(s.province)
+                                   if h.number == "111" and h.number not in shown), None)
+                chosen_ = [child_line, *chosen_] if child_line is not None else chosen_
+            return chosen_
         need = Need(s.need) if s.need else None
         audience = Audience(s.audience) if s.audience else None
         first_111 = self.child() or need is Need.TRAFFICKING
@@ -1129,6 +1162,7 @@ class Turn:
             return
         s = self.s
         self.s.misses = 0
+        self.progress = True
         country = self.e.abroad.country_at(event.lat, event.lon)
         if country is not None and country != VIETNAM:
             s.abroad = country
@@ -1156,6 +1190,12 @@ class Turn:
         s.lat, s.lon = event.lat, event.lon
         s.place_kind = PlaceKind.POINT
         s.place_declined = False
+        if s.step in CONTACT_STEPS:
+            # shared while the call-back details are asked: help near her, the case gets the
+            # province, and the detail still missing is asked again
+            await self.show_results()
+            await self._contact_next()
+            return
         if s.urgent and s.case_code is not None and s.step is Step.DANGER_WHERE:
             s.pending_location = (event.lat, event.lon)
             s.need = s.need or Need.SHELTER.value

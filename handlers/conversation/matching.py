@@ -156,5 +156,11 @@ def _by_facts(reading: Reading, offered: Sequence[str]) -> OptionId | None:
     return None
 
 
+def consents(reading: Reading) -> bool:
+    """The message says the person agreed ("em ấy đồng ý", "she agreed"), whatever was asked."""
+    folded = fold(reading.text[:300])
+    return any(_has(folded, phrase) for phrase in KEY_WORDS["consent:yes"] if phrase != "roi")
+
+
 def relay_answer(option: OptionId) -> Answer | None:
     return option.value if isinstance(option.value, Answer) else None

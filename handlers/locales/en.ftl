@@ -335,6 +335,11 @@ q-tell_parents = I have no reliable source on whether 111 tells parents. When yo
 q-law-family = On divorce, custody, dividing property or fines, I do not have checked legal information to answer for sure.
 ## convfix2: a code word or cover story typed at another call-back question
 contact-code-kept = I have noted this for the staff member: “{ $code }”.
+where-later = That is all right: here is help that works from anywhere. Whenever you like, type your province or commune to find help closer.
+
+relay-consent-noted = Thank you, I have noted that the person agreed.
+q-what_to_do-child = For a child being abused: call 111 (free, 24/7) to report; the line passes reports to the police or the commune People's Committee. If the child is in danger now: call 113. Do not confront the person who is violent; write down what the child told you and what you saw.
+q-what_to_do-relay = You can: call 113 if violence is happening now (do not step in physically); report to the commune People's Committee or police where it happens (Law 13/2022, Art. 19); pass the numbers and places below to the person when it is safe; ask the person before doing more.
 
 ## convfix2: a place in another province, from a typed province (distance from its centre)
 card-elsewhere-km = in another province: { $province }, about { $km } km (estimated)

@@ -336,6 +336,11 @@ q-tell_parents = Mình không có nguồn chắc chắn về việc 111 có báo
 q-law-family = Về ly hôn, quyền nuôi con, chia tài sản hay mức phạt, mình chưa có thông tin pháp lý đã kiểm chứng để trả lời chắc chắn.
 ## convfix2: a code word or cover story typed at another call-back question
 contact-code-kept = Mình đã ghi lại lời dặn cho nhân viên: «{ $code }».
+where-later = Không sao, đây là những nơi giúp được ở mọi nơi. Khi muốn, bạn cứ gõ tên tỉnh hoặc xã/phường để tìm gần hơn.
+
+relay-consent-noted = Cảm ơn bạn, mình ghi nhận người đó đã đồng ý.
+q-what_to_do-child = Với trẻ bị bạo hành: gọi 111 (miễn phí, 24/7) để báo; tổng đài chuyển tin đến công an hoặc Ủy ban nhân dân xã/phường. Nếu em đang gặp nguy hiểm ngay: gọi 113. Đừng tự đối chất với người gây bạo lực; hãy ghi lại điều em kể và điều bạn thấy.
+q-what_to_do-relay = Bạn có thể: gọi 113 nếu bạo lực đang xảy ra (đừng tự can thiệp bằng sức); báo Ủy ban nhân dân hoặc Công an xã/phường nơi xảy ra (Luật 13/2022, Điều 19); chuyển các số và địa chỉ dưới đây cho người đó khi an toàn; hỏi ý người đó trước khi làm gì thêm.
 
 ## convfix2: a place in another province, from a typed province (distance from its centre)
 card-elsewhere-km = ở tỉnh khác: { $province }, khoảng { $km } km (ước tính)

@@ -83,6 +83,7 @@ class Question(StrEnum):
     MEDICAL = "medical"  # "có nên đi khám ko": should I see a doctor (after violence)
     STOP_NOT_JAIL = "stop_not_jail"  # "không muốn con đi tù, chỉ muốn nó thôi đánh": what the
     #  commune and its police can do short of prosecution (Law 13/2022 Art. 19, 24, 25)
+    WHAT_TO_DO = "what_to_do"  # "tôi nên làm gì?": for someone relaying, what they can do now
     EMBASSY = "embassy"  # "số đại sứ quán?", "and the consulate?"
     TELL_PARENTS = "tell_parents"  # "111 có báo cho bố mẹ em ko": no source says; said honestly
     LANGUAGE = "language"  # "e nói tiếng Trung ít, sợ cảnh sát ko hiểu": lines in Vietnamese
