@@ -779,6 +779,10 @@ RELATIVES_ABROAD = [
     ("con trai toi sang Ma Lai lam, bi lua vao cong ty lua dao", "MY", None),
     ("ban than e sang Han lam nha hang, bi chu giu ho chieu ko cho ve", "KR", None),
     ("my son went to work in Malaysia and his boss keeps his passport", "MY", None),
+    ("vk toi sang Dai Loan lam bi chu danh", "TW", None),
+    ("nguoi nha toi bi lua sang Campuchia lam online", "KH", None),
+    ("con gai toi lay chong Han Quoc, bi nha chong danh", "KR", None),
+    ("em gái em bị bán sang bên Tàu, em ở Lào Cai", "CN", 15),
 ]
 
 
