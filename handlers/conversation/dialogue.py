@@ -480,6 +480,11 @@ class Turn:
         if self.s.step in (Step.WHERE, Step.WHERE_PICK, Step.WHERE_PROVINCE, Step.DANGER_WHERE,
                            Step.OPEN) and await self._ambiguous_place(text):
             return
+        if (reading.place_candidates and not reading.abroad_candidates
+                and await self._ambiguous_place(text, reading)):
+            # "Tân Phú" typed at the welcome or any other question: a place all the same (the
+            # reader found one); which one is asked, it is never "not understood"
+            return
         if Intent.THANKS in reading.intents or fold(text[:40]).strip(" .!") in THANKS_WORDS:
             self.say("thanks-reply")
             await self.prompt()
@@ -595,15 +600,18 @@ class Turn:
                         else PlaceKind.PROVINCE)
         return True
 
-    async def _ambiguous_place(self, text: str) -> bool:
-        """At a place question, a name shared by several places gets a short choice."""
-        place = self.e.search.resolver.resolve(text)
-        if not place.ambiguous:
+    async def _ambiguous_place(self, text: str, reading: Reading | None = None) -> bool:
+        """At a place question (or wherever the reader found a shared name), a name shared by
+        several places gets a short choice."""
+        ambiguous = list(reading.place_candidates) if reading is not None else []
+        if not ambiguous:
+            ambiguous = self.e.search.resolver.resolve(text).ambiguous
+        if not ambiguous:
             return False
         self.s.candidates = [
             Candidate(province=c.province.code,
                       label=", ".join(p for p in (c.commune, c.district, c.province.name) if p))
-            for c in place.ambiguous[:8]
+            for c in ambiguous[:8]
         ]
         self.go(Step.WHERE_PICK)
         await self.prompt()
