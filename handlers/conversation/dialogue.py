@@ -139,7 +139,7 @@ class Turn:
                 or "child_at_risk" in s.reasons)
 
     def emergency_list(self, intro: str) -> None:
-        if self.s.abroad is not None:
+        if self.s.abroad is not None and not self.s.abroad_relayed:
             # Vietnam's 113/115 cannot be called from abroad: that country's lines instead
             self.say("abroad-numbers-again", numbers=", ".join(self._danger_numbers(all_=True)))
             return
@@ -674,8 +674,9 @@ class Turn:
 
     async def _quiet_end(self) -> None:
         """Not safe to talk: a short line with the numbers, and the conversation is wiped."""
-        if self.s.abroad is not None:
-            # abroad, Vietnam's numbers cannot be called: the country's lines, in one line
+        if self.s.abroad is not None and not self.s.abroad_relayed:
+            # abroad, Vietnam's numbers cannot be called: the country's lines, in one line (a
+            # relative writing from Vietnam about someone abroad gets Vietnam's numbers)
             self.say("unsafe-bye-abroad", numbers=", ".join(self._danger_numbers()))
         else:
             self.say("unsafe-bye")
@@ -743,7 +744,7 @@ class Turn:
     def _open_miss(self) -> None:
         """Not understood with no question pending: what can be typed, and the 24/7 numbers
         (that country's lines when the person is abroad, never Vietnam's 113 alone)."""
-        if self.s.abroad is not None:
+        if self.s.abroad is not None and not self.s.abroad_relayed:
             self.say("open-miss-abroad")
         else:
             self.say("open-miss")
