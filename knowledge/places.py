@@ -286,15 +286,8 @@ class PlaceResolver:
                 targets = self._index.get("".join(words[start:end]))
                 if targets:
                     found.append(_Match(start, end, tuple(targets)))
-        # Longest first, then the biggest unit; keep spans that do not overlap a kept one.
-        found.sort(key=lambda m: (-(m.end - m.start), min(t.level for t in m.targets), m.start))
         kept: list[_Match] = []
-        used: set[int] = set()
-        for match in found:
-            span = set(range(match.start, match.end))
-            if span & used:
-                continue
-            used |= span
+        for match in _best_cover(found, words):
             best = min(t.tier for t in match.targets)
             top = tuple(t for t in match.targets if t.tier == best)
             kept.append(_Match(match.start, match.end, top))
@@ -413,6 +406,34 @@ class PlaceResolver:
             district=district,
             commune=commune,
         )
+
+
+def _best_cover(found: list[_Match], words: list[str]) -> list[_Match]:
+    """Names that do not overlap and cover the most words; among those, the fewest names (the
+    longest), then the biggest units. "xã Tân Phú, Đồng Nai" is a commune and its province, not
+    "Tân Phú Đông" (a district of Đồng Tháp) with "nai" left over, as the longest name alone
+    would have it. Filler words ("ở", "em") count for nothing: "ở Lâm Đồng" is not "Xã Ô Lâm"
+    and a "Đông"."""
+    size = len(words)
+    by_start: dict[int, list[_Match]] = {}
+    for match in found:
+        by_start.setdefault(match.start, []).append(match)
+    # best[i]: (content words covered, -names, words covered, -sum of levels) from word i on,
+    # and the names taken ("xã Tân Phú" typed with its unit word beats the district "Tân Phú")
+    Score = tuple[int, int, int, int]
+    best: list[tuple[Score, list[_Match]]] = [((0, 0, 0, 0), [])] * (size + 1)
+    for i in range(size - 1, -1, -1):
+        choice = best[i + 1]
+        for match in by_start.get(i, ()):
+            (covered, names, spanned, levels), rest = best[match.end]
+            level = min(t.level for t in match.targets)
+            content = sum(w not in FILLER for w in words[match.start:match.end])
+            score = (covered + content, names - 1, spanned + match.end - match.start,
+                     levels - level)
+            if score > choice[0]:
+                choice = (score, [match, *rest])
+        best[i] = choice
+    return best[0][1]
 
 
 _NUMBERED = re.compile(r"^(\D+?)\s+\d{1,2}$")

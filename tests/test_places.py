@@ -220,3 +220,15 @@ def test_a_lone_numbered_commune_does_not_make_common_words_a_place(
     # only "Xã Hòa Bình 1" exists (Phú Yên): "hòa bình" (peace) stays the old province's name
     assert resolver.resolve("hoa binh").legacy_province == "Hòa Bình"
     assert not resolver.is_name("duong")  # "Xã Đường 10": one word, never alone
+
+
+def test_a_commune_beside_its_province_is_not_swallowed_by_a_longer_name(
+    resolver: PlaceResolver,
+) -> None:
+    # "tân phú đông" is a district of Đồng Tháp: read that way, "nai" was left over and a woman
+    # in Đồng Nai was sent to Đồng Tháp; the reading that covers every word wins
+    for text in ("xa Tan Phu, Dong Nai", "xã Tân Phú đồng nai"):
+        place = resolver.resolve(text)
+        assert place.province is not None and place.province.code == 75, text
+        assert place.commune == "Xã Tân Phú"
+    assert resolver.resolve("tan phu dong").province.code == 82  # the district alone still is

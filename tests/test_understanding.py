@@ -779,6 +779,10 @@ RELATIVES_ABROAD = [
     ("con trai toi sang Ma Lai lam, bi lua vao cong ty lua dao", "MY", None),
     ("ban than e sang Han lam nha hang, bi chu giu ho chieu ko cho ve", "KR", None),
     ("my son went to work in Malaysia and his boss keeps his passport", "MY", None),
+    ("vk toi sang Dai Loan lam bi chu danh", "TW", None),
+    ("nguoi nha toi bi lua sang Campuchia lam online", "KH", None),
+    ("con gai toi lay chong Han Quoc, bi nha chong danh", "KR", None),
+    ("em gái em bị bán sang bên Tàu, em ở Lào Cai", "CN", 15),
 ]
 
 
@@ -857,3 +861,16 @@ def test_number_time_and_code_word_in_one_message(resolver: PlaceResolver) -> No
 ])
 def test_a_cover_story_for_the_caller(resolver: PlaceResolver, text: str, code: str) -> None:
     assert r(text, resolver).code_word == code
+
+
+@pytest.mark.parametrize("text", ["có ai gọi lại cho em được ko", "co the goi dien cho em ko",
+                                  "sdt e 0912345678 goi e nhe", "can someone call me back",
+                                  "could someone phone me"])
+def test_asking_to_be_called_back(resolver: PlaceResolver, text: str) -> None:
+    assert Intent.WANTS_HUMAN in r(text, resolver).intents
+
+
+@pytest.mark.parametrize("text", ["toi goi cho em gai toi", "anh ay goi em hoai",
+                                  "ck goi dien cho em chui mang"])
+def test_calls_told_about_are_no_request(resolver: PlaceResolver, text: str) -> None:
+    assert Intent.WANTS_HUMAN not in r(text, resolver).intents

@@ -139,7 +139,7 @@ class Turn:
                 or "child_at_risk" in s.reasons)
 
     def emergency_list(self, intro: str) -> None:
-        if self.s.abroad is not None:
+        if self.s.abroad is not None and not self.s.abroad_relayed:
             # Vietnam's 113/115 cannot be called from abroad: that country's lines instead
             self.say("abroad-numbers-again", numbers=", ".join(self._danger_numbers(all_=True)))
             return
@@ -381,6 +381,7 @@ class Turn:
             merged = self._merge(reading)
             if Intent.WANTS_HUMAN in reading.intents:
                 self.s.callback_asked = True  # the urgent case is the request; details may follow
+                self._take_contact_facts(reading)  # and those typed with it are kept now
             if not known:
                 await self.urgent(reasons, again=again, reading=reading)
                 return
@@ -478,6 +479,11 @@ class Turn:
             return
         if self.s.step in (Step.WHERE, Step.WHERE_PICK, Step.WHERE_PROVINCE, Step.DANGER_WHERE,
                            Step.OPEN) and await self._ambiguous_place(text):
+            return
+        if (reading.place_candidates and not reading.abroad_candidates
+                and await self._ambiguous_place(text, reading)):
+            # "Tân Phú" typed at the welcome or any other question: a place all the same (the
+            # reader found one); which one is asked, it is never "not understood"
             return
         if Intent.THANKS in reading.intents or fold(text[:40]).strip(" .!") in THANKS_WORDS:
             self.say("thanks-reply")
@@ -594,15 +600,18 @@ class Turn:
                         else PlaceKind.PROVINCE)
         return True
 
-    async def _ambiguous_place(self, text: str) -> bool:
-        """At a place question, a name shared by several places gets a short choice."""
-        place = self.e.search.resolver.resolve(text)
-        if not place.ambiguous:
+    async def _ambiguous_place(self, text: str, reading: Reading | None = None) -> bool:
+        """At a place question (or wherever the reader found a shared name), a name shared by
+        several places gets a short choice."""
+        ambiguous = list(reading.place_candidates) if reading is not None else []
+        if not ambiguous:
+            ambiguous = self.e.search.resolver.resolve(text).ambiguous
+        if not ambiguous:
             return False
         self.s.candidates = [
             Candidate(province=c.province.code,
                       label=", ".join(p for p in (c.commune, c.district, c.province.name) if p))
-            for c in place.ambiguous[:8]
+            for c in ambiguous[:8]
         ]
         self.go(Step.WHERE_PICK)
         await self.prompt()
@@ -665,8 +674,9 @@ class Turn:
 
     async def _quiet_end(self) -> None:
         """Not safe to talk: a short line with the numbers, and the conversation is wiped."""
-        if self.s.abroad is not None:
-            # abroad, Vietnam's numbers cannot be called: the country's lines, in one line
+        if self.s.abroad is not None and not self.s.abroad_relayed:
+            # abroad, Vietnam's numbers cannot be called: the country's lines, in one line (a
+            # relative writing from Vietnam about someone abroad gets Vietnam's numbers)
             self.say("unsafe-bye-abroad", numbers=", ".join(self._danger_numbers()))
         else:
             self.say("unsafe-bye")
@@ -734,7 +744,7 @@ class Turn:
     def _open_miss(self) -> None:
         """Not understood with no question pending: what can be typed, and the 24/7 numbers
         (that country's lines when the person is abroad, never Vietnam's 113 alone)."""
-        if self.s.abroad is not None:
+        if self.s.abroad is not None and not self.s.abroad_relayed:
             self.say("open-miss-abroad")
         else:
             self.say("open-miss")
@@ -1274,6 +1284,8 @@ class Turn:
         if reading.time_words and c.time is None:
             c.time = reading.time_words[:100]
             took = True
+            # the time said back in words, so a mishearing is caught now
+            self.say("contact-time-kept", time=time_said_back(c.time))
         code = CODE_WORD.search(fold(reading.text[:200]))
         if c.code_word is None and reading.code_word:
             # "cứ hỏi là chị Lan bán hàng", "mã là hoa hồng": the reader cut it out as typed
@@ -1303,20 +1315,19 @@ class Turn:
         if step is Step.SCREEN_OPEN:
             await self._finish_screen({"worries": reading.text.strip()[:MAX_INPUT]})
             return True
-        had_time = self.s.contact.time
         took = self._take_contact_facts(reading)
         if step is Step.CONTACT_TIME and self.s.contact.time is None and not took:
             if TIME_CUE.search(fold(reading.text)) or self.s.contact.note is not None:
                 self.s.contact.time = reading.text.strip()[:100]
+                self.say("contact-time-kept", time=time_said_back(self.s.contact.time))
             else:  # words for staff ("say you are from the insurance"): kept, time asked again
                 self.s.contact.note = reading.text.strip()[:200]
                 self.say("contact-note-kept")
             took = True
-        # the time said back in words, so a mishearing is caught now
-        if had_time is None and self.s.contact.time and self.s.contact.time != "any":
-            self.say("contact-time-kept", time=time_said_back(self.s.contact.time))
         if step is Step.CONTACT_CODE and self.s.contact.code_word is None:
-            self.s.contact.code_word = reading.text.strip()[:100]
+            # "ko cần mã", "không": no code word, not the code word "ko cần mã"
+            declined = Intent.NO in reading.intents or Intent.SKIP in reading.intents
+            self.s.contact.code_word = "" if declined else reading.text.strip()[:100]
             took = True
         if not took:
             return False

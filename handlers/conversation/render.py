@@ -226,16 +226,18 @@ class Renderer:
         here: 111 (trafficking). Every number from the sourced abroad file."""
         name = (help_.name_vi if self.lang == "vi" else help_.name_en) if help_ else country
         lines = help_.lines if help_ else ()
-        police = [x for x in lines if x.kind in ("emergency", "police")][:1]
-        if not police:  # no police number sourced there (Taiwan): the first local help line
-            police = [x for x in lines if x.kind in ("dv_line", "migrant_line",
-                                                     "trafficking_line")][:1]
+        local = [x for x in lines if x.kind in ("emergency", "police")][:1]
+        helplines = [x for x in lines if x.kind in ("dv_line", "migrant_line",
+                                                    "trafficking_line")]
+        # a local line that speaks Vietnamese (Korea's 1366, Taiwan's 113): one the person can
+        # use in her language; with no police number sourced there, the first local line
+        local += [x for x in helplines if x.in_vietnamese][:1] or ([] if local else helplines[:1])
         mission = [x for x in lines if x.kind in ("embassy", "consulate")][:1]
         protection = [x for x in lines if x.kind == "citizen_protection"][:1]
         rows = [self.t("relay-abroad-intro", country=name),
                 self.t("relay-abroad-there", country=name)]
         phones: list[PhoneLink] = []
-        for line in (*police, *mission, *protection):
+        for line in (*local, *mission, *protection):
             label = line.name_vi if self.lang == "vi" else line.name_en
             rows.append(self.t("hotline-line", number=line.number, name=label, extra=""))
             phones.append(PhoneLink(line.dial or line.number, label))
