@@ -874,3 +874,19 @@ def test_asking_to_be_called_back(resolver: PlaceResolver, text: str) -> None:
                                   "ck goi dien cho em chui mang"])
 def test_calls_told_about_are_no_request(resolver: PlaceResolver, text: str) -> None:
     assert Intent.WANTS_HUMAN not in r(text, resolver).intents
+
+
+@pytest.mark.parametrize("text", ["em đang ở Đài Loan, quê Nghệ An",
+                                  "e lay chong Dai Loan, que e o Nghe An, ck hay chui e"])
+def test_a_hometown_named_from_abroad_is_not_where_she_is(
+    resolver: PlaceResolver, text: str
+) -> None:
+    got = r(text, resolver)
+    assert got.abroad is not None and got.abroad.country == "TW"
+    assert got.place is None  # Nghệ An is where she comes from, not where to send help
+
+
+def test_where_she_is_now_beats_her_hometown(resolver: PlaceResolver) -> None:
+    got = r("que em Nghe An, gio em o Ha Noi", resolver)
+    assert got.place is not None and got.place.province is not None
+    assert got.place.province.code == HN

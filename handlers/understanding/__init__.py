@@ -369,6 +369,10 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
     found: PlaceFind | None = None
     if option_number is None:
         found = _places(resolver).find(words, claimed, foreign is not None)
+    who = _who(norm, lex)
+    if found is not None and found.hometown and foreign is not None and who is Who.SELF:
+        # "em đang ở Đài Loan, quê Nghệ An": she is in Taiwan; Nghệ An is where she comes from
+        found = None
     place_tokens = set(found.tokens) if found else set()
     maybe_abroad: tuple[Abroad, ...] = ()
     overlap = {k: m for k, m in foreign_tokens.items() if k in place_tokens}
@@ -421,7 +425,7 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
         age=people.age,
         age_band=_BAND[people.band] if people.band else None,
         audiences=tuple(audiences),
-        who=_who(norm, lex),
+        who=who,
         intents=frozenset(intents),
         questions=tuple(questions),
         phone=phone,
