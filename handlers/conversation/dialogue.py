@@ -1065,7 +1065,8 @@ class Turn:
             self._danger_numbers())
         page = self._page_again(True)
         await self.ensure_case("urgent", again=page)
-        text = self.t("urgent-again", numbers=", ".join(numbers))
+        text = self.t("urgent-again-text" if s.text_only else "urgent-again",
+                      numbers=", ".join(numbers))
         if page:  # staff were paged again: say truthfully whether someone is on duty
             text += "\n" + self.t(
                 "staff-on-duty-short" if await self.on_duty() else "staff-off-duty-short")
@@ -1107,7 +1108,10 @@ class Turn:
             lines = self.e.search.hotlines(s.province, emergency_only=True)
             # the numbers that fit what this message says (a threat after an injury: 113)
             numbers = first_numbers(reasons or s.reasons, self.child())
-            self.out.append(self.render.danger_first(lines, numbers, f"{sentence}\n{staff}"))
+            # someone who cannot call (deaf, or he would hear) is not told to call
+            intro = "emergency-intro-text" if s.text_only else "emergency-intro"
+            self.out.append(self.render.danger_first(lines, numbers, f"{sentence}\n{staff}",
+                                                     intro))
         if reading is not None:
             await self._answer_questions(reading)
         if not ask:

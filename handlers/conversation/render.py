@@ -77,13 +77,13 @@ class Renderer:
         return Message("\n".join(rows), phones=phones, urgent=self.urgent)
 
     def danger_first(self, lines: Sequence[Hotline], numbers: Sequence[str],
-                     sentence: str) -> Message:
+                     sentence: str, intro: str = "emergency-intro") -> Message:
         """The short first answer: the fitting numbers on their own lines, the others on one
         line, then one sentence. At most six lines, so nothing scrolls away on a phone."""
         by_number = {h.number: h for h in lines}
         first = [by_number[n] for n in numbers if n in by_number]
         rest = [h for h in lines if h not in first]
-        rows = [self.t("emergency-intro"), *(self.hotline_row(h) for h in first)]
+        rows = [self.t(intro), *(self.hotline_row(h) for h in first)]
         if rest:
             others = " · ".join(f"{h.number} {h.name.get(self.lang)}" for h in rest)
             rows.append(self.t("emergency-others", others=others))

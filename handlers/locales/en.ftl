@@ -342,3 +342,5 @@ q-what_to_do-relay = You can: call 113 if violence is happening now (do not step
 
 ## convfix2: a place in another province, from a typed province (distance from its centre)
 card-elsewhere-km = in another province: { $province }, about { $km } km (estimated)
+emergency-intro-text = Emergency numbers (ask someone near you to call if you cannot):
+urgent-again-text = If you are in danger, ask someone near you to call { $numbers } for you. Keep writing here.

@@ -343,3 +343,5 @@ q-what_to_do-relay = Bạn có thể: gọi 113 nếu bạo lực đang xảy ra
 
 ## convfix2: a place in another province, from a typed province (distance from its centre)
 card-elsewhere-km = ở tỉnh khác: { $province }, khoảng { $km } km (ước tính)
+emergency-intro-text = Số khẩn cấp (nhờ người ở gần gọi giúp nếu bạn không gọi được):
+urgent-again-text = Nếu nguy hiểm, hãy nhờ người ở gần gọi { $numbers } giúp bạn. Bạn cứ nhắn ở đây.
