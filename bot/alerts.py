@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from bot.roster import VIETNAM
 from bot.storage import Outbox, SqliteUnitOfWork, Store
 from handlers.catalogue import Catalogue
-from handlers.staff import Alert
+from handlers.staff import Alert, AlertKind
 from knowledge.gazetteer import Gazetteer
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,8 @@ def alert_text(alert: Alert | dict[str, Any], catalogue: Catalogue, gazetteer: G
     )
     if alert.abroad:
         body += "\n" + catalogue.text(lang, "alert-abroad", country=alert.abroad)
+    if alert.kind is AlertKind.DANGER_AGAIN:  # not a duplicate: the person wrote of new danger
+        body += "\n" + catalogue.text(lang, "alert-danger-again", repeat=alert.repeat)
     return f"{title}\n{body}"
 
 

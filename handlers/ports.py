@@ -41,7 +41,10 @@ class Cases(Protocol):
         decided by ``handlers.staff.alerting`` and written before the same commit. Its code."""
         ...
 
-    async def raise_urgent(self, code: str, reasons: list[str], now: dt.datetime) -> None: ...
+    async def raise_urgent(self, code: str, reasons: list[str], now: dt.datetime,
+                           again: int = 0) -> None:
+        """Make the case urgent; ``again`` > 0 pages once more on a case already urgent."""
+        ...
 
     async def update(
         self, code: str, now: dt.datetime, province: int | None = None,

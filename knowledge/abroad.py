@@ -276,11 +276,15 @@ def _line(row: dict[str, str]) -> AbroadLine:
 
 
 def _mission_rank(line: AbroadLine, near: str) -> float:
-    """Missions that name the place first among missions; every other line keeps its rank."""
+    """Missions that name the place first among missions; every other line keeps its rank.
+
+    The place may be the mission's city ("Côn Minh") or the region its sourced name gives
+    ("Tổng lãnh sự quán ... tại Nam Ninh (Quảng Tây)": a relative who says "Quảng Tây")."""
     if line.kind not in (LineKind.EMBASSY, LineKind.CONSULATE):
         return _ORDER[LineKind(line.kind)]
     wanted = f" {fold(near)} "
-    named = wanted.strip() and wanted in f" {fold(line.city)} {fold(line.research_note)} "
+    said = " ".join(fold(x) for x in (line.city, line.research_note, line.name_vi, line.name_en))
+    named = wanted.strip() and wanted in f" {said} "
     return _ORDER[LineKind.EMBASSY] - 0.5 if named else _ORDER[LineKind.EMBASSY]
 
 

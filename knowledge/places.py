@@ -194,8 +194,49 @@ class PlaceResolver:
                 Level.LEGACY_COMMUNE, province, lc.legacy_province, district, lc.communes, short
             )
             self._add_unit(unit_type, short, target)
+        self._add_numbered_bases()
         for alias in gz.aliases:
             self._add_alias(alias.alias, alias.kind, alias.target)
+
+    def _add_numbered_bases(self) -> None:
+        """Old wards split by number ("Mỹ Đình 1", "Mỹ Đình 2") are said without it ("Mỹ
+        Đình"): the bare name is indexed too, as one place when the numbered units shared a
+        district (its communes together), otherwise as each of them (all in one province: that
+        province; in several: ambiguous). Only for two or more numbered units of one name, so a
+        lone "Hòa Bình 1" does not make the common words "Hòa Bình" a commune."""
+        from dataclasses import replace
+
+        gz = self.gz
+        groups: dict[tuple[str, str], list[Target]] = {}
+        names: dict[tuple[str, str], set[str]] = {}
+        for c in gz.communes.values():
+            base = _numbered_base(c.short)
+            if base:
+                groups.setdefault((c.type, base), []).append(
+                    Target(Level.COMMUNE, c.province, communes=(c.code,), label=base))
+                names.setdefault((c.type, base), set()).add(c.name)
+        for lc in gz.legacy_communes:
+            unit_type = next(
+                (t for t in ("Phường", "Xã", "Thị trấn") if lc.name.startswith(t + " ")), ""
+            )
+            base = _numbered_base(lc.name[len(unit_type) + 1 :] if unit_type else lc.name)
+            if not base:
+                continue
+            district = gz.legacy_districts[(lc.legacy_province, lc.district)]
+            province = gz.communes[lc.communes[0]].province
+            groups.setdefault((unit_type, base), []).append(Target(
+                Level.LEGACY_COMMUNE, province, lc.legacy_province, district, lc.communes, base))
+            names.setdefault((unit_type, base), set()).add(f"{lc.legacy_province}/{lc.name}")
+        for key, targets in groups.items():
+            unit_type, base = key
+            if len(names[key]) < 2:
+                continue
+            districts = {id(t.district) for t in targets}
+            if len(districts) == 1 and targets[0].district is not None:
+                communes = tuple(sorted({c for t in targets for c in t.communes}))
+                targets = [replace(targets[0], communes=communes)]
+            for target in targets:
+                self._add_unit(unit_type, base, target)
 
     def _add_alias(self, alias: str, kind: str, ref: str) -> None:
         gz = self.gz
@@ -245,15 +286,8 @@ class PlaceResolver:
                 targets = self._index.get("".join(words[start:end]))
                 if targets:
                     found.append(_Match(start, end, tuple(targets)))
-        # Longest first, then the biggest unit; keep spans that do not overlap a kept one.
-        found.sort(key=lambda m: (-(m.end - m.start), min(t.level for t in m.targets), m.start))
         kept: list[_Match] = []
-        used: set[int] = set()
-        for match in found:
-            span = set(range(match.start, match.end))
-            if span & used:
-                continue
-            used |= span
+        for match in _best_cover(found, words):
             best = min(t.tier for t in match.targets)
             top = tuple(t for t in match.targets if t.tier == best)
             kept.append(_Match(match.start, match.end, top))
@@ -372,6 +406,46 @@ class PlaceResolver:
             district=district,
             commune=commune,
         )
+
+
+def _best_cover(found: list[_Match], words: list[str]) -> list[_Match]:
+    """Names that do not overlap and cover the most words; among those, the fewest names (the
+    longest), then the biggest units. "xã Tân Phú, Đồng Nai" is a commune and its province, not
+    "Tân Phú Đông" (a district of Đồng Tháp) with "nai" left over, as the longest name alone
+    would have it. Filler words ("ở", "em") count for nothing: "ở Lâm Đồng" is not "Xã Ô Lâm"
+    and a "Đông"."""
+    size = len(words)
+    by_start: dict[int, list[_Match]] = {}
+    for match in found:
+        by_start.setdefault(match.start, []).append(match)
+    # best[i]: (content words covered, -names, words covered, -sum of levels) from word i on,
+    # and the names taken ("xã Tân Phú" typed with its unit word beats the district "Tân Phú")
+    Score = tuple[int, int, int, int]
+    best: list[tuple[Score, list[_Match]]] = [((0, 0, 0, 0), [])] * (size + 1)
+    for i in range(size - 1, -1, -1):
+        choice = best[i + 1]
+        for match in by_start.get(i, ()):
+            (covered, names, spanned, levels), rest = best[match.end]
+            level = min(t.level for t in match.targets)
+            content = sum(w not in FILLER for w in words[match.start:match.end])
+            score = (covered + content, names - 1, spanned + match.end - match.start,
+                     levels - level)
+            if score > choice[0]:
+                choice = (score, [match, *rest])
+        best[i] = choice
+    return best[0][1]
+
+
+_NUMBERED = re.compile(r"^(\D+?)\s+\d{1,2}$")
+
+
+def _numbered_base(short: str) -> str | None:
+    """"Mỹ Đình 1" -> "Mỹ Đình"; None for a name without a number or a one-word base ("Lộ 25",
+    "Đường 10": too common a word to stand alone)."""
+    m = _NUMBERED.match(short)
+    if m is None or len(m.group(1).split()) < 2:
+        return None
+    return m.group(1)
 
 
 def _unique_places(targets: list[Target]) -> list[Target]:

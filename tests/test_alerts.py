@@ -75,6 +75,17 @@ def test_alert_time_is_vietnam_time_and_says_so() -> None:
     assert alert_text(alert.payload(), default_catalogue(), default_gazetteer()) == vi
 
 
+def test_a_page_for_new_danger_says_it_is_not_a_duplicate() -> None:
+    alert = Alert(code="K7Q2", tier=Tier.URGENT, kind=AlertKind.DANGER_AGAIN, channel="telegram",
+                  at=dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC), repeat=2)
+    assert "nguy hiểm mới (lần 2)" in alert_text(alert, default_catalogue(), default_gazetteer())
+    assert "new danger (page 2)" in alert_text(alert, default_catalogue(), default_gazetteer(),
+                                               "en")
+    opened = Alert(code="K7Q2", tier=Tier.URGENT, kind=AlertKind.OPENED, channel="telegram",
+                   at=alert.at)
+    assert "nguy hiểm mới" not in alert_text(opened, default_catalogue(), default_gazetteer())
+
+
 async def test_the_dispatcher_sends_as_soon_as_an_alert_is_committed(tmp_path: Path) -> None:
     """No waiting for a poll: the commit that writes an alert wakes the dispatcher (its idle
     period here is a minute, so only the wake-up can deliver in time)."""

@@ -16,7 +16,7 @@ SAMPLE_ARGS = {"number": "1900 969 680", "name": "X" * 80, "extra": " (24/7)", "
                "usage": "/close CODE OUTCOME", "outcome": "referred", "relayed": "",
                "contact": "chat, evening", "code_word": "hoa sen", "location": "21.0, 105.8",
                "worries": "W" * 500, "needs": "shelter", "claimer": "Hoa", "hours": 72,
-               "country": "Hàn Quốc", "numbers": "111, 113",
+               "country": "Hàn Quốc", "repeat": 2, "numbers": "111, 113",
                "others": "1900 969 680 Ngôi nhà Bình yên · 111 · 115"}
 
 

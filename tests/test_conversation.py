@@ -52,8 +52,12 @@ async def test_support_path_to_results_and_contact_request(chat: Chat, store, cl
     await chat.send("em o ha noi")
     text = chat.text()
     assert "Ngôi nhà Bình yên" in text
-    assert "bí mật" in text  # confidential shelter: intake phone only
-    assert "113" in text and "1900 969 680" in text  # national hotlines close the list
+    assert "113" in text and "1900 969 680" in text
+    # the first answer is short; "more" shows each place in full and every national number
+    assert chat.options()[:5] == ["more", "talk", "screen", "another", "done"]
+    await chat.tap("more")
+    assert "bí mật" in chat.text()  # confidential shelter: intake phone only
+    assert "Các số điện thoại quốc gia" in chat.text()
     assert chat.options()[:4] == ["talk", "screen", "another", "done"]
     await chat.tap("talk")  # asking for staff opens the case and alerts at once
     assert len(await pending_alerts(store, clock)) == 1
@@ -208,15 +212,17 @@ async def test_relay_without_consent_opens_no_case(chat, store, clock) -> None:
     assert await pending_alerts(store, clock) == []
 
 
-async def test_place_retry_then_province_choices_never_loop(chat) -> None:
+async def test_place_retry_then_help_without_a_place_never_loop(chat) -> None:
     await to_needs(chat)
     await chat.tap("need:counselling")
     await chat.send("ở chỗ kia kìa")
     assert "chưa tìm được" in chat.text()
-    await chat.send("😭")  # a second miss: the provinces to choose from, not a third ask
-    options = chat.options()
-    assert "prov:1" in options and "prov:79" in options and len(options) == 34 + 2
-    await chat.tap("prov:38")
+    # a second miss: national help now and the place can come later; not a third ask, and no
+    # 34-line province list (issue 16, lead's note kind 11)
+    await chat.send("😭")
+    assert "Những nơi có thể giúp bạn" in chat.text()
+    assert "prov:1" not in chat.options() and len(chat.options()) < 10
+    await chat.send("thanh hoa")  # the place, typed later, still refines the answer
     assert "Thanh Hóa" in chat.text()
     assert "1800 1744" not in chat.text()  # issue 12: no source gives this number
 
@@ -226,7 +232,7 @@ async def test_not_knowing_where_gives_national_help_not_a_loop(chat) -> None:
     await chat.tap("need:counselling")
     await chat.send("không biết nữa")  # "I don't know": national help and the next step
     assert "1900 969 680" in chat.text()
-    assert chat.options()[:4] == ["talk", "screen", "another", "done"]
+    assert chat.options()[:5] == ["more", "talk", "screen", "another", "done"]
 
 
 async def test_ambiguous_place_gets_a_clarifying_choice(chat) -> None:
@@ -370,3 +376,51 @@ async def test_huge_and_empty_text(chat) -> None:
     assert "chưa hiểu" in chat.text()
     await chat.send("🙂🙂🙂")
     assert chat.options()
+
+
+# -- length on a phone (issue 16, 2a): a first answer fits one screen; "more" shows the rest ----
+ROUTINE_BUDGET = 25  # phone lines of the answer before its question
+URGENT_FIRST = 6  # lines of the first answer in danger (safety.md 7b)
+
+
+def answer_lines(chat: Chat) -> int:
+    """Phone lines of everything but the closing question and its buttons."""
+    from handlers.conversation.render import phone_lines
+
+    messages = chat.messages()
+    body = messages[:-1] if messages and messages[-1].options else messages
+    return sum(phone_lines(m.text) for m in body)
+
+
+@pytest.mark.parametrize("turns", [
+    ["tôi ở Cà Mau, cần chỗ ở tạm"],
+    ["chao", "toi an toan", "tren 18", "ha noi"],
+    ["e ở q1 tphcm, cần tư vấn tâm lý"],
+    ["toi la nam, bi vo danh, o da nang, can tu van"],
+    ["con 14 tuoi, o hue, can giup"],
+    [Location(10.0341, 105.7880)],
+    [Location(21.0285, 105.8542)],
+])
+async def test_a_routine_answer_with_places_fits_a_phone_screen(chat, turns) -> None:
+    for turn in turns:
+        await chat.send(turn)
+    assert "Gõ \"thêm\"" in chat.text() or "Type \"more\"" in chat.text()
+    assert answer_lines(chat) <= ROUTINE_BUDGET, chat.text()
+    await chat.send("thêm")  # the rest, in full: addresses or why they are kept, every number
+    text = chat.text()
+    assert "Các số điện thoại quốc gia" in text and "113" in text
+    assert "chưa hiểu" not in text
+
+
+@pytest.mark.parametrize("message", [
+    "cuu e voi ck e dang danh e", "bố say rượu đang đập đồ đòi giết cả nhà",
+    "he is choking me help", "e bi hiep dam toi qua",
+])
+async def test_the_first_answer_in_danger_is_six_lines(chat, message) -> None:
+    await chat.send(message)
+    from handlers.conversation.render import phone_lines
+
+    first = chat.messages()[0]
+    assert not first.options
+    assert len(first.text.split("\n")) <= URGENT_FIRST, first.text
+    assert phone_lines(first.text, columns=60) <= URGENT_FIRST + 4, first.text

@@ -39,6 +39,9 @@ class Expect:
     exit: bool | None = None
     max_messages: int | None = None
     lang: str | None = None
+    alert_abroad: str | None = None  # a staff alert of this conversation says "abroad: XX"
+    alert_relayed: bool | None = None  # a staff alert of this conversation is marked relayed
+    contact: dict[str, str] = field(default_factory=dict)  # call-back details kept (as typed)
 
 
 def _conversations() -> list[dict[str, Any]]:
@@ -49,6 +52,10 @@ def _text(reply: Reply) -> str:
     """What the person sees: each message with its options (buttons or a numbered menu)."""
     return "\n".join("\n".join([m.text, *(o.label for o in m.options)])
                      for m in reply.messages)
+
+
+async def _alerts(store: Store, clock: Clock) -> list[dict[str, Any]]:
+    return [p for _, p, _ in await Outbox(store).due(clock.now)]
 
 
 async def _alert_keys(store: Store, clock: Clock) -> dict[tuple[str, str], str]:
@@ -118,6 +125,13 @@ async def _check(expect: Expect, reply: Reply, store: Store, clock: Clock, key: 
             assert not new, (new, shown)
         else:
             assert expect.alert in new.values(), (expect.alert, new, shown)
+    if expect.alert_abroad is not None or expect.alert_relayed is not None:
+        alerts = await _alerts(store, clock)
+        if expect.alert_abroad is not None:
+            assert any(a.get("abroad") == expect.alert_abroad for a in alerts), (alerts, shown)
+        if expect.alert_relayed is not None:
+            assert any(bool(a.get("relayed")) is expect.alert_relayed for a in alerts), (
+                alerts, shown)
     if expect.exit is not None:
         quiet = not facts["session"] and len(messages) <= 2
         assert quiet is expect.exit, ("exit", reply.outputs, shown)
@@ -131,6 +145,9 @@ async def _check(expect: Expect, reply: Reply, store: Store, clock: Clock, key: 
         assert used == expect.province, ("province", used, state.get("place_label"), shown)
     if expect.abroad is not None:
         assert state.get("abroad") == expect.abroad, ("abroad", state.get("abroad"), shown)
+    for name, value in expect.contact.items():
+        kept = (state.get("contact") or {}).get(name) if state else None
+        assert kept == value, ("contact", name, kept, shown)
     if expect.lang is not None:
         assert state.get("lang", expect.lang) == expect.lang, ("lang", shown)
         if expect.lang == "en":

@@ -43,6 +43,10 @@ async def on_call(store, clock) -> None:
         await uow.commit()
 
 
+# A distance from a typed province is an estimate and says so (lead's note, kind 12).
+ESTIMATE = re.compile(r"\d km( \(ước tính\))?")
+
+
 def cards(chat: Chat) -> list[str]:
     return [m.text for m in chat.messages() if "Điện thoại" in m.text or "Phone" in m.text
             or "Liên hệ qua số" in m.text]
@@ -55,7 +59,8 @@ async def test_a_first_message_with_a_place_gets_help_there_at_once(chat) -> Non
     assert "Những nơi có thể giúp bạn" in text  # results in the first reply, no greeting menu
     assert "nguy hiểm ngay lúc này" not in text
     assert cards(chat)
-    assert " km" not in text  # a typed province: no distance from its centre
+    # a typed province: a distance only as an estimate from its centre, said so on every card
+    assert all(m.group(1) for m in ESTIMATE.finditer(text)), text
 
 
 async def test_a_location_at_the_greeting_gives_places_with_km(chat) -> None:
@@ -83,8 +88,13 @@ async def test_a_place_typed_at_the_age_question_is_not_lost(chat) -> None:
     await chat.send("em o nghe an")
     assert "Nghệ An" in chat.text()
     assert "Những nơi có thể giúp bạn" in chat.text()
-    assert "ở tỉnh khác: Hà Nội" in chat.text()  # honest: where it is, not km from a centre
-    assert " km" not in chat.text()
+    assert re.findall(r"\d+ km", chat.text()) == re.findall(
+        r"(\d+ km) \(ước tính\)", chat.text())
+    # places of another province (one "thêm" away once the distance takes its line): honest,
+    # where it is and roughly how far from the province's centre, never a bare "elsewhere"
+    await chat.send("thêm")
+    assert "ở tỉnh khác: " in chat.text()
+    assert re.search(r"ở tỉnh khác: [^\n,]+, khoảng \d+ km \(ước tính\)", chat.text())
 
 
 @pytest.mark.parametrize("taps", [[], ["support"], ["support", "adult"], ["danger"]])
@@ -198,10 +208,13 @@ async def test_staff_referral_cards_only_while_someone_is_on_duty(store, clock) 
     await off.send("hà nội")
     assert "Những nơi có thể giúp bạn" in off.text()
     assert pilot not in off.text()
+    await off.send("thêm")  # nor among the rest
+    assert "Ngôi nhà Bình yên" in off.text() and pilot not in off.text()
     await on_call(store, clock)
     on = Chat(make_engine(store, clock), key="test:on")
     await on.send("tôi an toàn, cần chỗ ở tạm")
     await on.send("hà nội")
+    await on.send("thêm")
     assert pilot in on.text()
     assert "nhân viên Bình An có thể giới thiệu" in on.text()
 

@@ -111,7 +111,10 @@ WHO = frozenset({"victim", "child", "relay", "bystander", "professional", "abroa
 CHANNELS = frozenset({"telegram", "zalo_bot", "zalo_oa", "terminal"})
 TURN_KINDS = frozenset({"say", "location", "tap"})
 LIST_KEYS = frozenset({"numbers_first", "contains_any", "contains_all", "not_contains"})
-EXPECT_KEYS = LIST_KEYS | {"alert", "province", "abroad", "km", "exit", "max_messages", "lang"}
+# alert_abroad, alert_relayed, contact: what the staff alert and the call-back details say
+# (read by tests/test_conversation_corpus.py)
+EXPECT_KEYS = LIST_KEYS | {"alert", "province", "abroad", "km", "exit", "max_messages", "lang",
+                           "alert_abroad", "alert_relayed", "contact"}
 ALERTS = frozenset({"urgent", "routine", "none"})
 
 

@@ -196,3 +196,39 @@ def test_public_shape(resolver) -> None:
         "commune": None,
         "ambiguous": [],
     }
+
+
+# -- convfix2: old wards split by number, said without it ---------------------------------------
+
+@pytest.mark.parametrize("text", ["Mỹ Đình", "my dinh", "phuong my dinh", "o my dinh ha noi"])
+def test_a_numbered_ward_said_without_its_number(resolver: PlaceResolver, text: str) -> None:
+    # "Mỹ Đình 1" and "Mỹ Đình 2" were both wards of Nam Từ Liêm, Hà Nội: the bare name is there
+    place = resolver.resolve(text)
+    assert place.province is not None and place.province.code == 1
+    assert place.district == "Quận Nam Từ Liêm"
+
+
+def test_a_numbered_name_in_two_provinces_needs_the_province(resolver: PlaceResolver) -> None:
+    assert resolver.resolve("gia tan").ambiguous
+    place = resolver.resolve("gia tan dong nai")
+    assert place.province is not None and place.province.code == 75
+
+
+def test_a_lone_numbered_commune_does_not_make_common_words_a_place(
+    resolver: PlaceResolver,
+) -> None:
+    # only "Xã Hòa Bình 1" exists (Phú Yên): "hòa bình" (peace) stays the old province's name
+    assert resolver.resolve("hoa binh").legacy_province == "Hòa Bình"
+    assert not resolver.is_name("duong")  # "Xã Đường 10": one word, never alone
+
+
+def test_a_commune_beside_its_province_is_not_swallowed_by_a_longer_name(
+    resolver: PlaceResolver,
+) -> None:
+    # "tân phú đông" is a district of Đồng Tháp: read that way, "nai" was left over and a woman
+    # in Đồng Nai was sent to Đồng Tháp; the reading that covers every word wins
+    for text in ("xa Tan Phu, Dong Nai", "xã Tân Phú đồng nai"):
+        place = resolver.resolve(text)
+        assert place.province is not None and place.province.code == 75, text
+        assert place.commune == "Xã Tân Phú"
+    assert resolver.resolve("tan phu dong").province.code == 82  # the district alone still is

@@ -4,6 +4,7 @@ and the audit log, through python-telegram-bot against the loopback fake Bot API
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -322,7 +323,10 @@ async def test_staff_group_upgraded_to_supergroup_alerts_follow_it(fake, tmp_pat
         await bot.dispatch()
         assert alerts(fake) == []  # the old id holds nothing
         new_alerts = [m for m in fake.bot_messages(new_group) if "KHẨN CẤP" in m["text"]]
-        assert len(new_alerts) == 2  # one case per person, each alerted once
+        # one case per person; the first person's strangulation, written after the case was
+        # urgent, pages staff once more (issue 16: a new danger on an urgent case is not silent)
+        codes = {re.search(r"· (\w+)", m["text"]).group(1) for m in new_alerts}
+        assert len(codes) == 2 and len(new_alerts) == 3
         assert bot.channel.staff_chat_id == new_group
         async with bot.store.unit_of_work() as uow:
             rows = await uow.store.db.execute_fetchall(

@@ -15,6 +15,7 @@ from handlers.staff import (
     CaseAction,
     CaseClaimed,
     CaseClosed,
+    CaseDangerAgain,
     CaseOpened,
     CaseRaised,
     CaseUpdated,
@@ -127,6 +128,27 @@ async def test_events_become_alerts_at_commit_once(tmp_path: Path) -> None:
         assert uow.events == []
         await uow.commit()
     assert len(await Outbox(store).due(clock.now)) == 2
+    await store.close()
+
+
+async def test_new_danger_on_an_urgent_case_pages_once_per_repeat(tmp_path: Path) -> None:
+    """"He is back with a knife" on a case already urgent: one more alert per numbered repeat
+    (the dialogue caps the number), each kept once, and read back with its number."""
+    alert = alert_for(CaseDangerAgain(case(), NOW, 2))
+    assert alert is not None and alert.kind is AlertKind.DANGER_AGAIN and alert.repeat == 2
+    assert alert.event == "danger_again:2"
+    assert Alert.from_payload(alert.payload()) == alert
+    store = await open_store(tmp_path / "again.db")
+    clock = Clock()
+    async with store.unit_of_work() as uow:
+        code = await uow.cases.open(CaseDraft("urgent", "zalo_oa", "oa:2"), clock.now)
+        await uow.cases.raise_urgent(code, ["weapon"], clock.now, again=1)
+        await uow.cases.raise_urgent(code, ["weapon"], clock.now, again=1)  # the same page
+        await uow.cases.raise_urgent(code, ["weapon"], clock.now, again=2)
+        await uow.commit()
+    due = await Outbox(store).due(clock.now)
+    assert sorted(a["event"] for _, a, _ in due) == ["danger_again:1", "danger_again:2",
+                                                      "opened"]
     await store.close()
 
 

@@ -770,3 +770,123 @@ def test_the_safe_time_said_back_hour_first() -> None:
     from handlers.understanding.contact import time_said_back
     assert time_said_back("sáng mai tầm 10h") == "10h sáng mai"
     assert time_said_back("sau 8h toi") == "sau 8h toi"
+
+
+# -- convfix2: someone else held abroad ------------------------------------------------------
+
+RELATIVES_ABROAD = [
+    ("chau gai toi bi ban sang mot thi tran o Quang Tay, toi o Thanh Hoa", "CN", 38),
+    ("con trai toi sang Ma Lai lam, bi lua vao cong ty lua dao", "MY", None),
+    ("ban than e sang Han lam nha hang, bi chu giu ho chieu ko cho ve", "KR", None),
+    ("my son went to work in Malaysia and his boss keeps his passport", "MY", None),
+    ("vk toi sang Dai Loan lam bi chu danh", "TW", None),
+    ("nguoi nha toi bi lua sang Campuchia lam online", "KH", None),
+    ("con gai toi lay chong Han Quoc, bi nha chong danh", "KR", None),
+    ("em gái em bị bán sang bên Tàu, em ở Lào Cai", "CN", 15),
+]
+
+
+@pytest.mark.parametrize(("text", "country", "province"), RELATIVES_ABROAD)
+def test_a_relative_writes_about_someone_abroad(
+    resolver: PlaceResolver, text: str, country: str, province: int | None
+) -> None:
+    got = r(text, resolver)
+    assert got.who is Who.RELAY
+    assert got.abroad is not None and got.abroad.country == country
+    # the writer's own place in Vietnam is kept beside the other person's country
+    assert (got.place.province.code if got.place and got.place.province else None) == province
+
+
+def test_a_foreign_city_that_is_also_vietnamese_is_offered_not_taken(
+    resolver: PlaceResolver,
+) -> None:
+    got = r("no nhan la dang o gan Con Minh, bi nhot trong nha", resolver)
+    assert got.abroad is None and got.place is None
+    assert any(c.country == "CN" and c.city == "Côn Minh" for c in got.abroad_candidates)
+
+
+# -- convfix2: Vietnamese typed without diacritics is not English -------------------------------
+
+@pytest.mark.parametrize("text", ["ben xe my dinh", "e can giup", "o ha noi", "me e do",
+                                  "e dang o ben xe my dinh, ko co cho ngu toi nay"])
+def test_vietnamese_without_marks_is_not_english(resolver: PlaceResolver, text: str) -> None:
+    assert r(text, resolver).lang != "en"
+
+
+@pytest.mark.parametrize("text", ["can you help me", "my husband hits me", "hello", "help",
+                                  "I'm in danger", "call me"])
+def test_english_with_real_evidence_is_english(resolver: PlaceResolver, text: str) -> None:
+    assert r(text, resolver).lang == "en"
+
+
+def test_a_bus_station_names_its_place(resolver: PlaceResolver) -> None:
+    got = r("e dang o ben xe my dinh, ko co cho ngu", resolver)
+    assert got.place is not None and got.place.province is not None
+    assert got.place.province.code == HN
+
+
+# -- convfix2: call-back details typed in words, in any order --------------------------------
+
+PHONES_IN_WORDS = [
+    ("so e la khong chin tam bay sau nam bon ba hai mot", "0987654321"),
+    ("không chín tám bảy sáu năm bốn ba hai một", "0987654321"),
+    ("khong 9-1-2 ba bon nam 6.7.8", "0912345678"),  # digits and words mixed, dashes and dots
+    ("+84 912.345.678", "0912345678"),
+    ("84 chin mot hai ba bon nam sau bay tam", "0912345678"),
+    ("zero nine one two three four five six seven eight", "0912345678"),
+]
+
+
+@pytest.mark.parametrize(("text", "phone"), PHONES_IN_WORDS)
+def test_a_phone_number_typed_in_words(resolver: PlaceResolver, text: str, phone: str) -> None:
+    assert r(text, resolver).phone == phone
+
+
+@pytest.mark.parametrize("text", ["ba me e hai nguoi sau nam", "sau 9h toi", "e 30 tuoi, 2 con",
+                                  "khong, ba e dang say, sau do ong ay ngu"])
+def test_ordinary_words_that_are_digits_are_no_phone(resolver: PlaceResolver, text: str) -> None:
+    assert r(text, resolver).phone is None
+
+
+def test_number_time_and_code_word_in_one_message(resolver: PlaceResolver) -> None:
+    got = r("tomorrow morning is ok, +84 912.345.678, code word is sunflower", resolver)
+    assert (got.phone, got.time_words, got.code_word) == (
+        "0912345678", "tomorrow morning", "sunflower")
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("cứ hỏi là chị Lan bán hàng", "chị Lan bán hàng"),
+    ("ai gọi thì xưng là chị Lan bên ngân hàng", "chị Lan bên ngân hàng"),
+    ("mã là hoa hồng, gọi sau 8h tối", "hoa hồng"),
+])
+def test_a_cover_story_for_the_caller(resolver: PlaceResolver, text: str, code: str) -> None:
+    assert r(text, resolver).code_word == code
+
+
+@pytest.mark.parametrize("text", ["có ai gọi lại cho em được ko", "co the goi dien cho em ko",
+                                  "sdt e 0912345678 goi e nhe", "can someone call me back",
+                                  "could someone phone me"])
+def test_asking_to_be_called_back(resolver: PlaceResolver, text: str) -> None:
+    assert Intent.WANTS_HUMAN in r(text, resolver).intents
+
+
+@pytest.mark.parametrize("text", ["toi goi cho em gai toi", "anh ay goi em hoai",
+                                  "ck goi dien cho em chui mang"])
+def test_calls_told_about_are_no_request(resolver: PlaceResolver, text: str) -> None:
+    assert Intent.WANTS_HUMAN not in r(text, resolver).intents
+
+
+@pytest.mark.parametrize("text", ["em đang ở Đài Loan, quê Nghệ An",
+                                  "e lay chong Dai Loan, que e o Nghe An, ck hay chui e"])
+def test_a_hometown_named_from_abroad_is_not_where_she_is(
+    resolver: PlaceResolver, text: str
+) -> None:
+    got = r(text, resolver)
+    assert got.abroad is not None and got.abroad.country == "TW"
+    assert got.place is None  # Nghệ An is where she comes from, not where to send help
+
+
+def test_where_she_is_now_beats_her_hometown(resolver: PlaceResolver) -> None:
+    got = r("que em Nghe An, gio em o Ha Noi", resolver)
+    assert got.place is not None and got.place.province is not None
+    assert got.place.province.code == HN

@@ -238,7 +238,9 @@ async def test_zalo_bot_whole_conversation_with_numbered_menus(tmp_path, clock) 
             await say("1")
             await say("ha noi")
             assert "Ngôi nhà Bình yên" in "\n".join(z.bot_fake.texts_to(chat))
-            for answer in ("1", "1", "5", "1"):  # talk (the case opens), chat, any time, skip
+            # after a short answer "1. Xem thêm" (more) leads the menu: 2 is talk (the case
+            # opens), then chat, any time, skip
+            for answer in ("2", "1", "5", "1"):
                 await say(answer)
             assert "Mã trường hợp" in "\n".join(z.bot_fake.texts_to(chat)[-3:])
             assert all(0 < len(t) <= 2000 for t in z.bot_fake.texts_to(chat))

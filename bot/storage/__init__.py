@@ -29,6 +29,7 @@ from handlers.staff import (
     Alert,
     CaseClaimed,
     CaseClosed,
+    CaseDangerAgain,
     CaseOpened,
     CaseRaised,
     CaseUpdated,
@@ -412,7 +413,11 @@ class CaseRepository:
             handoff=bool(row[12]),
         )
 
-    async def raise_urgent(self, code: str, reasons: list[str], now: dt.datetime) -> None:
+    async def raise_urgent(self, code: str, reasons: list[str], now: dt.datetime,
+                           again: int = 0) -> None:
+        """Make a case urgent (one alert). ``again`` > 0: the person wrote of danger again on a
+        case already urgent ("she is coming back tonight with a knife"): page once more, as
+        event ``danger_again:<again>`` (the dialogue caps how many)."""
         async with self.store.db.execute("SELECT tier FROM cases WHERE code = ?", (code,)) as c:
             row = await c.fetchone()
         await self.store.db.execute(
@@ -424,6 +429,10 @@ class CaseRepository:
             view = await self.view(code)
             assert view is not None
             self.events.append(CaseRaised(view, now))
+        elif row is not None and again > 0:
+            view = await self.view(code)
+            assert view is not None
+            self.events.append(CaseDangerAgain(view, now, again))
 
     async def update(
         self, code: str, now: dt.datetime, province: int | None = None,
@@ -723,7 +732,7 @@ class OutboxRepository:
         await self.store.db.execute(
             "INSERT OR IGNORE INTO outbox (case_code, event, payload, created_at, next_attempt_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (alert.code, alert.kind.value, json.dumps(alert.payload()), ts(alert.at),
+            (alert.code, alert.event, json.dumps(alert.payload()), ts(alert.at),
              ts(alert.at)),
         )
 

@@ -49,6 +49,8 @@ KEY_WORDS: dict[str, tuple[str, ...]] = {
     "talk": ("nhan vien", "nguoi that", "noi chuyen", "tu van vien", "talk", "staff", "a person",
              "someone"),
     "screen": ("cau hoi", "an toan cua toi", "questions", "safety questions"),
+    "more": ("them", "xem them", "them nua", "con nua", "chi tiet", "dia chi", "more",
+             "show more", "see more", "details", "address"),
     "another": ("noi khac", "cho khac", "tinh khac", "another place", "somewhere else",
                 "other place"),
     "done": ("xong", "xong roi", "het roi", "the thoi", "done", "finished", "bye", "tam biet"),
@@ -82,12 +84,22 @@ LEAD_YES = frozenset({"co", "u", "uk", "um", "uh", "vang", "da", "yes", "yeah", 
 _WORD_CACHE: dict[str, re.Pattern[str]] = {}
 
 
+NEGATIONS = frozenset({"khong", "ko", "k", "kh", "hok", "khum", "chua", "chang", "not", "no",
+                       "never", "dont", "don"})
+
+
 def _has(text: str, phrase: str) -> bool:
+    """The phrase as whole words, not negated just before ("mình ko gặp nguy hiểm gì" does not
+    pick "in danger"; "ko an toàn" is a phrase of its own)."""
     pattern = _WORD_CACHE.get(phrase)
     if pattern is None:
         pattern = re.compile(rf"(?<![\w]){re.escape(phrase)}(?![\w])")
         _WORD_CACHE[phrase] = pattern
-    return pattern.search(text) is not None
+    for found in pattern.finditer(text):
+        before = text[:found.start()].split()[-2:]
+        if not NEGATIONS.intersection(before):
+            return True
+    return False
 
 
 def match(reading: Reading, offered: Sequence[str], labels: dict[str, str]) -> OptionId | None:
@@ -117,8 +129,11 @@ def match(reading: Reading, offered: Sequence[str], labels: dict[str, str]) -> O
             if wire in offered:
                 return OptionId.parse(wire)
     best: tuple[int, str] | None = None
+    short = len(folded.split()) <= 4  # "thêm" is "more" alone, not in "hỏi thêm về luật"
     for wire in offered:
         for phrase in KEY_WORDS.get(wire, ()):
+            if wire == "more" and not short:
+                continue
             if _has(folded, phrase) and (best is None or len(phrase) > best[0]):
                 best = (len(phrase), wire)
     if best is not None:
@@ -139,6 +154,12 @@ def _by_facts(reading: Reading, offered: Sequence[str]) -> OptionId | None:
     if reading.who is not Who.SELF and "other" in offered:
         return OptionId(Kind.OTHER)
     return None
+
+
+def consents(reading: Reading) -> bool:
+    """The message says the person agreed ("em ấy đồng ý", "she agreed"), whatever was asked."""
+    folded = fold(reading.text[:300])
+    return any(_has(folded, phrase) for phrase in KEY_WORDS["consent:yes"] if phrase != "roi")
 
 
 def relay_answer(option: OptionId) -> Answer | None:

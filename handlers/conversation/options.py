@@ -37,6 +37,7 @@ class Kind(StrEnum):
     NONE = "none"
     SKIP_SCREEN = "skip-screen"
     EXIT = "exit"
+    MORE = "more"  # the rest of the results: full cards, information, every number
     # families
     NEED = "need"
     PROVINCE = "prov"

@@ -69,6 +69,10 @@ class State(BaseModel):
     # what is known
     urgent: bool = False
     reasons: list[str] = Field(default_factory=list)
+    danger_pages: int = 0  # staff paged again for danger written again (capped)
+    text_only: bool = False  # deaf, or cannot speak where she is: never told to call
+    safe_said: bool = False  # "I'm safe now" was said back once
+    shelter_line_said: bool = False  # the national shelter line given before the place
     need: str | None = None
     need_asked: bool = False
     audience: str | None = None  # children, men, elderly, people_with_disabilities
@@ -85,9 +89,13 @@ class State(BaseModel):
     place_misses: int = 0
     abroad: str | None = None  # ISO code of the country the person is in
     abroad_city: str | None = None
+    # The country abroad is where the person written about is held; the writer is in Vietnam (a
+    # relative about a niece sold to China): both routes are shown, the writer's place is kept.
+    abroad_relayed: bool = False
     candidates: list[Candidate] = Field(default_factory=list)
     pending_location: tuple[float, float] | None = None
     shown: str | None = None  # the (place, need, audience) whose results were last shown
+    more: str | None = None  # those results have a "more" (full cards, every number) not shown
     # the case
     case_code: str | None = None
     hidden_case: bool = False  # a routine case for a protected Zalo user was opened

@@ -31,7 +31,7 @@ age-question = How old are you?
 opt-under18 = Under 18
 opt-adult = 18 or older
 opt-age-skip = I'd rather not say
-child-note = You can call 111 for free, at any time. Abuse of a child is reported to the 111 hotline.
+child-note = You can call 111, the child-protection line: free, 24/7, whenever you need.
 
 need-question = What kind of help do you need?
 need-shelter = A safe place to stay
@@ -179,12 +179,13 @@ abroad-danger-sentence = If you are in danger now, call the emergency number abo
 hotlines-24-7 = Numbers you can call 24/7:
 open-prompt = You can type where you are or what you need, or type /start to begin again.
 skip-ok = OK, let's skip that. If you need help urgently, call { $numbers }.
-urgent-miss = I understand, take your time. You can call { $numbers } at any time, free.
+urgent-miss = I understand, take your time. You can call { $numbers } at any time.
 open-miss = Sorry, I did not understand. You can type where you are (for example: Cà Mau) or what you need (for example: a place to stay), or type /start. If you are in danger, call 113.
 not-understood-off-duty = Sorry I did not understand. No staff member is on duty now. Would you like to leave a request so staff contact you when someone is on duty?
 need-refine = What kind of help do you need? I will search again to fit it better.
 thanks-reply = You are welcome. I am still here if you need me.
 alert-abroad = Abroad: { $country }
+alert-danger-again = The person has just written of new danger (page { $repeat })
 q-who_reads = Your messages are read by an automatic program. Only if you agree to be contacted (or in an emergency) does the staff member on your case see the details needed, encrypted.
 q-stored = The conversation is deleted after { $minutes } minutes without activity, or at once when you quick-exit. We do not keep names, account phone numbers, photos or voice messages.
 q-delete = Yes. Type "exit" or /x at any time: the conversation is deleted at once. On your phone, some apps do not let us delete everything: delete it yourself if needed.
@@ -293,3 +294,55 @@ info-papers = Papers, or a child's birth registration after marrying or giving b
 info-papers-home = To redo papers (ID card, civil records, birth certificate): ask the commune or ward police and the commune or ward People's Committee where you live.
 info-trafficking-111 = Trafficking: call 111, the national anti-trafficking hotline (Decree 162/2025/NĐ-CP), free, 24/7. It passes reports to the police, border guards, coast guard or the commune People's Committee. Family in Vietnam can also call 111 for you.
 info-none-known-province = We do not yet know any sourced place of help in { $province }. The police and the People's Committee of your commune or ward must still receive reports of domestic violence (Law 13/2022, Art. 19); 1900 969 680 can counsel and refer you.
+
+## convfix2: a relative in Vietnam writing about someone held abroad (two routes)
+relay-abroad-intro = The person you are asking about is in { $country }. There are two ways to help:
+relay-abroad-there = For them, to call in { $country }:
+relay-abroad-family = For you and the family in Vietnam: call { $number } (anti-trafficking, free, 24/7) to report; the line passes reports to the police and border guards.
+relay-abroad-family-protection = For you and the family in Vietnam: the citizen-protection number above can be called from Vietnam too.
+relay-abroad-sentence = If they are in danger now, tell them to call the police number there, and report at once through the numbers above.
+
+## convfix2: a question about the law from someone abroad
+q-law-abroad = I have no verified information on the law in { $country } (divorce, custody, residence, being sent home), so I cannot answer this. You can ask the Vietnamese embassy or consulate (citizen protection) and the help lines in { $country } (the numbers I send you), or talk to our staff.
+
+urgent-again = If you are in danger, call { $numbers } now.
+abroad-numbers-again = Numbers you can call where you are: { $numbers }.
+open-miss-abroad = Sorry, I did not understand. You can type what you need, or type /start. If you are in danger, call the emergency number of the country you are in (below).
+
+q-stop_not_jail = To make the violence stop, you can report it to the People's Committee of your commune or ward, or to the commune police, and say what you want (Law 13/2022, Art. 19). The head of the commune police can summon the person who is violent, notably when the person harmed is an older person, a child or a person with a disability (Art. 24). If you are threatened, you can ask the commune chairman for a no-contact order (Art. 25, up to 3 days each time).
+q-language = You can write here in Vietnamese or English. The 111, 113 and 115 lines answer in Vietnamese.
+q-language-abroad = These numbers can speak Vietnamese: { $numbers }.
+
+results-intro-none-near = No verified place yet in { $place }. The nearest places that can help:
+results-commune-line = Or report to your commune or ward People's Committee or police (Law 13/2022, Art. 19).
+card-phone-short = Phone: { $phones }
+card-referral-short = Call { $number } to be referred
+
+results-call = Call: { $numbers }
+results-more-hint = Type "more" for addresses, opening hours and other numbers. In danger: call 113.
+card-check-short = (call first to check)
+opt-more = Show more
+
+text-only-ok = All right, we will only text. If you want a staff member to contact you, they will write here, not call.
+safe-now-ok = I am glad you are safe now. If danger comes back, write here at any time.
+danger-sentence-text = If you cannot call, ask someone near you to call for you, or go where there are people. Keep writing here.
+danger-sentence-safe-now = I am glad you are safe now. If danger comes back, call the numbers above.
+urgent-miss-text = I am still here, keep writing. If you are in danger and cannot call, ask someone near you to call { $numbers }.
+
+shelter-line-first = Need a place to stay: you can call now { $number }: { $name }{ $extra }
+q-embassy = The Ministry of Foreign Affairs citizen-protection line: +84 981 84 84 84 (24/7). If you or your relative are abroad, tell me which country and I will find the embassy or consulate numbers.
+q-embassy-abroad = The embassy, consulates and the citizen-protection line: { $numbers }.
+q-tell_parents = I have no reliable source on whether 111 tells parents. When you call, you can ask first: "Can I talk without my parents knowing?". 111 is free, 24/7. Here, staff contact you only if you agree.
+q-law-family = On divorce, custody, dividing property or fines, I do not have checked legal information to answer for sure.
+## convfix2: a code word or cover story typed at another call-back question
+contact-code-kept = I have noted this for the staff member: “{ $code }”.
+where-later = That is all right: here is help that works from anywhere. Whenever you like, type your province or commune to find help closer.
+
+relay-consent-noted = Thank you, I have noted that the person agreed.
+q-what_to_do-child = For a child being abused: call 111 (free, 24/7) to report; the line passes reports to the police or the commune People's Committee. If the child is in danger now: call 113. Do not confront the person who is violent; write down what the child told you and what you saw.
+q-what_to_do-relay = You can: call 113 if violence is happening now (do not step in physically); report to the commune People's Committee or police where it happens (Law 13/2022, Art. 19); pass the numbers and places below to the person when it is safe; ask the person before doing more.
+
+## convfix2: a place in another province, from a typed province (distance from its centre)
+card-elsewhere-km = in another province: { $province }, about { $km } km (estimated)
+emergency-intro-text = Emergency numbers (ask someone near you to call if you cannot):
+urgent-again-text = If you are in danger, ask someone near you to call { $numbers } for you. Keep writing here.

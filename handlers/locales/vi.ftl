@@ -32,7 +32,7 @@ age-question = Bạn bao nhiêu tuổi?
 opt-under18 = Dưới 18 tuổi
 opt-adult = Từ 18 tuổi trở lên
 opt-age-skip = Không muốn nói
-child-note = Bạn có thể gọi 111 miễn phí, bất cứ lúc nào. Việc xâm hại trẻ em sẽ được báo cho tổng đài 111.
+child-note = Bạn có thể gọi 111, tổng đài bảo vệ trẻ em: miễn phí, 24/7, bất cứ lúc nào bạn cần.
 
 need-question = Bạn cần hỗ trợ gì?
 need-shelter = Chỗ ở an toàn
@@ -180,12 +180,13 @@ abroad-danger-sentence = Nếu đang nguy hiểm, hãy gọi số khẩn cấp �
 hotlines-24-7 = Các số gọi được 24/7:
 open-prompt = Bạn có thể gõ nơi bạn đang ở hoặc điều bạn cần, hoặc gõ /start để bắt đầu lại.
 skip-ok = Được, mình bỏ qua câu này. Khi cần gấp, hãy gọi { $numbers }.
-urgent-miss = Mình hiểu, bạn cứ từ từ. Bạn có thể gọi { $numbers } bất cứ lúc nào, miễn phí.
+urgent-miss = Mình hiểu, bạn cứ từ từ. Bạn có thể gọi { $numbers } bất cứ lúc nào.
 open-miss = Mình chưa hiểu. Bạn có thể gõ tên nơi bạn ở (ví dụ: Cà Mau) hoặc điều bạn cần (ví dụ: chỗ ở tạm), hoặc gõ /start. Khi nguy hiểm, hãy gọi 113.
 not-understood-off-duty = Xin lỗi vì mình chưa hiểu. Hiện không có nhân viên trực. Bạn có muốn để lại yêu cầu để nhân viên liên hệ khi có người trực không?
 need-refine = Bạn cần hỗ trợ gì cụ thể? Mình sẽ tìm lại cho đúng hơn.
 thanks-reply = Không có gì. Mình vẫn ở đây nếu bạn cần.
 alert-abroad = Ở nước ngoài: { $country }
+alert-danger-again = Người này vừa nhắn thêm về nguy hiểm mới (lần { $repeat })
 q-who_reads = Tin nhắn của bạn được một chương trình tự động đọc. Chỉ khi bạn đồng ý để nhân viên liên hệ (hoặc khi khẩn cấp), nhân viên nhận trường hợp của bạn mới thấy những thông tin cần thiết, đã được mã hóa.
 q-stored = Cuộc trò chuyện bị xóa sau { $minutes } phút không hoạt động, hoặc ngay khi bạn thoát nhanh. Chúng tôi không lưu tên, số điện thoại tài khoản, ảnh hay tin nhắn thoại.
 q-delete = Có. Gõ "thoát" hoặc /x bất cứ lúc nào: cuộc trò chuyện bị xóa ngay. Trên máy bạn, có ứng dụng không cho xóa hết tin: hãy tự xóa nếu cần.
@@ -294,3 +295,55 @@ info-papers = Giấy tờ, khai sinh cho con sau khi kết hôn hoặc sinh con 
 info-papers-home = Làm lại giấy tờ (căn cước, hộ tịch, khai sinh): hãy hỏi Công an xã/phường và Ủy ban nhân dân xã/phường nơi bạn ở.
 info-trafficking-111 = Mua bán người: gọi 111, tổng đài quốc gia phòng, chống mua bán người (Nghị định 162/2025/NĐ-CP), miễn phí, 24/7. Tổng đài chuyển tin báo đến công an, bộ đội biên phòng, cảnh sát biển hoặc Ủy ban nhân dân xã. Người thân ở Việt Nam cũng có thể gọi 111 thay bạn.
 info-none-known-province = Chúng tôi chưa biết nơi hỗ trợ nào có nguồn ở { $province }. Công an và Ủy ban nhân dân xã/phường nơi bạn ở vẫn phải tiếp nhận tin báo bạo lực gia đình (Luật 13/2022, Điều 19); 1900 969 680 có thể tư vấn và giới thiệu.
+
+## convfix2: a relative in Vietnam writing about someone held abroad (two routes)
+relay-abroad-intro = Người bạn hỏi đang ở { $country }. Có hai cách giúp:
+relay-abroad-there = Cho người ấy, gọi ở { $country }:
+relay-abroad-family = Cho bạn và gia đình ở Việt Nam: gọi { $number } (phòng, chống mua bán người, miễn phí, 24/7) để báo tin; tổng đài chuyển tin đến công an và bộ đội biên phòng.
+relay-abroad-family-protection = Cho bạn và gia đình ở Việt Nam: số Bảo hộ công dân ở trên gọi được cả từ Việt Nam.
+relay-abroad-sentence = Nếu người ấy đang gặp nguy hiểm, hãy nhắn họ gọi số cảnh sát ở đó, và báo tin ngay qua các số trên.
+
+## convfix2: a question about the law from someone abroad
+q-law-abroad = Mình chưa có thông tin đã kiểm chứng về luật ở { $country } (ly hôn, nuôi con, cư trú, bị đưa về nước), nên mình không trả lời được câu này. Bạn có thể hỏi Đại sứ quán hoặc Tổng lãnh sự quán Việt Nam (bảo hộ công dân) và các đường dây hỗ trợ ở { $country } (các số mình gửi cho bạn), hoặc nói chuyện với nhân viên của chúng tôi.
+
+urgent-again = Khi nguy hiểm, hãy gọi ngay { $numbers }.
+abroad-numbers-again = Các số gọi được ở nơi bạn đang ở: { $numbers }.
+open-miss-abroad = Mình chưa hiểu. Bạn có thể gõ điều bạn cần, hoặc gõ /start. Khi nguy hiểm, hãy gọi số khẩn cấp của nước bạn đang ở (bên dưới).
+
+q-stop_not_jail = Để bạo lực dừng lại, bạn có thể báo cho Ủy ban nhân dân xã/phường nơi bạn ở hoặc Công an xã/phường và nói rõ điều bạn muốn (Luật 13/2022, Điều 19). Trưởng Công an xã có thể gọi người gây bạo lực lên làm việc, nhất là khi người bị bạo lực là người cao tuổi, trẻ em hay người khuyết tật (Điều 24). Nếu bị đe dọa, bạn có thể đề nghị Chủ tịch Ủy ban nhân dân xã ra quyết định cấm tiếp xúc (Điều 25, tối đa 3 ngày mỗi lần).
+q-language = Bạn có thể nhắn ở đây bằng tiếng Việt hoặc tiếng Anh. Các tổng đài 111, 113, 115 trả lời bằng tiếng Việt.
+q-language-abroad = Những số này nói được tiếng Việt: { $numbers }.
+
+results-intro-none-near = Chưa có nơi đã xác minh ở { $place }. Những nơi có thể giúp bạn, gần nhất:
+results-commune-line = Hoặc báo Ủy ban nhân dân, Công an xã/phường nơi bạn ở (Luật 13/2022, Điều 19).
+card-phone-short = Điện thoại: { $phones }
+card-referral-short = Gọi { $number } để được giới thiệu
+
+results-call = Gọi: { $numbers }
+results-more-hint = Gõ "thêm" để xem địa chỉ, giờ mở cửa và các số khác. Nguy hiểm: gọi 113.
+card-check-short = (nên gọi trước)
+opt-more = Xem thêm
+
+text-only-ok = Được, mình chỉ nhắn tin với bạn. Nếu bạn muốn nhân viên liên hệ, họ sẽ nhắn tin ở đây, không gọi điện.
+safe-now-ok = Mình mừng là bây giờ bạn đã an toàn. Nếu nguy hiểm quay lại, bạn cứ nhắn ở đây bất cứ lúc nào.
+danger-sentence-text = Nếu không gọi được, hãy nhờ người ở gần gọi giúp, hoặc ra chỗ đông người. Bạn cứ nhắn ở đây.
+danger-sentence-safe-now = Mình mừng là bây giờ bạn đã an toàn. Nếu nguy hiểm quay lại, hãy gọi số ở trên.
+urgent-miss-text = Mình vẫn ở đây, bạn cứ nhắn. Nếu nguy hiểm mà không gọi được, hãy nhờ người ở gần gọi { $numbers }.
+
+shelter-line-first = Cần chỗ ở tạm: bạn có thể gọi ngay { $number }: { $name }{ $extra }
+q-embassy = Tổng đài Bảo hộ công dân của Bộ Ngoại giao: +84 981 84 84 84 (24/7). Nếu bạn hay người thân đang ở nước ngoài, cho mình biết nước nào để tìm số đại sứ quán, lãnh sự quán.
+q-embassy-abroad = Đại sứ quán, lãnh sự quán và tổng đài bảo hộ công dân: { $numbers }.
+q-tell_parents = Mình không có nguồn chắc chắn về việc 111 có báo cho bố mẹ hay không. Khi gọi, bạn có thể hỏi ngay: "Em có thể kể mà bố mẹ không biết không?". 111 miễn phí, 24/7. Ở đây, nhân viên chỉ liên hệ với bạn khi bạn đồng ý.
+q-law-family = Về ly hôn, quyền nuôi con, chia tài sản hay mức phạt, mình chưa có thông tin pháp lý đã kiểm chứng để trả lời chắc chắn.
+## convfix2: a code word or cover story typed at another call-back question
+contact-code-kept = Mình đã ghi lại lời dặn cho nhân viên: «{ $code }».
+where-later = Không sao, đây là những nơi giúp được ở mọi nơi. Khi muốn, bạn cứ gõ tên tỉnh hoặc xã/phường để tìm gần hơn.
+
+relay-consent-noted = Cảm ơn bạn, mình ghi nhận người đó đã đồng ý.
+q-what_to_do-child = Với trẻ bị bạo hành: gọi 111 (miễn phí, 24/7) để báo; tổng đài chuyển tin đến công an hoặc Ủy ban nhân dân xã/phường. Nếu em đang gặp nguy hiểm ngay: gọi 113. Đừng tự đối chất với người gây bạo lực; hãy ghi lại điều em kể và điều bạn thấy.
+q-what_to_do-relay = Bạn có thể: gọi 113 nếu bạo lực đang xảy ra (đừng tự can thiệp bằng sức); báo Ủy ban nhân dân hoặc Công an xã/phường nơi xảy ra (Luật 13/2022, Điều 19); chuyển các số và địa chỉ dưới đây cho người đó khi an toàn; hỏi ý người đó trước khi làm gì thêm.
+
+## convfix2: a place in another province, from a typed province (distance from its centre)
+card-elsewhere-km = ở tỉnh khác: { $province }, khoảng { $km } km (ước tính)
+emergency-intro-text = Số khẩn cấp (nhờ người ở gần gọi giúp nếu bạn không gọi được):
+urgent-again-text = Nếu nguy hiểm, hãy nhờ người ở gần gọi { $numbers } giúp bạn. Bạn cứ nhắn ở đây.

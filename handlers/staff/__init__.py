@@ -16,6 +16,7 @@ from handlers.staff.bus import publish
 from handlers.staff.events import (
     CaseClaimed,
     CaseClosed,
+    CaseDangerAgain,
     CaseOpened,
     CaseRaised,
     CaseUpdated,
@@ -43,6 +44,7 @@ __all__ = [
     "CaseAction",
     "CaseClaimed",
     "CaseClosed",
+    "CaseDangerAgain",
     "CaseOpened",
     "CaseRaised",
     "CaseUpdated",

@@ -1,6 +1,7 @@
 """The one place that decides which case events become staff alerts, and who gets them.
 
-A case opened makes an alert; an open case that became urgent makes one more; nothing else does
+A case opened makes an alert; an open case that became urgent makes one more, and so does new
+danger written on an urgent case (a few times at most, the dialogue's cap); nothing else does
 (a new province or need updates the case quietly; a claim or a close is staff's own doing). The
 decision is here, in the core; the store only keeps the row (``AlertOutbox``), and the staff
 channels deliver it (``bot.alerts``, ``bot.staff_channels``).
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from handlers.staff.events import CaseOpened, CaseRaised, DomainEvent
+from handlers.staff.events import CaseDangerAgain, CaseOpened, CaseRaised, DomainEvent
 from handlers.staff.model import Alert, AlertKind, StaffMember
 
 
@@ -40,6 +41,8 @@ def alert_for(event: DomainEvent) -> Alert | None:
         return Alert.of_case(event.case, AlertKind.OPENED, event.at)
     if isinstance(event, CaseRaised):
         return Alert.of_case(event.case, AlertKind.RAISED_URGENT, event.at)
+    if isinstance(event, CaseDangerAgain):
+        return Alert.of_case(event.case, AlertKind.DANGER_AGAIN, event.at, event.repeat)
     return None
 
 

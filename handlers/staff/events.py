@@ -29,6 +29,16 @@ class CaseRaised:
 
 
 @dataclass(frozen=True)
+class CaseDangerAgain:
+    """The person on an urgent case wrote of new danger ("he is back with a knife"): staff are
+    paged once more. ``repeat`` numbers these pages; the dialogue caps how many there are."""
+
+    case: CaseView
+    at: dt.datetime
+    repeat: int
+
+
+@dataclass(frozen=True)
 class CaseUpdated:
     """New facts on an open case (a province, a need): no new alert, ever."""
 
@@ -62,5 +72,5 @@ class HandoffEnded:
     at: dt.datetime
 
 
-DomainEvent = (CaseOpened | CaseRaised | CaseUpdated | CaseClaimed | CaseClosed
+DomainEvent = (CaseOpened | CaseRaised | CaseDangerAgain | CaseUpdated | CaseClaimed | CaseClosed
                | HandoffStarted | HandoffEnded)

@@ -48,6 +48,7 @@ class AlertKind(StrEnum):
 
     OPENED = "opened"
     RAISED_URGENT = "raised_urgent"
+    DANGER_AGAIN = "danger_again"  # an urgent case's person wrote of new danger (numbered)
 
 
 @dataclass(frozen=True)
@@ -128,32 +129,40 @@ class Alert:
     volunteer: bool = False
     abroad: str | None = None
     sequence: int = 0
+    repeat: int = 0  # DANGER_AGAIN: the how-manieth page for new danger on this case (1, 2...)
+
+    @property
+    def event(self) -> str:
+        """The outbox key beside the case code: one row per case and event, ever."""
+        return f"{self.kind.value}:{self.repeat}" if self.repeat else self.kind.value
 
     @property
     def urgent(self) -> bool:
         return self.tier is Tier.URGENT
 
     @classmethod
-    def of_case(cls, case: CaseView, kind: AlertKind, at: dt.datetime) -> Alert:
+    def of_case(cls, case: CaseView, kind: AlertKind, at: dt.datetime,
+                repeat: int = 0) -> Alert:
         return cls(code=case.code, tier=case.tier, kind=kind, channel=case.channel, at=at,
                    province=case.province, reasons=case.reasons, relayed=case.relayed,
-                   volunteer=case.volunteer, abroad=case.abroad)
+                   volunteer=case.volunteer, abroad=case.abroad, repeat=repeat)
 
     def payload(self) -> dict[str, Any]:
         """The outbox row's JSON (its wire format, read by older code as a dict)."""
         return {"code": self.code, "tier": self.tier.value, "province": self.province,
                 "channel": self.channel, "reasons": list(self.reasons),
                 "relayed": self.relayed, "volunteer": self.volunteer,
-                "time": self.at.isoformat(), "event": self.kind.value, "abroad": self.abroad}
+                "time": self.at.isoformat(), "event": self.event, "abroad": self.abroad}
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any], sequence: int = 0) -> Alert:
         at = dt.datetime.fromisoformat(payload["time"])
         if at.tzinfo is None:
             at = at.replace(tzinfo=dt.UTC)
+        kind, _, repeat = (payload.get("event") or AlertKind.OPENED.value).partition(":")
         return cls(
-            code=payload["code"], tier=Tier(payload["tier"]),
-            kind=AlertKind(payload.get("event") or AlertKind.OPENED.value),
+            code=payload["code"], tier=Tier(payload["tier"]), kind=AlertKind(kind),
+            repeat=int(repeat or 0),
             channel=payload["channel"], at=at, province=payload.get("province"),
             reasons=tuple(payload.get("reasons") or ()),
             relayed=bool(payload.get("relayed")), volunteer=bool(payload.get("volunteer")),

@@ -60,6 +60,7 @@ class Intent(StrEnum):
     THANKS = "thanks"  # "cảm ơn", "thanks": a polite close, not a request
     SAFE = "safe"  # "tôi an toàn", "i'm safe"
     NOT_SAFE_TO_TALK = "not_safe_to_talk"  # "chồng đang ở cạnh, không nhắn được"
+    TEXT_ONLY = "text_only"  # "em không gọi được, nó nghe thấy", deaf: texting goes on, no calls
     WANTS_HUMAN = "wants_human"  # "cho em nói chuyện với người thật", "can I talk to someone"
     LANG_EN = "lang_en"
     LANG_VI = "lang_vi"
@@ -80,6 +81,12 @@ class Question(StrEnum):
     WHERE_REPORT = "where_report"  # where do I report (Law 13/2022 Art. 19)
     LAW = "law"  # other questions about the law (not an emergency)
     MEDICAL = "medical"  # "có nên đi khám ko": should I see a doctor (after violence)
+    STOP_NOT_JAIL = "stop_not_jail"  # "không muốn con đi tù, chỉ muốn nó thôi đánh": what the
+    #  commune and its police can do short of prosecution (Law 13/2022 Art. 19, 24, 25)
+    WHAT_TO_DO = "what_to_do"  # "tôi nên làm gì?": for someone relaying, what they can do now
+    EMBASSY = "embassy"  # "số đại sứ quán?", "and the consulate?"
+    TELL_PARENTS = "tell_parents"  # "111 có báo cho bố mẹ em ko": no source says; said honestly
+    LANGUAGE = "language"  # "e nói tiếng Trung ít, sợ cảnh sát ko hiểu": lines in Vietnamese
 
 
 class AgeBand(StrEnum):
@@ -121,6 +128,9 @@ class Reading:
     abroad_candidates: tuple[Abroad, ...] = ()
     code_word: str | None = None  # "mã là hoa hồng", "code word: sunflower" (as typed)
     papers: bool = False  # lost or kept papers named ("mất hết giấy tờ", "làm lại căn cước")
+    # The writer (or the person at risk they speak for) is a child: their own age, a grade,
+    # "dưới 18". False for "có 2 con nhỏ 3 tuổi" (a child in the story: ``audiences``).
+    child_writer: bool = False
 
     @property
     def urgent(self) -> bool:
@@ -133,7 +143,8 @@ _OPTION = re.compile(
 # A question's shape: needed before a legal word counts as a question about the law.
 _ASKS = re.compile(
     r"(?<![a-z0-9])(?:khong|chua|sao|the nao|nhu the nao|gi|dau|nao|bao lau|bao nhieu|co duoc"
-    r"|duoc khong|lam sao|how|what|can i|is it|do i|should i|where|when|which|who)(?![a-z0-9])"
+    r"|duoc khong|lam sao|ai duoc|ai se|ai co|how|what|can i|is it|do i|should i|where|when|which"
+    r"|who)(?![a-z0-9])"
 )
 # Right before a need, these say it is not wanted: "không cần tư vấn", "don't need a lawyer".
 _NOT_WANTED = ("khong can", "khong muon", "chua can", "don t need", "no need", "don t want")
@@ -238,7 +249,12 @@ _VI_SYLLABLE = re.compile(
 
 
 def _language(words: Words, lex: Lexicon, skip: set[int]) -> str | None:
+    """"vi", "en" or None. English needs real evidence: at least one English word that no
+    Vietnamese syllable typed without marks could be. "my", "can", "me", "do", "to", "in" alone
+    are "Mỹ", "cần", "mẹ", "đó", "tô", "in" to a person typing without diacritics ("ben xe my
+    dinh", "e can giup"), so they count only beside a word like "help", "husband" or "please"."""
     en = vi = 0
+    english_only = False
     for k, t in enumerate(words.tokens):
         if k in skip:
             continue
@@ -250,12 +266,16 @@ def _language(words: Words, lex: Lexicon, skip: set[int]) -> str | None:
                 continue
             if w in lex.lang_en:
                 en += 1
+                english_only = english_only or not _VI_SYLLABLE.fullmatch(w)
             elif w in lex.lang_vi:
                 vi += 1
             elif len(w) >= 3 and w.isalpha() and not _VI_SYLLABLE.fullmatch(w):
                 en += 1
+                english_only = True
     if words.has_diacritics(skip):
         vi += 2
+    if not english_only:
+        en = 0
     if en > vi:
         return "en"
     if vi > en:
@@ -349,6 +369,10 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
     found: PlaceFind | None = None
     if option_number is None:
         found = _places(resolver).find(words, claimed, foreign is not None)
+    who = _who(norm, lex)
+    if found is not None and found.hometown and foreign is not None and who is Who.SELF:
+        # "em đang ở Đài Loan, quê Nghệ An": she is in Taiwan; Nghệ An is where she comes from
+        found = None
     place_tokens = set(found.tokens) if found else set()
     maybe_abroad: tuple[Abroad, ...] = ()
     overlap = {k: m for k, m in foreign_tokens.items() if k in place_tokens}
@@ -359,6 +383,11 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
             found = PlaceFind(None, (_candidate(found.resolution),), found.tokens)
         elif foreign is not None:
             found, place_tokens = None, set()  # the "place" was the foreign name itself
+    elif found is None and foreign is None and foreign_tokens:
+        # A foreign city that is also a Vietnamese name nobody cued as one ("đang ở gần Côn
+        # Minh"): not taken alone, but offered, so a conversation that already knows the country
+        # can take it as the city.
+        maybe_abroad = tuple(dict.fromkeys(foreign_tokens.values()))
 
     needs: list[Need] = []
     for need, (i, j) in need_spans:
@@ -396,7 +425,7 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
         age=people.age,
         age_band=_BAND[people.band] if people.band else None,
         audiences=tuple(audiences),
-        who=_who(norm, lex),
+        who=who,
         intents=frozenset(intents),
         questions=tuple(questions),
         phone=phone,
@@ -404,4 +433,5 @@ def read(text: str, resolver: PlaceResolver, abroad: AbroadDirectory | None = No
         code_word=code[0] if code else None,
         option_number=option_number,
         papers=_PAPERS.search(norm) is not None,
+        child_writer=people.child_writer,
     )

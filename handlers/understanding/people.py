@@ -74,26 +74,40 @@ def read_people(words: Words, lex: Lexicon) -> People:
     norm = words.norm
     own: list[int] = []
     others: list[int] = []
+    previous_child_end = -1
     for m in _AGE.finditer(norm):
         before = " ".join(norm[: m.start()].split()[-3:])
-        (others if _is_child_subject(before) else own).append(int(m.group(1)))
+        # "2 con nhỏ 3 tuổi và 6 tuổi": an age listed right after a child's age is a child's too
+        listed = previous_child_end >= 0 and norm[previous_child_end:m.start()].split() in (
+            [], ["va"], ["voi"], ["and"], ["hai"], ["va", "be"], ["va", "dua"])
+        if listed or _is_child_subject(before):
+            others.append(int(m.group(1)))
+            previous_child_end = m.end()
+        else:
+            own.append(int(m.group(1)))
+            previous_child_end = -1
     for m in _AGE_EN.finditer(norm):
         own.append(int(m.group(1)))
     for m in _U_AGE.finditer(norm):
         own.append(int(m.group(1)))
     age = own[0] if own else (others[0] if others else None)
     band = _band(age) if age is not None else None
+    # Only the writer's own age (or a grade, "dưới 18") says the writer is a child; "có 2 con
+    # nhỏ 3 tuổi" is a child in the story, not a child writing.
+    writer_child = bool(own) and band is Band.CHILD
     grade = _GRADE.search(norm)
     professional = lex.who["professional"].search(norm) is not None
     if band is None:
         if grade or _MINOR.search(norm):
             band = Band.CHILD
+            writer_child = True
         elif _ELDERLY_WORDS.search(norm):
             band = Band.ELDERLY
         elif _ADULT.search(norm):
             band = Band.ADULT
         elif re.search(r"(?<![a-z0-9])hoc sinh(?![a-z0-9])", norm) and not professional:
             band = Band.CHILD
+            writer_child = True
     children = (
         band is Band.CHILD
         or any(a < ADULT_AGE for a in others)
@@ -104,7 +118,7 @@ def read_people(words: Words, lex: Lexicon) -> People:
         age=age,
         band=band,
         children=children,
-        child_writer=band is Band.CHILD,
+        child_writer=writer_child,
         men=lex.audiences["men"].search(norm) is not None,
         elderly=elderly or lex.audiences["elderly"].search(norm) is not None,
         disability=lex.audiences["disability"].search(norm) is not None,

@@ -35,6 +35,7 @@ class PlaceFind:
     resolution: Resolution | None  # found
     candidates: tuple[Candidate, ...]  # ambiguous: the places it could be
     tokens: frozenset[int]  # token indices the place was read from
+    hometown: bool = False  # "quê Nghệ An", "from Da Nang": where the person comes from
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,12 @@ class PlaceReader:
             if words.tokens[start].clause != words.tokens[i].clause:
                 continue
             got = self._names_from(words, start, claimed, cued=True)
-            hometown = word in _HOMETOWN or (i > 0 and folded[i - 1] in _HOMETOWN)
+            # "quê Nghệ An", "quê ở Nghệ An", "quê em ở Nghệ An": a hometown cue up to two
+            # words before, in the same clause
+            clause = words.tokens[i].clause
+            hometown = word in _HOMETOWN or any(
+                folded[k] in _HOMETOWN and words.tokens[k].clause == clause
+                for k in range(max(0, i - 2), i))
             if got and folded[got[0]] in _HOMETOWN:
                 hometown = True  # "ở quê Nghệ An"
             if got:
@@ -181,7 +187,7 @@ class PlaceReader:
             if not (span.cued or span.bare or unit) and _commune_only(result):
                 continue  # a commune with no cue inside a longer message: "em vẫn ám ảnh"
             if result.found or result.ambiguous:
-                return _found(result, span.tokens)
+                return _found(result, span.tokens, span.hometown)
         if foreign:
             return None  # a foreign place wins over a guess at a Vietnamese one
         for i, word in enumerate(words.folded[:-1]):
@@ -236,7 +242,7 @@ def _commune_only(result: Resolution) -> bool:
     return bool(result.ambiguous) and all(c.commune is not None for c in result.ambiguous)
 
 
-def _found(result: Resolution, tokens: tuple[int, ...]) -> PlaceFind:
+def _found(result: Resolution, tokens: tuple[int, ...], hometown: bool = False) -> PlaceFind:
     if result.found:
-        return PlaceFind(result, (), frozenset(tokens))
-    return PlaceFind(None, tuple(result.ambiguous), frozenset(tokens))
+        return PlaceFind(result, (), frozenset(tokens), hometown)
+    return PlaceFind(None, tuple(result.ambiguous), frozenset(tokens), hometown)
