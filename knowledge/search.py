@@ -358,22 +358,37 @@ class _Columns:
 
     def __init__(self, services: list[Service], needs: dict[str, frozenset[Need | None]]) -> None:
         count = len(services)
+        # One pass over the services, noting which rows are true for each column; then each
+        # column is set at once (a column per need by generator took ~0.8 s at 100,000).
+        by_need: dict[Need | None, list[int]] = {need: [] for need in (None, *Need)}
+        by_audience: dict[Audience, list[int]] = {a: [] for a in Audience}
+        points, staff_only, everyone, provinces = [], [], [], []
+        for row, service in enumerate(services):
+            for need in needs[service.id]:
+                by_need[need].append(row)
+            for audience in service.audiences:
+                by_audience[audience].append(row)
+            if not service.audiences:  # no audience list: serves all
+                everyone.append(row)
+            if service.referral_point:
+                points.append(row)
+            if service.staff_referral and not service.phones:
+                staff_only.append(row)
+            provinces.append(-1 if service.province is None else service.province)
 
-        def column(values: object, dtype: type = bool) -> np.ndarray:
-            return np.fromiter(values, dtype=dtype, count=count)  # type: ignore[call-overload]
+        def column(rows: list[int]) -> np.ndarray:
+            values = np.zeros(count, dtype=bool)
+            values[rows] = True
+            return values
 
-        self.need: dict[Need | None, np.ndarray] = {
-            need: column(need in needs[s.id] for s in services) for need in (None, *Need)
-        }
-        self.referral_point = column(s.referral_point for s in services)
-        self.staff_only = column(s.staff_referral and not s.phones for s in services)
-        self.everyone = column(not s.audiences for s in services)  # no audience list: serves all
+        self.need: dict[Need | None, np.ndarray] = {n: column(r) for n, r in by_need.items()}
         self.audience: dict[Audience, np.ndarray] = {
-            a: column(a in s.audiences for s in services) for a in Audience
+            a: column(r) for a, r in by_audience.items()
         }
-        self.province = column(
-            (-1 if s.province is None else s.province for s in services), np.int64
-        )
+        self.referral_point = column(points)
+        self.staff_only = column(staff_only)
+        self.everyone = column(everyone)
+        self.province = np.array(provinces, dtype=np.int64)
 
 
 @dataclass(frozen=True)
