@@ -17,8 +17,11 @@ state, so a crash never loses a reply; this loop sends them:
     sends it again (the row is remembered in memory until it is marked).
 Selection is fair: each chat's head, never a global window one chat's backlog could fill.
 
-A step picks what may go now (each chat's head, within the pacing), sends those calls, and then
-marks every accepted row in one transaction (``OutgoingQueue.sent``), not one per message.
+A step picks what may go now (each chat's head, within the pacing), sends those calls, and marks
+the accepted rows in one transaction (``OutgoingQueue.sent``), not one per message: at the end of
+the step, or sooner once the oldest unmarked row is ``Pacing.mark_within`` old. That bound keeps
+short the time a sent row is not yet on record (what a crash would send again, and what a quick
+exit in that moment could miss deleting), as it was with one transaction per message.
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ class Pacing:
     retry_base: float = 2.0  # seconds before the first retry of an unexplained failure
     retry_cap: float = 300.0
     max_attempts: int = 8  # then a row is dead-lettered (staff alerts: retried at the cap)
+    mark_within: float = 0.05  # seconds a sent row may wait for the step's one bookkeeping
 
 
 @dataclass
@@ -113,6 +117,7 @@ class PacedSender:
         # Accepted by the API but not yet marked done: marked at the end of the step, or on a
         # later step if the store failed. Never sent again meanwhile.
         self._accepted: dict[int, Accepted] = {}
+        self._accepted_since: float | None = None  # when the oldest unmarked row was accepted
 
     def wake(self) -> None:
         self._wake.set()
@@ -158,6 +163,9 @@ class PacedSender:
                     continue
                 await self._send(row_id, conversation, payload)
                 sent_any = True
+                since = self._accepted_since
+                if since is not None and self._monotonic() - since >= self.pacing.mark_within:
+                    await self._mark_accepted()
         finally:
             await self._mark_accepted()  # every row this step sent, in one transaction
         if capped > 0:
@@ -205,6 +213,8 @@ class PacedSender:
         self.stats.sent += 1
         ledger = conversation if payload.get("ledger") else None
         self._accepted[row_id] = Accepted(row_id, ledger, ids, payload.get("remember"))
+        if self._accepted_since is None:
+            self._accepted_since = self._monotonic()
 
     async def _mark_accepted(self) -> None:
         """Mark every accepted row done in one transaction."""
@@ -219,6 +229,7 @@ class PacedSender:
             return  # still in _accepted: marked on the next step, never sent again
         for row in rows:
             self._accepted.pop(row.row_id, None)
+        self._accepted_since = None if not self._accepted else self._accepted_since
 
     async def _unexplained(self, row_id: int, payload: dict[str, Any], exc: Exception) -> None:
         attempts = await self.queue.attempts(row_id) + 1

@@ -59,13 +59,38 @@ async def test_a_step_records_all_its_sends_in_one_transaction(tmp_path: Path) -
         await queue(store, chat, 1, f"hello {chat}")
     outgoing = CountingQueue(store)
     network = SlowNetwork()
-    sender = PacedSender(outgoing, "test", network, Pacing(per_chat_interval=0.0))
+    sender = PacedSender(outgoing, "test", network, Pacing(per_chat_interval=0.0, mark_within=5))
     await sender.step()
     assert sorted(text for _, text in network.calls) == [f"hello {c}" for c in range(1, 9)]
     assert outgoing.batches == [8]
     assert await outgoing.count_pending("test") == 0
     ledger = await store.db.execute_fetchall("SELECT conversation, message_id FROM ledger")
     assert len(ledger) == 8  # each person's new message id joined their ledger
+    await store.close()
+
+
+async def test_a_sent_row_waits_for_its_record_at_most_mark_within(tmp_path: Path) -> None:
+    """A long step records what it sent as it goes (a crash or a quick exit at that moment
+    then concerns a few rows, not the whole step)."""
+    store = await open_store(tmp_path / "s.db")
+    for chat in range(1, 9):
+        await queue(store, chat, 1, f"hello {chat}")
+    outgoing = CountingQueue(store)
+    clock = [0.0]
+
+    class Ticking(SlowNetwork):
+        async def call(self, chat: Any, method: str, params: dict[str, Any]) -> list[int]:
+            clock[0] += 0.02  # each round trip takes 20 ms
+            return await super().call(chat, method, params)
+
+    sender = PacedSender(outgoing, "test", Ticking(delay=0.0),
+                         Pacing(per_chat_interval=0.0, mark_within=0.05),
+                         monotonic=lambda: clock[0])
+    await sender.step()
+    # The first row is on record after the fourth call: once it had waited 50 ms or more
+    # (three more round trips of 20 ms), not at the end of the step.
+    assert outgoing.batches == [4, 4]
+    assert await outgoing.count_pending("test") == 0
     await store.close()
 
 
