@@ -58,11 +58,13 @@ async def crash_section(kills: int, people: int) -> list[str]:
 
 
 def splice(report: str, section: list[str]) -> str:
-    """Put the section into a report: in place of an earlier one, else before the targets,
-    else at the end. Other sections are left exactly as they were."""
+    """Put the section (its first line is its "## " heading) into a report: in place of an
+    earlier one, else before the targets, else at the end. Other sections are left exactly as
+    they were."""
     lines = report.splitlines()
-    if HEADING in lines:
-        first = lines.index(HEADING)
+    heading = section[0]
+    if heading in lines:
+        first = lines.index(heading)
         end = next((i for i in range(first + 1, len(lines)) if lines[i].startswith("## ")),
                    len(lines))
         lines[first:end] = section

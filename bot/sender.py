@@ -16,6 +16,12 @@ state, so a crash never loses a reply; this loop sends them:
   * once the API accepted a row, it is done: a failure in the bookkeeping after that never
     sends it again (the row is remembered in memory until it is marked).
 Selection is fair: each chat's head, never a global window one chat's backlog could fill.
+
+A step picks what may go now (each chat's head, within the pacing), sends those calls, and marks
+the accepted rows in one transaction (``OutgoingQueue.sent``), not one per message: at the end of
+the step, or sooner once the oldest unmarked row is ``Pacing.mark_within`` old. That bound keeps
+short the time a sent row is not yet on record (what a crash would send again, and what a quick
+exit in that moment could miss deleting), as it was with one transaction per message.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.storage import OutgoingQueue
+from bot.storage.delivery import Accepted
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +77,7 @@ class Pacing:
     retry_base: float = 2.0  # seconds before the first retry of an unexplained failure
     retry_cap: float = 300.0
     max_attempts: int = 8  # then a row is dead-lettered (staff alerts: retried at the cap)
+    mark_within: float = 0.05  # seconds a sent row may wait for the step's one bookkeeping
 
 
 @dataclass
@@ -106,8 +114,10 @@ class PacedSender:
         self._paused_until = 0.0
         self._wake = asyncio.Event()
         self._stepping = asyncio.Lock()  # one step at a time, or a row could be sent twice
-        # Accepted by the API but not yet marked done (the store failed): never sent again.
-        self._accepted: dict[int, tuple[str | None, list[int], dict[str, str] | None]] = {}
+        # Accepted by the API but not yet marked done: marked at the end of the step, or on a
+        # later step if the store failed. Never sent again meanwhile.
+        self._accepted: dict[int, Accepted] = {}
+        self._accepted_since: float | None = None  # when the oldest unmarked row was accepted
 
     def wake(self) -> None:
         self._wake.set()
@@ -127,30 +137,39 @@ class PacedSender:
             return await self._step()
 
     async def _step(self) -> float:
-        for row_id in list(self._accepted):
-            await self._mark_accepted(row_id)
+        await self._mark_accepted()
         rows = await self.queue.pending(self.channel, dt.datetime.now(dt.UTC),
                                         by_priority=not self.fifo)
         rows = [row for row in rows if row[0] not in self._accepted]
         if not rows:
             return self.pacing.idle_poll
         wait = self.pacing.idle_poll
+        capped = 0.0  # the global cap was reached: wait this long, whatever was sent
         sent_any = False
         seen: set[str] = set()
-        for row_id, conversation, _priority, payload in rows:
-            if conversation in seen:  # (heads are one per chat; kept for any queue)
-                continue  # one chat's messages go in the order they were queued
-            seen.add(conversation)
-            now = self._monotonic()
-            global_wait = self._global_wait(now)
-            if global_wait > 0:
-                return global_wait
-            chat_wait = self._next_for_chat.get(conversation, 0.0) - now
-            if chat_wait > 0:
-                wait = min(wait, chat_wait)
-                continue
-            await self._send(row_id, conversation, payload)
-            sent_any = True
+        try:
+            for row_id, conversation, _priority, payload in rows:
+                if conversation in seen:  # (heads are one per chat; kept for any queue)
+                    continue  # one chat's messages go in the order they were queued
+                seen.add(conversation)
+                now = self._monotonic()
+                global_wait = self._global_wait(now)
+                if global_wait > 0:
+                    capped = global_wait
+                    break
+                chat_wait = self._next_for_chat.get(conversation, 0.0) - now
+                if chat_wait > 0:
+                    wait = min(wait, chat_wait)
+                    continue
+                await self._send(row_id, conversation, payload)
+                sent_any = True
+                since = self._accepted_since
+                if since is not None and self._monotonic() - since >= self.pacing.mark_within:
+                    await self._mark_accepted()
+        finally:
+            await self._mark_accepted()  # every row this step sent, in one transaction
+        if capped > 0:
+            return capped
         return 0.0 if sent_any else wait
 
     async def _send(self, row_id: int, conversation: str, payload: dict[str, Any]) -> None:
@@ -193,18 +212,24 @@ class PacedSender:
             return
         self.stats.sent += 1
         ledger = conversation if payload.get("ledger") else None
-        self._accepted[row_id] = (ledger, ids, payload.get("remember"))
-        await self._mark_accepted(row_id)
+        self._accepted[row_id] = Accepted(row_id, ledger, ids, payload.get("remember"))
+        if self._accepted_since is None:
+            self._accepted_since = self._monotonic()
 
-    async def _mark_accepted(self, row_id: int) -> None:
-        ledger, ids, remember = self._accepted[row_id]
+    async def _mark_accepted(self) -> None:
+        """Mark every accepted row done in one transaction."""
+        if not self._accepted:
+            return
+        rows = list(self._accepted.values())
         try:
-            await self.queue.done(row_id, self._utcnow(), ledger, ids, remember=remember)
+            await self.queue.sent(rows, self._utcnow())
         except Exception as exc:
-            log.error("%s could not record a sent message (%s)", self.channel,
+            log.error("%s could not record %d sent message(s) (%s)", self.channel, len(rows),
                       type(exc).__name__)
             return  # still in _accepted: marked on the next step, never sent again
-        self._accepted.pop(row_id, None)
+        for row in rows:
+            self._accepted.pop(row.row_id, None)
+        self._accepted_since = None if not self._accepted else self._accepted_since
 
     async def _unexplained(self, row_id: int, payload: dict[str, Any], exc: Exception) -> None:
         attempts = await self.queue.attempts(row_id) + 1

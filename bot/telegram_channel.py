@@ -43,7 +43,7 @@ from bot.inbound import CredentialRejected, Intake, PriorityGate, Unparseable
 from bot.sender import Moved, PacedSender, Pacing, Refused, RetryLater
 from bot.staff import STAFF_COMMANDS, VOLUNTEER_COMMANDS, DeskConfig, StaffDesk
 from bot.storage import OutgoingQueue, SqliteUnitOfWork, Store
-from bot.telegram_render import TEXT_LIMIT, encode_option, to_calls, to_event
+from bot.telegram_render import TEXT_LIMIT, encode_option, merge_sends, to_calls, to_event
 from handlers.catalogue import Catalogue
 from handlers.events import Choice, Command, DeleteHistory, Inbound, Message, Reply, Text, ToStaff
 from handlers.flood import FloodGate
@@ -354,7 +354,12 @@ class TelegramChannel:
             await self.desk.run(event_id, volunteer)
             return True
         is_command = isinstance(event, Command) and event.name in STAFF_COMMANDS
-        is_staff = await self.desk.is_staff(user_id)
+        replied = update.message.reply_to_message if update.message is not None else None
+        # Only a staff command, /help or a reply to a message can be a staff member's: the
+        # store is asked only then, not for every message of every conversation.
+        maybe_staff = is_command or (isinstance(event, Command) and event.name == "help") or (
+            replied is not None and isinstance(event, Text))
+        is_staff = maybe_staff and await self.desk.is_staff(user_id)
         if is_command or (is_staff and isinstance(event, Command) and event.name == "help"):
             if self._admit(user_id):
                 await self._staff_command(user_id, event, event_id, to_chat=chat_id,  # type: ignore[arg-type]
@@ -362,7 +367,6 @@ class TelegramChannel:
             else:
                 await self._drop(event_id)
             return True
-        replied = update.message.reply_to_message if update.message is not None else None
         if is_staff and replied is not None and isinstance(event, Text):
             if not self._admit(user_id):
                 await self._drop(event_id)
@@ -477,7 +481,24 @@ class TelegramChannel:
     async def _queue_reply(
         self, uow: SqliteUnitOfWork, key: str, chat_id: int, reply: Reply, now: dt.datetime
     ) -> None:
+        # The person's messages of a run are joined where Telegram allows (``merge_sends``);
+        # anything else (staff words, a deletion) ends the run first, so order holds.
+        run: list[tuple[str, dict[str, Any], int]] = []
+
+        async def flush() -> None:
+            for method, params, priority in merge_sends(run):
+                await uow.outgoing.queue(
+                    CHANNEL, key, priority,
+                    {"chat": chat_id, "method": method, "params": params, "ledger": True}, now,
+                )
+            run.clear()
+
         for output in reply.outputs:
+            if isinstance(output, Message):
+                priority = 0 if output.urgent else 1
+                run += [(method, params, priority) for method, params in to_calls(output)]
+                continue
+            await flush()
             if isinstance(output, ToStaff):
                 await self.desk.from_person(uow, output.case, output.text, output.notice)
                 continue
@@ -492,13 +513,7 @@ class TelegramChannel:
                          "params": {"message_ids": batch}}, now,
                     )
                 continue
-            assert isinstance(output, Message)
-            priority = 0 if output.urgent else 1
-            for method, params in to_calls(output):
-                await uow.outgoing.queue(
-                    CHANNEL, key, priority,
-                    {"chat": chat_id, "method": method, "params": params, "ledger": True}, now,
-                )
+        await flush()
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self, webhook_url: str | None = None, secret: str | None = None) -> None:

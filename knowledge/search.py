@@ -21,23 +21,25 @@ give no services and a clear ``outside_vietnam`` flag.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
+
+import numpy as np
 
 from knowledge.abroad import default_abroad
 from knowledge.directory import Directory, load_directory
 from knowledge.fallback import CommuneBodies, commune_bodies
 from knowledge.gazetteer import Gazetteer, default_gazetteer
-from knowledge.geo import GridIndex
+from knowledge.geo import PointIndex
 from knowledge.models import NEED_RULES, Audience, Hotline, Need, Precision, Service
 from knowledge.places import PlaceResolver, Resolution
 
 NEAR_KM = 60.0
 WIDE_KM = 300.0
-# Small cells keep the candidates per ring few where trusted addresses are dense (benchmarks:
-# at 100,000 services, nearest-5 p99 fell from about 46 ms with 0.25° cells to about 5 ms).
+# Small cells keep the candidates per box few where trusted addresses are dense (benchmarks:
+# at 100,000 services, nearest-5 p99 fell from about 46 ms with 0.25° cells to about 5 ms, and
+# under 1 ms with the NumPy index).
 SERVICE_CELL_DEGREES = 0.05
 
 
@@ -118,9 +120,7 @@ class ServiceSearch:
         self.directory = directory
         self.gazetteer = gazetteer
         self.resolver = PlaceResolver(gazetteer)
-        self._grid: GridIndex[Service] = GridIndex(cell_degrees=SERVICE_CELL_DEGREES)
-        # Ids of the services placed only at their province's centre (few: a set, not a wrapper
-        # object per service, keeps the hot path to one call per candidate).
+        # Ids of the services placed only at their province's centre.
         self._approximate: set[str] = set()
         # What each service fits, worked out once: the hot path then tests set membership.
         self._needs: dict[str, frozenset[Need | None]] = {
@@ -129,17 +129,20 @@ class ServiceSearch:
         }
         self._in_province: dict[int, list[Service]] = defaultdict(list)
         self._national: list[Service] = []
+        placed: list[tuple[float, float, Service]] = []
         for service in directory.services:
             position = self.position(service)
             if position is not None:
                 lat, lon, approximate = position
-                self._grid.add(lat, lon, service)
+                placed.append((lat, lon, service))
                 if approximate:
                     self._approximate.add(service.id)
             if service.province is None:
                 self._national.append(service)
             else:
                 self._in_province[service.province].append(service)
+        self._grid: PointIndex[Service] = PointIndex(placed, SERVICE_CELL_DEGREES)
+        self._columns = _Columns(self._grid.items, self._needs)
         self.bodies: CommuneBodies = commune_bodies(directory, gazetteer)
         self._has_points = any(s.referral_point for s in directory.services)
         self._none_known = {
@@ -253,20 +256,9 @@ class ServiceSearch:
         audience: Audience | None,
         staff_on_duty: bool,
         referral_point: bool | None = None,
-    ) -> Callable[[Service], bool]:
+    ) -> _Fit:
         """The filter for one query; ``referral_point`` picks one tier (None: both)."""
-        needs = self._needs
-
-        def fits(service: Service) -> bool:
-            if need not in needs[service.id]:
-                return False
-            if referral_point is not None and service.referral_point is not referral_point:
-                return False
-            if not staff_on_duty and service.staff_referral and not service.phones:
-                return False
-            return audience is None or not service.audiences or audience in service.audiences
-
-        return fits
+        return _Fit(self._needs, self._columns, need, audience, staff_on_duty, referral_point)
 
     def _search(
         self,
@@ -300,10 +292,10 @@ class ServiceSearch:
         lon: float,
         province: int,
         limit: int,
-        accept: Callable[[Service], bool],
+        accept: _Fit,
     ) -> list[Hit]:
         """Up to ``limit`` accepted services: near, then own province, then wider."""
-        found = self._grid.nearest(lat, lon, limit, accept=accept, max_km=WIDE_KM)
+        found = self._grid.nearest(lat, lon, limit, accept=accept.mask, max_km=WIDE_KM)
         crowded = len(found) < limit or any(
             d > NEAR_KM and s.province != province for d, s in found
         )
@@ -311,8 +303,7 @@ class ServiceSearch:
             # Farther places of another province may hide the person's own province's places,
             # which come first: look for those on their own (rare: only where places are few).
             own = self._grid.nearest(
-                lat, lon, limit, accept=lambda s: s.province == province and accept(s),
-                max_km=WIDE_KM,
+                lat, lon, limit, accept=replace(accept, province=province).mask, max_km=WIDE_KM
             )
             seen = {s.id for _, s in found}
             found += [(d, s) for d, s in own if s.id not in seen]
@@ -332,7 +323,7 @@ class ServiceSearch:
                 wider.append(Hit(service, Scope.WIDER, distance, approximate))
         return (near + own_province + own_vague + wider)[:limit]
 
-    def _fill(self, hits: list[Hit], fits: Callable[[Service], bool], limit: int) -> list[Hit]:
+    def _fill(self, hits: list[Hit], fits: _Fit, limit: int) -> list[Hit]:
         """National services that fit, after the local ones, up to the limit."""
         for service in self._national:
             if len(hits) >= limit:
@@ -359,6 +350,84 @@ class ServiceSearch:
         if province is not None and province in self._none_known:
             result.info.append(Info.NONE_KNOWN.value)
         return result
+
+
+class _Columns:
+    """What each placed service fits, as arrays in the grid's item order, so a query's filter
+    is a few array look-ups on the candidates (``_Fit.mask``) rather than a call per service."""
+
+    def __init__(self, services: list[Service], needs: dict[str, frozenset[Need | None]]) -> None:
+        count = len(services)
+        # One pass over the services, noting which rows are true for each column; then each
+        # column is set at once (a column per need by generator took ~0.8 s at 100,000).
+        by_need: dict[Need | None, list[int]] = {need: [] for need in (None, *Need)}
+        by_audience: dict[Audience, list[int]] = {a: [] for a in Audience}
+        points, staff_only, everyone, provinces = [], [], [], []
+        for row, service in enumerate(services):
+            for need in needs[service.id]:
+                by_need[need].append(row)
+            for audience in service.audiences:
+                by_audience[audience].append(row)
+            if not service.audiences:  # no audience list: serves all
+                everyone.append(row)
+            if service.referral_point:
+                points.append(row)
+            if service.staff_referral and not service.phones:
+                staff_only.append(row)
+            provinces.append(-1 if service.province is None else service.province)
+
+        def column(rows: list[int]) -> np.ndarray:
+            values = np.zeros(count, dtype=bool)
+            values[rows] = True
+            return values
+
+        self.need: dict[Need | None, np.ndarray] = {n: column(r) for n, r in by_need.items()}
+        self.audience: dict[Audience, np.ndarray] = {
+            a: column(r) for a, r in by_audience.items()
+        }
+        self.referral_point = column(points)
+        self.staff_only = column(staff_only)
+        self.everyone = column(everyone)
+        self.province = np.array(provinces, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """One query's filter: for one service (a call) or for grid items at once (``mask``); both
+    say the same (tests/test_search_index.py)."""
+
+    needs: dict[str, frozenset[Need | None]]
+    columns: _Columns
+    need: Need | None
+    audience: Audience | None
+    staff_on_duty: bool
+    referral_point: bool | None = None
+    province: int | None = None  # only this province's services
+
+    def __call__(self, service: Service) -> bool:
+        if self.need not in self.needs[service.id]:
+            return False
+        if self.referral_point is not None and service.referral_point is not self.referral_point:
+            return False
+        if not self.staff_on_duty and service.staff_referral and not service.phones:
+            return False
+        if self.province is not None and service.province != self.province:
+            return False
+        audience = self.audience
+        return audience is None or not service.audiences or audience in service.audiences
+
+    def mask(self, ids: np.ndarray) -> np.ndarray:
+        c = self.columns
+        ok = c.need[self.need][ids]
+        if self.referral_point is not None:
+            ok &= c.referral_point[ids] == self.referral_point
+        if not self.staff_on_duty:
+            ok &= ~c.staff_only[ids]
+        if self.province is not None:
+            ok &= c.province[ids] == self.province
+        if self.audience is not None:
+            ok &= c.everyone[ids] | c.audience[self.audience][ids]
+        return ok
 
 
 _BAND = {Scope.NEAR: 0, Scope.PROVINCE: 1, Scope.WIDER: 2, Scope.NATIONAL: 3, Scope.COMMUNE: 4}

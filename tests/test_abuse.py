@@ -27,7 +27,9 @@ def test_flood_gate_notices_once_then_drops_then_refills() -> None:
 
 
 async def test_a_flood_does_not_delay_another_persons_reply(fake, tmp_path) -> None:
-    pacing = Pacing(per_chat_interval=0.2, per_second=30, idle_poll=0.05)
+    # 0.5 s per chat: the flooder's replies are fewer messages since a reply's messages are
+    # joined (issue 14), and their pacing must still outlast the other person's turn.
+    pacing = Pacing(per_chat_interval=0.5, per_second=30, idle_poll=0.05)
     flooder, other = 5001, 5002
     async with RunningBot(fake, tmp_path / "f.db", pacing,
                           engine_config={"flood_burst": 5, "flood_per_minute": 6}) as bot:

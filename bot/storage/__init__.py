@@ -333,12 +333,12 @@ class SessionRepository:
         self.store = store
 
     async def load(self, key: str) -> tuple[dict[str, Any], dt.datetime] | None:
-        async with self.store.db.execute(
-            "SELECT state, updated_at FROM sessions WHERE key = ?", (key,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
+        # execute_fetchall: one trip to the database thread, not three (every event reads this)
+        rows = list(await self.store.db.execute_fetchall(
+            "SELECT state, updated_at FROM sessions WHERE key = ?", (key,)))
+        if not rows:
             return None
+        row = rows[0]
         updated = dt.datetime.fromtimestamp(row[1], dt.UTC)
         return self.store.open_sealed(row[0]), updated
 
@@ -523,12 +523,10 @@ class CaseRepository:
             self.events.append(HandoffStarted(code, now))
 
     async def active_handoff(self, conversation: str) -> str | None:
-        async with self.store.db.execute(
+        rows = list(await self.store.db.execute_fetchall(
             "SELECT code FROM cases WHERE conversation = ? AND handoff = 1 "
-            "AND status != 'closed' ORDER BY updated_at DESC LIMIT 1", (conversation,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row else None
+            "AND status != 'closed' ORDER BY updated_at DESC LIMIT 1", (conversation,)))
+        return rows[0][0] if rows else None
 
     async def end_handoff(self, code: str, now: dt.datetime) -> None:
         await self.store.db.execute(
@@ -761,10 +759,8 @@ class BlockRepository:
         await self.store.db.execute("DELETE FROM blocks WHERE conversation = ?", (conversation,))
 
     async def blocked(self, conversation: str, now: dt.datetime) -> bool:
-        async with self.store.db.execute(
-            "SELECT 1 FROM blocks WHERE conversation = ? AND until > ?", (conversation, ts(now))
-        ) as cursor:
-            return await cursor.fetchone() is not None
+        return bool(await self.store.db.execute_fetchall(
+            "SELECT 1 FROM blocks WHERE conversation = ? AND until > ?", (conversation, ts(now))))
 
 
 class ContactWindow:

@@ -5,9 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from bot.storage import CaseRepository, Ledger, StaffRepository, Store, ts
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A row the messenger accepted, with what its bookkeeping needs: the conversation whose
+    ledger takes the new message ids (None: no ledger), and what to remember about it."""
+
+    row_id: int
+    ledger: str | None
+    message_ids: list[int]
+    remember: dict[str, str] | None = None
 
 
 class OutgoingQueue:
@@ -25,15 +37,15 @@ class OutgoingQueue:
         Fair by construction: one row per chat, so a chat with a thousand queued rows takes one
         place, and nobody else's first reply waits behind its backlog."""
         order = "priority, id" if by_priority else "id"
-        async with self.store._lock, self.store.db.execute(
-            "SELECT id, conversation, priority, payload FROM ("
-            "  SELECT id, conversation, priority, payload, next_attempt_at, "
-            f"  ROW_NUMBER() OVER (PARTITION BY conversation ORDER BY {order}) AS place "
-            "  FROM outgoing WHERE done_at IS NULL AND channel = ?"
-            f") WHERE place = 1 AND next_attempt_at <= ? ORDER BY {order} LIMIT ?",
-            (channel, ts(now), limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        async with self.store._lock:  # execute_fetchall: one trip to the database thread
+            rows = await self.store.db.execute_fetchall(
+                "SELECT id, conversation, priority, payload FROM ("
+                "  SELECT id, conversation, priority, payload, next_attempt_at, "
+                f"  ROW_NUMBER() OVER (PARTITION BY conversation ORDER BY {order}) AS place "
+                "  FROM outgoing WHERE done_at IS NULL AND channel = ?"
+                f") WHERE place = 1 AND next_attempt_at <= ? ORDER BY {order} LIMIT ?",
+                (channel, ts(now), limit),
+            )
         return [(r[0], r[1], r[2], self.store.open_sealed(r[3])) for r in rows]
 
     async def done(
@@ -54,21 +66,60 @@ class OutgoingQueue:
                 if conversation and sent_ids:
                     await Ledger(self.store).add(conversation, sent_ids, now)
                 if sent_ids and remember:
-                    if "alert_case" in remember:
-                        await CaseRepository(self.store).set_alert_message(
-                            remember["alert_case"], sent_ids[0])
-                        await self.store.db.execute(
-                            "UPDATE outbox SET delivered_at = ? WHERE case_code = ? "
-                            "AND delivered_at IS NULL AND queued_at IS NOT NULL",
-                            (ts(now), remember["alert_case"]))
-                    if "staff" in remember:
-                        await StaffRepository(self.store).remember_message(
-                            remember["staff"], sent_ids[0], remember["case"])
+                    await self._remember(remember, sent_ids[0], now)
                 await self.store.db.execute("COMMIT")
             except Exception:
                 await self._rollback()
                 await self._finish(row_id, now, failed)  # autocommit: at least this holds
                 raise
+
+    async def sent(self, rows: list[Accepted], now: dt.datetime) -> None:
+        """Mark rows the messenger accepted, all in one transaction (the sender calls this once
+        per step, not once per message): each row done, new message ids in their ledgers, and
+        what is remembered about them (as ``done`` does for one).
+
+        If that bookkeeping fails, the rows are still marked done on their own (one statement)
+        before the error is raised: a message the messenger accepted is never sent again."""
+        if not rows:
+            return
+        marks = [(ts(now), row.row_id) for row in rows]
+        ledger = [(row.ledger, mid, ts(now)) for row in rows if row.ledger
+                  for mid in row.message_ids]
+        async with self.store._lock:
+            try:
+                await self.store.db.execute("BEGIN IMMEDIATE")
+                await self._finish_sent(marks)
+                if ledger:
+                    await self.store.db.executemany(
+                        "INSERT OR IGNORE INTO ledger (conversation, message_id, sent_at) "
+                        "VALUES (?, ?, ?)", ledger)
+                for row in rows:
+                    if row.message_ids and row.remember:
+                        await self._remember(row.remember, row.message_ids[0], now)
+                await self.store.db.execute("COMMIT")
+            except Exception:
+                await self._rollback()
+                await self._finish_sent(marks)  # autocommit: at least this holds
+                raise
+
+    async def _finish_sent(self, marks: list[tuple[float, int]]) -> None:
+        await self.store.db.executemany(
+            "UPDATE outgoing SET done_at = ?, failed = 0, attempts = attempts + 1 WHERE id = ?",
+            marks)
+
+    async def _remember(self, remember: dict[str, str], message_id: int,
+                        now: dt.datetime) -> None:
+        """An alert's message id (to edit it on claim; the alert counts as delivered), or a
+        case message's to a staff member (so a reply to it reaches the case)."""
+        if "alert_case" in remember:
+            await CaseRepository(self.store).set_alert_message(remember["alert_case"], message_id)
+            await self.store.db.execute(
+                "UPDATE outbox SET delivered_at = ? WHERE case_code = ? "
+                "AND delivered_at IS NULL AND queued_at IS NOT NULL",
+                (ts(now), remember["alert_case"]))
+        if "staff" in remember:
+            await StaffRepository(self.store).remember_message(
+                remember["staff"], message_id, remember["case"])
 
     async def _finish(self, row_id: int, now: dt.datetime, failed: bool) -> None:
         await self.store.db.execute(
