@@ -27,7 +27,8 @@ class Core:
 async def open_core(settings: Settings) -> Core:
     secrets = load_secrets(settings)
     store = await Store(settings.database_path, secrets,
-                        parse_schedule(settings.oncall_schedule)).open()
+                        parse_schedule(settings.oncall_schedule),
+                        database_url=settings.database_url).open()
     catalogue = default_catalogue()
     engine = Engine(
         store.unit_of_work, default_search(), catalogue,

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.alerts import AlertDispatcher
 from bot.storage import Outbox
 from handlers.catalogue import default_catalogue
 from handlers.ports import CaseDraft
 from knowledge.gazetteer import default_gazetteer
 from tests.conversation import Clock, open_store
+
+# A contract test of the store: runs on SQLite and on PostgreSQL (tests/pg.py).
+pytestmark = pytest.mark.usefixtures("database_url")
 
 
 class FlakyNotifier:

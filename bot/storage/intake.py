@@ -9,6 +9,10 @@ from typing import Any
 
 from bot.storage import Store, ts
 
+# How long an event stored or claimed by one worker is left to it (PostgreSQL, several
+# workers); its recovery loop renews the lease every second while it processes the event.
+INBOX_LEASE = dt.timedelta(seconds=5)
+
 
 @dataclass(frozen=True)
 class InboxRow:
@@ -32,13 +36,17 @@ class Inbox:
                   now: dt.datetime) -> list[str]:
         """Store events (key, body) in one commit; returns the keys that were new."""
         fresh: list[str] = []
+        # Several workers (PostgreSQL): the worker that stored an event processes it, so the
+        # others leave it alone for INBOX_LEASE (it renews the lease while it works on it).
+        due = ts(now + INBOX_LEASE) if self.store.dialect == "postgresql" else 0
         async with self.store._lock:
             await self.store.db.execute("BEGIN IMMEDIATE")
             try:
                 for key, body in events:
                     cursor = await self.store.db.execute(
-                        "INSERT OR IGNORE INTO inbox (channel, event_key, body, received_at) "
-                        "VALUES (?, ?, ?, ?)", (channel, key, self.store.seal(body), ts(now)))
+                        "INSERT OR IGNORE INTO inbox (channel, event_key, body, received_at, "
+                        "next_attempt_at) VALUES (?, ?, ?, ?, ?)",
+                        (channel, key, self.store.seal(body), ts(now), due))
                     if cursor.rowcount == 1:
                         fresh.append(key)
                 await self.store.db.execute("COMMIT")
@@ -50,13 +58,33 @@ class Inbox:
     async def pending(self, channel: str, now: dt.datetime, limit: int = 500,
                       skip: frozenset[str] | set[str] = frozenset()) -> list[InboxRow]:
         """Unprocessed events whose time has come, oldest first; those in ``skip`` (already
-        being processed) are left sealed."""
+        being processed) are left sealed.
+
+        On PostgreSQL the rows returned are claimed for ``INBOX_LEASE`` (``FOR UPDATE SKIP
+        LOCKED``): another worker takes an event over only when its holder stopped renewing."""
+        if self.store.dialect == "postgresql":
+            return await self._claim(channel, now, limit, skip)
         async with self.store._lock, self.store.db.execute(
             "SELECT event_key, body, attempts FROM inbox WHERE done_at IS NULL AND channel = ? "
             "AND next_attempt_at <= ? ORDER BY received_at, rowid LIMIT ?",
             (channel, ts(now), limit),
         ) as cursor:
             rows = await cursor.fetchall()
+        return [InboxRow(channel, r[0], self.store.open_sealed(r[1]), r[2])
+                for r in rows if r[0] not in skip]
+
+    async def _claim(self, channel: str, now: dt.datetime, limit: int,
+                     skip: frozenset[str] | set[str]) -> list[InboxRow]:
+        async with self.store._lock, self.store.db.execute(
+            "UPDATE inbox SET next_attempt_at = ? WHERE (channel, event_key) IN ("
+            "  SELECT channel, event_key FROM inbox WHERE done_at IS NULL AND channel = ? "
+            "  AND next_attempt_at <= ? ORDER BY received_at, rowid LIMIT ? "
+            "  FOR UPDATE SKIP LOCKED"
+            ") AND done_at IS NULL AND next_attempt_at <= ? "
+            "RETURNING event_key, body, attempts, received_at, rowid",
+            (ts(now + INBOX_LEASE), channel, ts(now), limit, ts(now)),
+        ) as cursor:
+            rows = sorted(await cursor.fetchall(), key=lambda r: (r[3], r[4]))
         return [InboxRow(channel, r[0], self.store.open_sealed(r[1]), r[2])
                 for r in rows if r[0] not in skip]
 
