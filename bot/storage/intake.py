@@ -3,9 +3,13 @@ processes sharing the database."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
+
+import asyncpg
 
 from bot.storage import Store, ts
 
@@ -133,6 +137,10 @@ class Locks:
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    def fleet(self, name: str) -> FleetLock:
+        """A lock one worker of the fleet holds at a time (``FleetLock``)."""
+        return FleetLock(self.store, name)
+
     async def take(self, name: str, holder: str, now: dt.datetime) -> None:
         async with self.store._lock:
             await self.store.db.execute(
@@ -150,3 +158,48 @@ class Locks:
             "SELECT 1 FROM locks WHERE name = ? AND heartbeat > ?", (name, ts(now - stale))
         ) as cursor:
             return await cursor.fetchone() is not None
+
+
+class FleetLock:
+    """One holder across every worker sharing the database: the poller of a polled channel,
+    the escalation timers, the alert dispatcher, the purge, a token refresh.
+
+    PostgreSQL: ``pg_try_advisory_lock`` on a connection of its own (not the pool's: the lock
+    lives as long as the session that took it). When the holder dies, even by SIGKILL, the
+    server ends its session and frees the lock, and the next ``held()`` of another worker
+    takes it (within its polling period: seconds). SQLite: one process uses the file (the
+    "running" lock guards ``rotate-key``), so this worker always holds it."""
+
+    def __init__(self, store: Store, name: str) -> None:
+        self.store = store
+        self.name = name
+        # A stable 63-bit key from the name (hash() is salted per process).
+        digest = hashlib.blake2b(f"binhan:{name}".encode(), digest_size=8).digest()
+        self.key = int.from_bytes(digest, "big") >> 1
+        self._conn: Any = None
+
+    async def held(self) -> bool:
+        """Whether this worker holds the lock now (taking it when it is free)."""
+        if self.store.url is None:
+            return True
+        try:
+            if self._conn is not None and not self._conn.is_closed():
+                await self._conn.fetchval("SELECT 1")  # still our session: still ours
+                return True
+            await self._drop()
+            self._conn = await asyncpg.connect(self.store.url)
+            if await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", self.key):
+                return True
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            pass
+        await self._drop()
+        return False
+
+    async def release(self) -> None:
+        await self._drop()
+
+    async def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close(timeout=2)
