@@ -142,7 +142,8 @@ class TelegramChannel:
         self.secrets = secrets
         self.catalogue = catalogue
         self.sender = PacedSender(
-            OutgoingQueue(store), CHANNEL, TelegramTransport(self.application), pacing,
+            OutgoingQueue(store, (pacing or Pacing()).per_chat_interval), CHANNEL,
+            TelegramTransport(self.application), pacing,
             on_moved=self._chat_moved,
         )
         self.inbound = PriorityGate()

@@ -303,3 +303,51 @@ async def test_four_workers_racing_never_claim_a_row_twice(tmp_path: Path, pg_ur
         assert len(mine) == 6 and mine == sorted(mine)
     for store in stores:
         await store.close()
+
+
+async def test_two_workers_with_one_persons_messages_take_turns(
+        tmp_path: Path, pg_url: str) -> None:
+    """The session row is held from load to commit: the second worker's unit of work reads
+    what the first one wrote, never the state before it."""
+    one = await open_store(tmp_path / "x", pg_url)
+    two = await open_store(tmp_path / "x", pg_url)
+    async with one.unit_of_work() as uow:
+        await uow.sessions.save("person", {"facts": []}, NOW)
+        await uow.commit()
+    first_loaded = asyncio.Event()
+
+    async def add(store: Store, fact: str, hold: bool) -> None:
+        async with store.unit_of_work() as uow:
+            loaded = await uow.sessions.load("person")
+            assert loaded is not None
+            if hold:
+                first_loaded.set()
+                await asyncio.sleep(0.3)  # the other worker arrives meanwhile
+            await uow.sessions.save("person", {"facts": [*loaded[0]["facts"], fact]}, NOW)
+            await uow.commit()
+
+    async def second() -> None:
+        await first_loaded.wait()
+        await add(two, "o ha noi", hold=False)
+
+    await asyncio.gather(add(one, "ck danh", hold=True), second())
+    async with one.unit_of_work() as uow:
+        state = await uow.sessions.load("person")
+    assert state is not None and state[0]["facts"] == ["ck danh", "o ha noi"]
+    await one.close()
+    await two.close()
+
+
+async def test_per_chat_pacing_holds_across_workers(tmp_path: Path, pg_url: str) -> None:
+    one, two = (await open_store(tmp_path / "x", pg_url), await open_store(tmp_path / "x", pg_url))
+    first, second = OutgoingQueue(one, spacing=1.0), OutgoingQueue(two, spacing=1.0)
+    await queue_rows(one, [("chat-a", 1), ("chat-a", 1), ("chat-b", 1)])
+    got = await first.pending("telegram", NOW)
+    sent_a = next(r for r in got if r[1] == "chat-a")
+    await first.done(sent_a[0], NOW)
+    soon = await second.pending("telegram", NOW + dt.timedelta(seconds=0.5))
+    assert [r[1] for r in soon] == []  # chat-a was written to half a second ago; chat-b in flight
+    later = await second.pending("telegram", NOW + dt.timedelta(seconds=1.1))
+    assert [(r[1], r[3]["n"]) for r in later] == [("chat-a", 1)]
+    await one.close()
+    await two.close()

@@ -364,8 +364,11 @@ class SessionRepository:
         self.store = store
 
     async def load(self, key: str) -> tuple[dict[str, Any], dt.datetime] | None:
+        # Several workers (PostgreSQL): the row stays locked until the unit of work ends, so two
+        # workers with messages of one person take turns instead of overwriting each other.
+        lock = " FOR UPDATE" if self.store.dialect == Dialect.POSTGRESQL else ""
         async with self.store.db.execute(
-            "SELECT state, updated_at FROM sessions WHERE key = ?", (key,)
+            "SELECT state, updated_at FROM sessions WHERE key = ?" + lock, (key,)
         ) as cursor:
             row = await cursor.fetchone()
         if row is None:

@@ -20,8 +20,11 @@ SEND_LEASE = dt.timedelta(seconds=60)
 class OutgoingQueue:
     """The sender's side of ``outgoing``: read what is due, mark what was sent or refused."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, spacing: float = 0.0) -> None:
         self.store = store
+        # Several workers (PostgreSQL): a chat's next row is claimed no sooner than ``spacing``
+        # seconds after its last one was sent, whichever worker sent it (per-chat pacing).
+        self.spacing = spacing
         # Several workers (PostgreSQL): whose claims are whose (``_claim``).
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
@@ -63,7 +66,9 @@ class OutgoingQueue:
             "  FROM outgoing WHERE done_at IS NULL AND channel = ?"
             "), busy AS ("
             "  SELECT conversation FROM heads WHERE claimed_until > ? "
-            "  AND next_attempt_at = claimed_until AND claimed_by IS DISTINCT FROM ?"
+            "  AND next_attempt_at = claimed_until AND claimed_by IS DISTINCT FROM ? "
+            "  UNION SELECT conversation FROM outgoing WHERE channel = ? AND done_at > ? "
+            "  AND claimed_by IS DISTINCT FROM ?"
             "), pick AS ("
             "  SELECT o.id FROM outgoing o JOIN heads h ON h.id = o.id "
             "  WHERE h.place = 1 AND o.done_at IS NULL AND (o.next_attempt_at <= ? "
@@ -73,8 +78,8 @@ class OutgoingQueue:
             "  FOR UPDATE OF o SKIP LOCKED"
             ") UPDATE outgoing SET next_attempt_at = ?, claimed_until = ?, claimed_by = ? "
             "WHERE id IN (SELECT id FROM pick) RETURNING id, conversation, priority, payload",
-            (channel, moment, self.worker, moment, self.worker, limit, lease, lease,
-             self.worker),
+            (channel, moment, self.worker, channel, moment - self.spacing, self.worker, moment,
+             self.worker, limit, lease, lease, self.worker),
         ) as cursor:
             rows = await cursor.fetchall()
         rank = (lambda r: (r[2], r[0])) if order.startswith("priority") else (lambda r: r[0])
