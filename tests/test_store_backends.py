@@ -6,13 +6,17 @@ on (an event taken exactly once, migration by one worker at a time). Each test t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 
 from bot.crypto import SecretError, Secrets
+from bot.fleet import exclusive, once
 from bot.storage import (
     SCHEMA_VERSION,
     Inbox,
@@ -349,5 +353,64 @@ async def test_per_chat_pacing_holds_across_workers(tmp_path: Path, pg_url: str)
     assert [r[1] for r in soon] == []  # chat-a was written to half a second ago; chat-b in flight
     later = await second.pending("telegram", NOW + dt.timedelta(seconds=1.1))
     assert [(r[1], r[3]["n"]) for r in later] == [("chat-a", 1)]
+    await one.close()
+    await two.close()
+
+
+async def test_jobs_run_once_across_the_fleet_and_move_when_the_holder_dies(
+        tmp_path: Path, pg_url: str) -> None:
+    one, two = (await open_store(tmp_path / "x", pg_url), await open_store(tmp_path / "x", pg_url))
+    runs: list[str] = []
+
+    def job(name: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            runs.append(name)
+        return run
+
+    purge_one, purge_two = once(one, "purge", job("one")), once(two, "purge", job("two"))
+    for _ in range(3):
+        await purge_one()
+        await purge_two()
+    assert runs == ["one", "one", "one"]  # the first to ask holds it; the other skips
+    conn = await asyncpg.connect(pg_url)  # the holder's session dies (as with SIGKILL)
+    try:
+        await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_locks "
+                           "WHERE locktype = 'advisory' AND granted")
+    finally:
+        await conn.close()
+    await purge_two()
+    await purge_one()
+    assert runs[3:] == ["two"]  # taken over at the next try; the old holder now skips
+    await one.close()
+    await two.close()
+
+
+async def test_a_poller_runs_at_one_worker_and_moves_when_it_dies(
+        tmp_path: Path, pg_url: str) -> None:
+    one, two = (await open_store(tmp_path / "x", pg_url), await open_store(tmp_path / "x", pg_url))
+    polling: list[str] = []
+
+    def poller(name: str) -> Callable[[], Coroutine[Any, Any, None]]:
+        async def poll() -> None:
+            polling.append(name)
+            await asyncio.Event().wait()  # polls until cancelled
+        return poll
+
+    first = asyncio.create_task(exclusive(one, "poll:test", poller("one"), check=0.1))
+    await asyncio.sleep(0.3)
+    second = asyncio.create_task(exclusive(two, "poll:test", poller("two"), check=0.1))
+    await asyncio.sleep(0.5)
+    assert polling == ["one"]
+    first.cancel()  # the holder stops: its lock goes with its session
+    with contextlib.suppress(asyncio.CancelledError):
+        await first
+    for _ in range(50):
+        if polling == ["one", "two"]:
+            break
+        await asyncio.sleep(0.1)
+    assert polling == ["one", "two"]
+    second.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await second
     await one.close()
     await two.close()
