@@ -414,3 +414,26 @@ async def test_a_poller_runs_at_one_worker_and_moves_when_it_dies(
         await second
     await one.close()
     await two.close()
+
+
+async def test_two_workers_rotate_zalos_single_use_token_once(
+        tmp_path: Path, pg_url: str) -> None:
+    """Both workers find the access token refused at the same moment: one rotates the pair,
+    the other uses the fresh pair it stored (spending the refresh token twice would lose it)."""
+    import httpx
+
+    from bot.zalo_oa import ZaloOAClient
+    from tests.fake_zalo import OA_APP_ID, OA_APP_SECRET, FakeZaloOA
+
+    oa = FakeZaloOA()
+    await oa.start()
+    stores = [await open_store(tmp_path / "z.db", pg_url) for _ in range(2)]
+    async with httpx.AsyncClient() as http:
+        clients = [ZaloOAClient(http, store, oa.url, oa.url, OA_APP_ID, OA_APP_SECRET,
+                                "access-1", "refresh-1") for store in stores]
+        fresh = await asyncio.gather(*(c.refresh("access-1") for c in clients))
+    assert oa.refreshes == 1
+    assert fresh[0]["access_token"] == fresh[1]["access_token"] == oa.access_token
+    for store in stores:
+        await store.close()
+    await oa.stop()

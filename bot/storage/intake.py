@@ -3,6 +3,7 @@ processes sharing the database."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import hashlib
@@ -141,6 +142,10 @@ class Locks:
         """A lock one worker of the fleet holds at a time (``FleetLock``)."""
         return FleetLock(self.store, name)
 
+    def mutex(self, name: str) -> FleetMutex:
+        """A critical section one worker of the fleet enters at a time (``FleetMutex``)."""
+        return FleetMutex(self.store, name)
+
     async def take(self, name: str, holder: str, now: dt.datetime) -> None:
         async with self.store._lock:
             await self.store.db.execute(
@@ -203,3 +208,42 @@ class FleetLock:
         if conn is not None:
             with contextlib.suppress(Exception):
                 await conn.close(timeout=2)
+
+
+class FleetMutex:
+    """``async with``: one holder at a time across every worker, waiting for its turn (Zalo
+    OA's single-use refresh token must never be spent by two workers at once).
+
+    In the process, an asyncio lock; on PostgreSQL also a session advisory lock on a leased
+    connection, held for the block (freed by the server if the holder dies)."""
+
+    def __init__(self, store: Store, name: str) -> None:
+        self.store = store
+        self.key = FleetLock(store, name).key
+        self._local = asyncio.Lock()
+
+    async def __aenter__(self) -> FleetMutex:
+        await self._local.acquire()
+        if self.store.url is None:
+            return self
+        try:
+            await self.store._lock.__aenter__()
+            try:
+                await self.store.db.execute("SELECT pg_advisory_lock(?)", (self.key,))
+            except BaseException:
+                await self.store._lock.__aexit__(None, None, None)
+                raise
+        except BaseException:
+            self._local.release()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if self.store.url is not None:
+                try:
+                    await self.store.db.execute("SELECT pg_advisory_unlock(?)", (self.key,))
+                finally:
+                    await self.store._lock.__aexit__(None, None, None)
+        finally:
+            self._local.release()
