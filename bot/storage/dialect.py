@@ -396,8 +396,7 @@ class Lease:
     """``async with store._lock`` on PostgreSQL: the current task holds one pooled connection
     (and whatever transaction it begins) until the block ends; an open transaction left behind
     is rolled back. The same object serves every task: what each holds is in a context
-    variable. Also ``acquire``/``release`` like the ``asyncio.Lock`` it stands in for (release
-    is awaitable here)."""
+    variable."""
 
     def __init__(self, pool: PgPool) -> None:
         self.pool = pool
@@ -407,6 +406,3 @@ class Lease:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.pool.unbind()
-
-    def locked(self) -> bool:
-        return self.pool.bound is not None
