@@ -28,7 +28,8 @@ class Core:
 async def open_core(settings: Settings) -> Core:
     secrets = load_secrets(settings)
     store = await Store(settings.database_path, secrets,
-                        parse_schedule(settings.oncall_schedule)).open()
+                        parse_schedule(settings.oncall_schedule),
+                        database_url=settings.database_url).open()
     catalogue = default_catalogue()
     search = default_search()
     # the directory edits saved on the console replace the bundled entries they correct

@@ -245,7 +245,8 @@ async def _with_store(action):  # type: ignore[no-untyped-def]
 
     settings = load_settings()
     secrets = load_secrets(settings)
-    store = await Store(settings.database_path, secrets).open()
+    store = await Store(settings.database_path, secrets,
+                        database_url=settings.database_url).open()
     try:
         return await action(store, secrets)
     finally:

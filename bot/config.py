@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_path: Path = Field(default=Path("var/binhan.db"))
+    # postgresql://user:password@host/db: a shared PostgreSQL for several workers; unset: the
+    # SQLite file at DATABASE_PATH.
+    database_url: str | None = Field(default=None, pattern=r"^postgres(ql)?://", repr=False)
     knowledge_dir: Path | None = None
     secret_key: str | None = Field(default=None, min_length=32, repr=False)
     secret_key_file: Path = Field(default=Path("var/binhan.key"))

@@ -27,6 +27,7 @@ from bot.alerts import AlertDispatcher
 from bot.bootstrap import Core, open_core
 from bot.config import Settings
 from bot.crypto import SecretError
+from bot.fleet import exclusive, once
 from bot.inbound import CredentialRejected, Intake
 from bot.logs import configure_logging
 from bot.sender import Pacing
@@ -171,7 +172,7 @@ def build_telegram(svc: Service) -> None:
         if await telegram.desk.escalate_due():
             telegram.sender.wake()
 
-    svc.run(every(5.0, escalations, "escalation"))
+    svc.run(every(5.0, once(core.store, "escalation", escalations), "escalation"))
 
 
 def build_web(svc: Service) -> None:
@@ -189,7 +190,8 @@ def build_web(svc: Service) -> None:
     if telegram is not None:
         telegram.desk = web_desk  # the same desk, plus handoffs held on the console
     else:  # no Telegram: unclaimed urgent cases are announced again on the console
-        svc.run(every(5.0, web_desk.escalate_due, "escalation"))
+        svc.run(every(5.0, once(core.store, "escalation", web_desk.escalate_due),
+                      "escalation"))
     svc.desk = web_desk
     svc.console = console
 
@@ -230,7 +232,8 @@ def build_zalo_oa(svc: Service) -> None:
     svc.route(settings.zalo_oa_webhook_path, oa.webhook)
     svc.run(oa.sender.run())
     svc.run(oa.intake.run())  # what a crash left, then retries
-    svc.run(every(KEEP_ALIVE_CHECK.total_seconds(), client.keep_alive,
+    svc.run(every(KEEP_ALIVE_CHECK.total_seconds(),
+                  once(core.store, "zalo_oa_token", client.keep_alive),
                   "zalo OA token keep-alive",
                   first_after=settings.zalo_oa_keep_alive_delay_seconds))
     svc.stoppers.append(lambda: drain(oa.intake))
@@ -260,7 +263,7 @@ def build_zalo_bot(svc: Service) -> None:
         if settings.production:
             log.warning("Zalo Bot is polling: polling is for development; set "
                         "ZALO_BOT_WEBHOOK_URL and ZALO_BOT_WEBHOOK_SECRET in production")
-        svc.run(zbot.poll())
+        svc.run(exclusive(core.store, "poll:zalo_bot", zbot.poll))
     svc.run(zbot.sender.run())
     svc.run(zbot.intake.run())  # what a crash left, then retries
     svc.stoppers.append(lambda: drain(zbot.intake))
@@ -287,6 +290,9 @@ def build_staff_alerts(svc: Service) -> None:
         return await live_staff_channels(core.store, fanout)
 
     if staff_channels:
+        # Every worker dispatches: an alert is marked taken before it is queued (a conditional
+        # UPDATE), so two dispatchers never send it twice; a commit here wakes this one, and
+        # the idle poll picks up what other workers committed.
         svc.run(dispatcher.run(after=telegram.sender.wake if telegram is not None else None))
     svc.run(warn_without_staff_channel(staff_channel_names))
 
@@ -309,8 +315,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
 
     holder = f"{socket.gethostname()}:{os.getpid()}"
     await store.locks.take("running", holder, dt.datetime.now(dt.UTC))
-    svc.run(every(SWEEP_SECONDS, core.engine.expire_idle, "idle sweep"))
-    svc.run(every(PURGE_SECONDS, purge, "retention purge"))
+    svc.run(every(SWEEP_SECONDS, once(store, "idle_sweep", core.engine.expire_idle),
+                  "idle sweep"))
+    svc.run(every(PURGE_SECONDS, once(store, "purge", purge), "retention purge"))
     svc.run(hold_run_lock(store, holder))
     for build in BUILDERS:
         build(svc)

@@ -39,6 +39,7 @@ from telegram.error import (
 from telegram.ext import Application, ContextTypes
 
 from bot.crypto import Secrets
+from bot.fleet import exclusive
 from bot.inbound import CredentialRejected, Intake, PriorityGate, Unparseable
 from bot.sender import Moved, PacedSender, Pacing, Refused, RetryLater
 from bot.staff import STAFF_COMMANDS, VOLUNTEER_COMMANDS, DeskConfig, StaffDesk
@@ -143,7 +144,8 @@ class TelegramChannel:
         self.secrets = secrets
         self.catalogue = catalogue
         self.sender = PacedSender(
-            OutgoingQueue(store), CHANNEL, TelegramTransport(self.application), pacing,
+            OutgoingQueue(store, (pacing or Pacing()).per_chat_interval), CHANNEL,
+            TelegramTransport(self.application), pacing,
             on_moved=self._chat_moved,
         )
         self.inbound = PriorityGate()
@@ -537,7 +539,9 @@ class TelegramChannel:
             )
         elif self.polling:
             await self.application.bot.delete_webhook(drop_pending_updates=False)
-            self._tasks.append(asyncio.create_task(self.poll()))
+            # several workers: one poller across the fleet (bot.fleet)
+            self._tasks.append(asyncio.create_task(
+                exclusive(self.store, "poll:telegram", self.poll)))
 
     async def stop(self) -> None:
         for task in self._tasks:

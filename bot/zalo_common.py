@@ -35,7 +35,8 @@ class QueuedChannel:
         self.secrets = secrets
         self.desk = desk
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        self.sender = PacedSender(OutgoingQueue(store), name, transport, pacing)
+        self.sender = PacedSender(
+            OutgoingQueue(store, (pacing or Pacing()).per_chat_interval), name, transport, pacing)
 
 
 def chunks(text: str, size: int = TEXT_LIMIT) -> list[str]:

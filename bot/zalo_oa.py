@@ -20,7 +20,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import datetime as dt
 import hashlib
@@ -265,7 +264,8 @@ class ZaloOAClient:
                          "expires_at": None}
         self._on_operator_alert = on_operator_alert
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        self._lock = asyncio.Lock()
+        # one rotation at a time across every worker (the refresh token is single-use)
+        self._lock = store.locks.mutex("zalo_oa_tokens")
         self._alerted: set[int] = set()  # kinds the operator has heard of since the last success
         self._paused_until: dt.datetime | None = None
         self._refused_after_refresh: str | None = None  # an access token -216 keeps refusing

@@ -12,6 +12,7 @@ from handlers.catalogue import default_catalogue
 from handlers.events import Choice, Inbound, Message, Reply, Text
 from handlers.flow import Engine, EngineConfig
 from knowledge.search import default_search
+from tests import backend
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
@@ -62,7 +63,8 @@ class Chat:
 
 
 async def open_store(path: Path) -> Store:
-    return await Store(path, Secrets(SECRET)).open()
+    """The test's store: the SQLite file at ``path``, or PostgreSQL in a backend test."""
+    return await Store(path, Secrets(SECRET), database_url=backend.URL).open()
 
 
 # Scripted tests tap through menus far faster than a person could; flood control has its own tests.

@@ -18,6 +18,7 @@ from bot.telegram_render import encode_option
 from handlers.catalogue import default_catalogue
 from handlers.flow import Engine, EngineConfig
 from knowledge.search import default_search
+from tests import backend
 from tests.conversation import SCRIPTED, SECRET
 from tests.fake_telegram import TOKEN, FakeTelegram
 
@@ -47,7 +48,7 @@ class RunningBot:
         self.secrets = Secrets(SECRET)
 
     async def __aenter__(self) -> RunningBot:
-        self.store = await Store(self.db, self.secrets).open()
+        self.store = await Store(self.db, self.secrets, database_url=backend.URL).open()
         engine = Engine(self.store.unit_of_work, default_search(), default_catalogue(),
                         EngineConfig(**self.engine_config), clock=self.clock)
         self.channel = TelegramChannel(TOKEN, self.fake.url, engine, self.store, self.secrets,

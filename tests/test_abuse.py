@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from bot.sender import Pacing
 from bot.storage import Outbox
 from handlers.flood import FloodGate
 from tests.conversation import Clock
 from tests.telegram_harness import RunningBot
+
+# A contract test of the store: runs on SQLite and on PostgreSQL (tests/pg.py).
+pytestmark = pytest.mark.usefixtures("database_url")
 
 
 def test_flood_gate_notices_once_then_drops_then_refills() -> None:

@@ -7,6 +7,8 @@ import contextlib
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from bot.alerts import AlertDispatcher, alert_text
 from bot.storage import Outbox
 from handlers.catalogue import default_catalogue
@@ -14,6 +16,9 @@ from handlers.ports import CaseDraft
 from handlers.staff import Alert, AlertKind, Tier
 from knowledge.gazetteer import default_gazetteer
 from tests.conversation import Clock, open_store
+
+# A contract test of the store: runs on SQLite and on PostgreSQL (tests/pg.py).
+pytestmark = pytest.mark.usefixtures("database_url")
 
 
 class FlakyNotifier:

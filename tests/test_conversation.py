@@ -10,6 +10,9 @@ from bot.storage import Outbox
 from handlers.events import Choice, Command, DeleteHistory, Location, Media, Text
 from tests.conversation import Chat, Clock, make_engine, open_store
 
+# A contract test of the store: runs on SQLite and on PostgreSQL (tests/pg.py).
+pytestmark = pytest.mark.usefixtures("database_url")
+
 
 @pytest.fixture
 async def store(tmp_path: Path):

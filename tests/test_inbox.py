@@ -11,12 +11,16 @@ import logging
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.logs import configure_logging
 from bot.storage import Inbox
 from bot.webhook import WebhookServer, nesting_depth, telegram_route
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_harness import CHAT, RunningBot, until
+
+# A contract test of the store: runs on SQLite and on PostgreSQL (tests/pg.py).
+pytestmark = pytest.mark.usefixtures("database_url")
 
 SECRET_TOKEN = "door-secret"
 

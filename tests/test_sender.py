@@ -6,9 +6,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.sender import PacedSender, Pacing, Refused
 from bot.storage import OutgoingQueue
 from tests.conversation import open_store
+
+# A contract test of the store: runs on SQLite and on PostgreSQL (tests/pg.py).
+pytestmark = pytest.mark.usefixtures("database_url")
 
 
 class Recorder:

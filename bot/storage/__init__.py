@@ -9,6 +9,10 @@ forget, rotate-key). Everything is re-exported here: ``from bot.storage import X
 
 One connection, and one unit of work at a time (an asyncio lock): SQLite has one writer anyway,
 and it keeps each event's session, case and alert in a single transaction.
+
+On PostgreSQL (``database_url``, ``bot.storage.dialect``) the same repositories run through a
+connection adapter: a pool, and ``_lock`` becomes a lease of one pooled connection per task, so
+a unit of work is one PostgreSQL transaction and several workers share the database.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import aiosqlite
 
 from bot.crypto import InvalidToken, SecretError, Secrets
 from bot.roster import Shift, scheduled_now
+from bot.storage.dialect import Dialect, Lease, PgPool, is_postgres_url
 from handlers.ports import CaseDraft
 from handlers.staff import (
     Alert,
@@ -143,7 +148,9 @@ CREATE TABLE IF NOT EXISTS outgoing (
     next_attempt_at REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     done_at REAL,
-    failed INTEGER NOT NULL DEFAULT 0
+    failed INTEGER NOT NULL DEFAULT 0,
+    claimed_until REAL,            -- several workers: in flight until then (= next_attempt_at)
+    claimed_by TEXT                -- ... at this worker's sender
 );
 CREATE INDEX IF NOT EXISTS outgoing_pending ON outgoing (done_at, priority, id);
 CREATE TABLE IF NOT EXISTS blocks (
@@ -196,16 +203,33 @@ def ts(moment: dt.datetime) -> float:
     return moment.timestamp()
 
 
+# One number for every worker's migration lock (pg_advisory_lock): "binhan" in ASCII.
+MIGRATION_LOCK = 0x62696E68616E
+
+
 class Store:
-    def __init__(self, path: Path, secrets_: Secrets, schedule: list[Shift] | None = None) -> None:
+    def __init__(self, path: Path, secrets_: Secrets, schedule: list[Shift] | None = None,
+                 database_url: str | None = None) -> None:
         self.path = path
         self.secrets = secrets_
         self.schedule = schedule or []  # the weekly on-call schedule (bot.roster)
+        self.url = database_url if is_postgres_url(database_url) else None
+        self.dialect = Dialect.POSTGRESQL if self.url else Dialect.SQLITE
         self._db: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
+        self._pg: PgPool | None = None
+        self._lock: Any = asyncio.Lock()  # asyncio.Lock, or a Lease on PostgreSQL
         self.alert_waiting = asyncio.Event()  # set when a commit wrote an alert (bot.alerts)
 
+    @property
+    def where(self) -> str:
+        """The database, for messages: the file, or the PostgreSQL server without credentials."""
+        if self.url:
+            return "PostgreSQL " + self.url.rsplit("@", 1)[-1].split("?", 1)[0]
+        return str(self.path)
+
     async def open(self) -> Store:
+        if self.url:
+            return await self._open_postgres(self.url)
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = await aiosqlite.connect(self.path, isolation_level=None)
@@ -224,6 +248,25 @@ class Store:
         await self._adopt_pseudonym_key()
         return self
 
+    async def _open_postgres(self, url: str) -> Store:
+        """Migrate under an advisory lock, so workers starting together migrate once."""
+        self._pg = await PgPool.connect(url)
+        self._lock = Lease(self._pg)
+        try:
+            async with self._lock:
+                await self.db.execute("SELECT pg_advisory_lock(?)", (MIGRATION_LOCK,))
+                try:
+                    await migrate(self.db, self.where)
+                    await self.db.executescript(WEB_SCHEMA)
+                    await self.db.executescript(TRIAGE_CORRECTIONS_SCHEMA)
+                    await self._adopt_pseudonym_key()
+                finally:
+                    await self.db.execute("SELECT pg_advisory_unlock(?)", (MIGRATION_LOCK,))
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
     async def _adopt_pseudonym_key(self) -> None:
         """The key behind every pseudonym lives in the database, sealed with the secret: a
         wrong secret fails here, loudly, before anything is read or written."""
@@ -238,18 +281,26 @@ class Store:
         try:
             self.secrets.adopt_hash_key(self.secrets.decrypt(row[0]))
         except InvalidToken:
-            await self.close()
+            if self._pg is None:
+                await self.close()  # on PostgreSQL, _open_postgres closes after the lease
             raise SecretError(
-                f"the secret key does not open {self.path}: use the key it was made with"
+                f"the secret key does not open {self.where}: use the key it was made with"
             ) from None
 
     async def close(self) -> None:
         if self._db is not None:
             await self._db.close()
             self._db = None
+        if self._pg is not None:
+            await self._pg.close()
+            self._pg = None
 
     @property
-    def db(self) -> aiosqlite.Connection:
+    def db(self) -> Any:
+        """The connection: aiosqlite's, or on PostgreSQL the one this task leased (a unit of
+        work's), else the pool (each statement on its own). The same surface either way."""
+        if self._pg is not None:
+            return self._pg.bound or self._pg
         if self._db is None:
             raise RuntimeError("store is not open")
         return self._db
@@ -305,11 +356,13 @@ class SqliteUnitOfWork:
         self._committed = False
 
     async def __aenter__(self) -> SqliteUnitOfWork:
-        await self.store._lock.acquire()
+        # SQLite: the process's one connection, behind the asyncio lock. PostgreSQL: a pooled
+        # connection leased to this task (``dialect.Lease``), so units of work run side by side.
+        await self.store._lock.__aenter__()
         try:
             await self.store.db.execute("BEGIN IMMEDIATE")
         except BaseException:
-            self.store._lock.release()
+            await self.store._lock.__aexit__(None, None, None)
             raise
         return self
 
@@ -318,7 +371,7 @@ class SqliteUnitOfWork:
             if not self._committed:
                 await self.store.db.execute("ROLLBACK")
         finally:
-            self.store._lock.release()
+            await self.store._lock.__aexit__(None, None, None)
 
     async def commit(self) -> None:
         alerts = await publish(self.events, self.outbox)  # in the transaction that caused them
@@ -333,9 +386,12 @@ class SessionRepository:
         self.store = store
 
     async def load(self, key: str) -> tuple[dict[str, Any], dt.datetime] | None:
-        # execute_fetchall: one trip to the database thread, not three (every event reads this)
+        # One trip to the database (every event reads this). Several workers (PostgreSQL): the
+        # row stays locked until the unit of work ends, so two workers with messages of one
+        # person take turns instead of overwriting each other.
+        lock = " FOR UPDATE" if self.store.dialect == Dialect.POSTGRESQL else ""
         rows = list(await self.store.db.execute_fetchall(
-            "SELECT state, updated_at FROM sessions WHERE key = ?", (key,)))
+            "SELECT state, updated_at FROM sessions WHERE key = ?" + lock, (key,)))
         if not rows:
             return None
         row = rows[0]

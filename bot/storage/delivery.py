@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import secrets
+import socket
 from dataclasses import dataclass
 from typing import Any
 
 from bot.storage import CaseRepository, Ledger, StaffRepository, Store, ts
+
+# Several workers (PostgreSQL): how long a claimed row is left to the worker sending it. Longer
+# than any send (the HTTP read timeout is 45 s), so a slow send is never sent twice.
+SEND_LEASE = dt.timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -25,8 +32,13 @@ class Accepted:
 class OutgoingQueue:
     """The sender's side of ``outgoing``: read what is due, mark what was sent or refused."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, spacing: float = 0.0) -> None:
         self.store = store
+        # Several workers (PostgreSQL): a chat's next row is claimed no sooner than ``spacing``
+        # seconds after its last one was sent, whichever worker sent it (per-chat pacing).
+        self.spacing = spacing
+        # Several workers (PostgreSQL): whose claims are whose (``_claim``).
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     async def pending(
         self, channel: str, now: dt.datetime, limit: int = 200, by_priority: bool = True
@@ -37,16 +49,53 @@ class OutgoingQueue:
         Fair by construction: one row per chat, so a chat with a thousand queued rows takes one
         place, and nobody else's first reply waits behind its backlog."""
         order = "priority, id" if by_priority else "id"
+        if self.store.dialect == "postgresql":
+            return await self._claim(channel, now, limit, order)
         async with self.store._lock:  # execute_fetchall: one trip to the database thread
             rows = await self.store.db.execute_fetchall(
                 "SELECT id, conversation, priority, payload FROM ("
                 "  SELECT id, conversation, priority, payload, next_attempt_at, "
                 f"  ROW_NUMBER() OVER (PARTITION BY conversation ORDER BY {order}) AS place "
                 "  FROM outgoing WHERE done_at IS NULL AND channel = ?"
-                f") WHERE place = 1 AND next_attempt_at <= ? ORDER BY {order} LIMIT ?",
+                f") AS heads WHERE place = 1 AND next_attempt_at <= ? ORDER BY {order} LIMIT ?",
                 (channel, ts(now), limit),
             )
         return [(r[0], r[1], r[2], self.store.open_sealed(r[3])) for r in rows]
+
+    async def _claim(self, channel: str, now: dt.datetime, limit: int,
+                     order: str) -> list[tuple[int, str, int, dict[str, Any]]]:
+        """Several workers on PostgreSQL: the heads returned are claimed by this queue for
+        ``SEND_LEASE`` (``FOR UPDATE SKIP LOCKED``; ``next_attempt_at = claimed_until`` marks a
+        row in flight), so no other worker sends them, nor any other row of the same chats,
+        until they are done or rescheduled (``retry_at``): per-chat order holds across the
+        fleet. A head the sender left for later (pacing) stays this worker's and comes back on
+        its next call; a worker that dies leaves its rows to the others when the lease ends."""
+        lease, moment = ts(now + SEND_LEASE), ts(now)
+        async with self.store._lock, self.store.db.execute(
+            "WITH heads AS ("
+            "  SELECT id, conversation, priority, next_attempt_at, claimed_until, claimed_by, "
+            f"  ROW_NUMBER() OVER (PARTITION BY conversation ORDER BY {order}) AS place "
+            "  FROM outgoing WHERE done_at IS NULL AND channel = ?"
+            "), busy AS ("
+            "  SELECT conversation FROM heads WHERE claimed_until > ? "
+            "  AND next_attempt_at = claimed_until AND claimed_by IS DISTINCT FROM ? "
+            "  UNION SELECT conversation FROM outgoing WHERE channel = ? AND done_at > ? "
+            "  AND claimed_by IS DISTINCT FROM ?"
+            "), pick AS ("
+            "  SELECT o.id FROM outgoing o JOIN heads h ON h.id = o.id "
+            "  WHERE h.place = 1 AND o.done_at IS NULL AND (o.next_attempt_at <= ? "
+            "  OR (o.claimed_by = ? AND o.next_attempt_at = o.claimed_until)) "
+            "  AND h.conversation NOT IN (SELECT conversation FROM busy) "
+            f"  ORDER BY {', '.join('h.' + c.strip() for c in order.split(','))} LIMIT ? "
+            "  FOR UPDATE OF o SKIP LOCKED"
+            ") UPDATE outgoing SET next_attempt_at = ?, claimed_until = ?, claimed_by = ? "
+            "WHERE id IN (SELECT id FROM pick) RETURNING id, conversation, priority, payload",
+            (channel, moment, self.worker, channel, moment - self.spacing, self.worker, moment,
+             self.worker, limit, lease, lease, self.worker),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        rank = (lambda r: (r[2], r[0])) if order.startswith("priority") else (lambda r: r[0])
+        return [(r[0], r[1], r[2], self.store.open_sealed(r[3])) for r in sorted(rows, key=rank)]
 
     async def done(
         self, row_id: int, now: dt.datetime, conversation: str | None = None,
@@ -191,10 +240,12 @@ class Outbox:
         self, now: dt.datetime, limit: int = 50
     ) -> list[tuple[int, dict[str, Any], int]]:
         """Undelivered alerts whose time has come, urgent first: (id, payload, attempts so far)."""
+        urgent = ("(payload::jsonb ->> 'tier') = 'urgent'" if self.store.dialect == "postgresql"
+                  else "json_extract(payload, '$.tier') = 'urgent'")
         async with self.store._lock, self.store.db.execute(
             "SELECT id, payload, attempts FROM outbox "
             "WHERE queued_at IS NULL AND delivered_at IS NULL AND next_attempt_at <= ? "
-            "ORDER BY (json_extract(payload, '$.tier') = 'urgent') DESC, id LIMIT ?",
+            f"ORDER BY ({urgent}) DESC, id LIMIT ?",
             (ts(now), limit),
         ) as cursor:
             rows = await cursor.fetchall()

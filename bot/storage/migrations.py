@@ -1,6 +1,9 @@
 """Versioned schema migrations: ``PRAGMA user_version`` and ordered, numbered steps, plus an
 additive catch-up to ``SCHEMA`` on every open (new tables, new nullable or defaulted columns).
-A database from a newer release is refused."""
+A database from a newer release is refused.
+
+PostgreSQL runs the same steps (their SQL translated by ``bot.storage.dialect``); its version is
+kept in a one-row ``schema_version`` table instead of the PRAGMA."""
 
 from __future__ import annotations
 
@@ -11,15 +14,54 @@ from typing import Any
 import aiosqlite
 
 from bot.storage import SCHEMA
+from bot.storage.dialect import Dialect
 
 
 class SchemaError(Exception):
     """The database was written by a newer Bình An than this one: refuse rather than guess."""
 
 
+def _postgres(db: Any) -> bool:
+    return getattr(db, "dialect", None) == Dialect.POSTGRESQL
+
+
 async def _columns(db: aiosqlite.Connection, table: str) -> list[tuple[str, str, int, Any]]:
+    if _postgres(db):
+        async with db.execute(
+            "SELECT column_name, data_type, 0, NULL FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ?", (table,)
+        ) as cursor:
+            return [(r[0], r[1], r[2], r[3]) for r in await cursor.fetchall()]
     async with db.execute(f"PRAGMA table_info({table})") as cursor:
         return [(r[1], r[2], r[3], r[4]) for r in await cursor.fetchall()]
+
+
+async def _user_version(db: aiosqlite.Connection) -> int:
+    if _postgres(db):
+        await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        async with db.execute("SELECT version FROM schema_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def _set_user_version(db: aiosqlite.Connection, number: int) -> None:
+    if _postgres(db):
+        await db.execute("DELETE FROM schema_version")
+        await db.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+        return
+    await db.execute(f"PRAGMA user_version = {int(number)}")
+
+
+async def _table_count(db: aiosqlite.Connection) -> int:
+    sql = ("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+           " AND table_name != 'schema_version'" if _postgres(db) else
+           "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    async with db.execute(sql) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 async def reconcile(db: aiosqlite.Connection) -> list[str]:
@@ -101,29 +143,24 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 async def migrate(db: aiosqlite.Connection, path: object) -> int:
-    """Bring the database to ``SCHEMA_VERSION`` (``PRAGMA user_version``), one step per
+    """Bring the database to ``SCHEMA_VERSION`` (``PRAGMA user_version``, or the
+    ``schema_version`` table on PostgreSQL), one step per
     transaction; a fresh database gets the whole schema at once. Returns the version found."""
-    async with db.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    found = int(row[0]) if row else 0
+    found = await _user_version(db)
     if found > SCHEMA_VERSION:
         raise SchemaError(
             f"{path} has schema version {found}, newer than this release knows "
             f"({SCHEMA_VERSION}): run the newer Bình An, or restore a backup")
-    async with db.execute(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    ) as cursor:
-        row = await cursor.fetchone()
-    if not row or not row[0]:
+    if not await _table_count(db):
         await db.executescript(SCHEMA)
         await _step_console_tables(db)  # tables that live beside SCHEMA, added by their step
-        await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        await _set_user_version(db, SCHEMA_VERSION)
         return found
     for number in range(found + 1, SCHEMA_VERSION + 1):
         await db.execute("BEGIN IMMEDIATE")
         try:
             await MIGRATIONS[number - 1](db)
-            await db.execute(f"PRAGMA user_version = {number}")
+            await _set_user_version(db, number)
             await db.execute("COMMIT")
         except BaseException:
             await db.execute("ROLLBACK")
