@@ -173,9 +173,10 @@ def _second_opinion(reading: _Reading) -> TriageResult:
     catches danger said without any listed phrase. It can only raise urgency. A message that is
     nothing but names (a ward typed at the place question) is left to the lexicon's masks."""
     unmasked = _unmasked_text(reading)
-    if not unmasked or _SAFE_NOW.search(fold(unmasked)):
+    folded = fold(unmasked)
+    if not unmasked or _SAFE_NOW.search(folded):
         return TriageResult(Level.ROUTINE)
-    opinion = default_model().opinion(unmasked)
+    opinion = default_model().opinion(unmasked, folded)
     if not opinion.urgent:
         return TriageResult(Level.ROUTINE)
     reasons = {Reason(r) for r in opinion.reasons}

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import product
 from typing import Any
 
 import yaml
@@ -184,40 +186,60 @@ class PatternSet:
 
 
 class Scanner:
-    """Patterns of several sets, each indexed under the rarest of its words, so a message only
-    tries the patterns whose every word slot it contains (thousands of place names and phrases
-    cost little more than a handful)."""
+    """Patterns of several sets, matched against a message in one pass.
+
+    Most patterns are fixed word sequences (every place name, most idioms and cues): they live in
+    a trie keyed by folded words, then by spelling, and one walk from each token finds every one
+    of them that matches there, checking spelling and diacritics word by word on the way. The
+    rest (choices, gaps, numbers) are indexed under the rarest of their words, so a message only
+    tries those whose every word slot it contains."""
 
     def __init__(self, sets: list[PatternSet]) -> None:
+        self._trie: _Trie = {}
         self._index: dict[str, list[tuple[Pattern, PatternSet]]] = {}
-        frequency: dict[str, int] = {}
-        for group in sets:
-            for pattern in group.patterns:
-                for need in pattern.needs:
-                    for key in need:
-                        frequency[key] = frequency.get(key, 0) + 1
         self._pairs: dict[tuple[str, str], list[tuple[Pattern, PatternSet]]] = {}
+        rest: list[tuple[Pattern, PatternSet]] = []
         for group in sets:
             for pattern in group.patterns:
-                pair = _leading_pair(pattern)
-                if pair is not None:  # a fixed two-word start (every place name): one lookup
-                    self._pairs.setdefault(pair, []).append((pattern, group))
+                sequences = _sequences(pattern)
+                if sequences is None:
+                    rest.append((pattern, group))
                     continue
-                anchor = min(pattern.needs, key=lambda need: sum(frequency[k] for k in need))
-                for key in anchor:
-                    self._index.setdefault(key, []).append((pattern, group))
+                for words, rank in sequences:
+                    level = self._trie
+                    branch = None
+                    for word in words:
+                        branch = level.setdefault(word.folded, {}).setdefault(
+                            (word.raw, word.strict), _Branch())
+                        level = branch.children
+                    assert branch is not None
+                    branch.ends.append((pattern, group, rank if len(sequences) > 1 else None))
+        frequency: dict[str, int] = {}
+        for pattern, _ in rest:
+            for need in pattern.needs:
+                for key in need:
+                    frequency[key] = frequency.get(key, 0) + 1
+        for pattern, group in rest:
+            pair = _leading_pair(pattern)
+            if pair is not None:  # a fixed two-word start: one lookup
+                self._pairs.setdefault(pair, []).append((pattern, group))
+                continue
+            anchor = min(pattern.needs, key=lambda need: sum(frequency[k] for k in need))
+            for key in anchor:
+                self._index.setdefault(key, []).append((pattern, group))
 
     def scan(self, tokens: list[Token], exact: bool = False) -> dict[PatternSet, list[Match]]:
         """Every match, by set. ``exact``: words typed without diacritics are taken as spelled
         (for masks and frames in a message typed with diacritics, where "tung" is not
         "tùng")."""
+        found: dict[PatternSet, list[Match]] = {}
+        self._walk(tokens, exact, found)
         where: dict[str, list[int]] = {}
         for i, token in enumerate(tokens):
             for key in token.folds:
                 where.setdefault(key, []).append(i)
             if token.number is not None:
                 where.setdefault(NUMBER, []).append(i)
-        found: dict[PatternSet, list[Match]] = {}
         if self._pairs:
             for i in range(len(tokens) - 1):
                 if tokens[i].clause != tokens[i + 1].clause:
@@ -240,6 +262,56 @@ class Scanner:
             matches.sort(key=lambda m: (m.start, m.end))
         return found
 
+    def _walk(self, tokens: list[Token], exact: bool,
+              found: dict[PatternSet, list[Match]]) -> None:
+        """The patterns without gaps, from every token on, inside its clause: a word matches a
+        token typed with diacritics (or any token when ``exact``) by its spelling, and one typed
+        without them by its folded form unless the word is ``=strict``; ``<n>`` any number.
+        Where several of a pattern's sequences match at one token, the one that comes first in
+        the pattern's own order wins, as in ``_match_at``'s search."""
+        count = len(tokens)
+        for i, first in enumerate(tokens):
+            clause = first.clause
+            starts_clause = i == 0 or tokens[i - 1].clause != clause
+            best: dict[int, tuple[tuple[int, ...], Pattern, PatternSet, int]] = {}
+            level = [self._trie]
+            j = i
+            while level and j < count:
+                token = tokens[j]
+                if token.clause != clause:
+                    break
+                spelled = token.marked or exact
+                raws = token.raws
+                keys: Iterable[str] = token.folds if token.number is None else (
+                    *token.folds, NUMBER)
+                ends_clause = j + 1 == count or tokens[j + 1].clause != clause
+                deeper = []
+                for node in level:
+                    for key in keys:
+                        spellings = node.get(key)
+                        if spellings is None:
+                            continue
+                        for (raw, strict), branch in spellings.items():
+                            if key != NUMBER and not (raw in raws if spelled else not strict):
+                                continue
+                            for pattern, group, rank in branch.ends:
+                                if (pattern.at_start and not starts_clause) or (
+                                        pattern.at_end and not ends_clause):
+                                    continue
+                                if rank is None:
+                                    found.setdefault(group, []).append(
+                                        Match(pattern, i, j + 1, tuple(range(i, j + 1))))
+                                    continue
+                                held = best.get(id(pattern))
+                                if held is None or rank < held[0]:
+                                    best[id(pattern)] = (rank, pattern, group, j + 1)
+                            if branch.children:
+                                deeper.append(branch.children)
+                level = deeper
+                j += 1
+            for _, pattern, group, end in best.values():
+                found.setdefault(group, []).append(Match(pattern, i, end, tuple(range(i, end))))
+
     @staticmethod
     def _try(pattern: Pattern, group: PatternSet, tokens: list[Token], i: int, exact: bool,
              found: dict[PatternSet, list[Match]]) -> None:
@@ -249,6 +321,44 @@ class Scanner:
         positions = _match_at(pattern, 0, tokens, i, clause, exact)
         if positions is not None:
             found.setdefault(group, []).append(Match(pattern, i, positions[-1] + 1, positions))
+
+
+class _Branch:
+    """One spelling of one word in the trie: the patterns whose sequence ends here (with the
+    sequence's rank among the pattern's own, or None when it has only one), and the words that
+    may follow."""
+
+    __slots__ = ("children", "ends")
+
+    def __init__(self) -> None:
+        self.children: _Trie = {}
+        self.ends: list[tuple[Pattern, PatternSet, tuple[int, ...] | None]] = []
+
+
+# Folded word (or "<n>") -> (spelling, =strict) -> branch.
+_Trie = dict[str, dict[tuple[str, bool], _Branch]]
+_MOST_SEQUENCES = 4096
+
+
+def _sequences(pattern: Pattern) -> list[tuple[tuple[Word, ...], tuple[int, ...]]] | None:
+    """Every word sequence a pattern without gaps stands for, each with its rank: per slot, 0
+    for a one-word choice (``_match_at`` tries those together, first) and 1, 2... for the
+    multi-word choices in their order, so the lowest rank is the sequence ``_match_at`` would
+    find first. None for a pattern with a gap, or too many sequences to list."""
+    if any(isinstance(slot, Gap) for slot in pattern.slots):
+        return None
+    options: list[list[tuple[tuple[Word, ...], int]]] = []
+    total = 1
+    for slot in pattern.slots:
+        assert not isinstance(slot, Gap)
+        multi = [seq for seq in slot if len(seq) > 1]
+        options.append([(seq, 0) for seq in slot if len(seq) == 1]
+                       + [(seq, n) for n, seq in enumerate(multi, start=1)])
+        total *= len(options[-1])
+        if total > _MOST_SEQUENCES:
+            return None
+    return [(tuple(w for seq, _ in chosen for w in seq), tuple(r for _, r in chosen))
+            for chosen in product(*options)]
 
 
 def _leading_pair(pattern: Pattern) -> tuple[str, str] | None:
@@ -308,6 +418,11 @@ def _match_at(pattern: Pattern, k: int, tokens: list[Token], i: int, clause: int
 
 # -- tokenising ------------------------------------------------------------------------------
 
+# What a word makes, before it is placed in a clause: spellings, folded forms, typed with
+# diacritics, the number it is.
+_Form = tuple[frozenset[str], frozenset[str], bool, int | None]
+_FORM_CACHE_SIZE = 50_000
+
 
 @dataclass(frozen=True)
 class Lexicon:
@@ -340,6 +455,8 @@ class Lexicon:
     sources: list[str] = field(default_factory=list)
     _raising: Scanner = field(init=False, repr=False)
     _lowering: Scanner = field(init=False, repr=False)
+    _form_cache: dict[tuple[str, bool], tuple[_Form, ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         lowering = [self.masks, self.frames]
@@ -365,28 +482,46 @@ class Lexicon:
         for emoji, meaning in self.emoji.items():
             if emoji in text:
                 text = text.replace(emoji, f" {meaning} ")
-        tokens: list[Token] = []
+        # First the forms of each word (cached per word: people reuse words), then the tokens,
+        # once it is known whether the message is typed with diacritics.
+        made: list[tuple[_Form, int, str, bool]] = []  # form, clause, typed, capital
         clause = 0
         pieces = [_WORD.findall(piece) for piece in _CLAUSE_PUNCT.split(text)]
         english = len(self.english_words.intersection(w.lower() for ws in pieces for w in ws)) >= 2
+        forms_of = self._forms
+        clause_words = self.clause_words
         for words in pieces:
             if not words:
                 continue
             clause += 1
             for typed in words:
                 word = typed.lower()
-                if word in self.clause_words and tokens and tokens[-1].clause == clause:
+                if word in clause_words and made and made[-1][1] == clause:
                     clause += 1
-                made = self._token(word, clause, english)
-                if made:
-                    made[0] = replace(made[0], typed=word)
-                if typed[:1].isupper() and len(made) == 1:
-                    made = [replace(made[0], capital=True)]
-                tokens.extend(made)
-        if accented(tokens):
-            tokens = [replace(t, marked=True) if not t.marked and t.raws & self.plain_words
-                      else t for t in tokens]
-        return tokens
+                forms = forms_of(word, english)
+                if not forms:
+                    continue
+                capital = len(forms) == 1 and typed[:1].isupper()
+                made.append((forms[0], clause, word, capital))
+                made.extend((form, clause, "", False) for form in forms[1:])
+        marked = sum(form[2] for form, _, _, _ in made)
+        plain = self.plain_words if marked >= 2 and marked * 4 >= len(made) else None
+        return [Token(raws, folds, is_marked or (plain is not None and not raws.isdisjoint(plain)),
+                      clause, number, capital, typed)
+                for (raws, folds, is_marked, number), clause, typed, capital in made]
+
+    def _forms(self, word: str, english: bool) -> tuple[_Form, ...]:
+        """The tokens one lower-cased word makes (without clause or typed form); cached, since
+        a word always makes the same tokens, and bounded, since people type new words forever."""
+        key = (word, english)
+        found = self._form_cache.get(key)
+        if found is None:
+            if len(self._form_cache) >= _FORM_CACHE_SIZE:
+                self._form_cache.clear()
+            found = tuple((t.raws, t.folds, t.marked, t.number)
+                          for t in self._token(word, 0, english))
+            self._form_cache[key] = found
+        return found
 
     def _token(self, word: str, clause: int, english: bool = False) -> list[Token]:
         word = canon(word)
