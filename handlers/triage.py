@@ -59,6 +59,7 @@ class Level(StrEnum):
     ROUTINE = "routine"
 
 
+_REASONS = {reason.value: reason for reason in Reason}  # Reason(tag) without the enum's call
 # The order reasons are reported in: what decides the first answer comes first.
 PRIORITY: tuple[Reason, ...] = (
     Reason.CHILD_AT_RISK,
@@ -134,7 +135,7 @@ def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
     found: set[Reason] = set()
     for match in reading.of(lex.cues):
         state = match.pattern.tag == ONGOING
-        reason = Reason.VIOLENCE_NOW if state else Reason(match.pattern.tag)
+        reason = Reason.VIOLENCE_NOW if state else _REASONS[match.pattern.tag]
         if _live(lex, reading, match) and (
             _in_frame(reading, match, reason) if not state
             else reading.strong or not (reading.frames_around(match)
@@ -142,12 +143,18 @@ def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
         ):
             found.add(reason)
     for tag, groups in lex.combos:
-        reason = Reason(tag)
+        reason = _REASONS[tag]
         if reason in found:
             continue
-        hits = [[m for m in reading.of(group) if _live(lex, reading, m)] for group in groups]
-        if all(hits) and any(_in_frame(reading, m, reason) for group in hits for m in group):
-            found.add(reason)
+        hits = []
+        for group in groups:  # every group needs a live match: stop at the first without one
+            live = [m for m in reading.of(group) if _live(lex, reading, m)]
+            if not live:
+                break
+            hits.append(live)
+        else:
+            if any(_in_frame(reading, m, reason) for group in hits for m in group):
+                found.add(reason)
     if not found:
         # The lexicon saw a danger phrase and judged it negated ("không bị đánh"): that
         # judgement stands. Anything else the lexicon did not call urgent goes to the model.
@@ -260,7 +267,7 @@ def _live(lex: Lexicon, reading: _Reading, match: Match) -> bool:
     """Not inside a mask, and not negated within its own clause."""
     if _masked(reading, match):
         return False
-    if any(w.folded in lex.negator_words for w in match.pattern.words()):
+    if lex.self_negating(match.pattern):
         return True  # the pattern carries its own negation ("không thở được")
     tokens = reading.tokens
     clause = tokens[match.start].clause

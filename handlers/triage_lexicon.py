@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
@@ -199,6 +198,7 @@ class Scanner:
         self._index: dict[str, list[tuple[Pattern, PatternSet]]] = {}
         self._pairs: dict[tuple[str, str], list[tuple[Pattern, PatternSet]]] = {}
         rest: list[tuple[Pattern, PatternSet]] = []
+        building: _Building = {}
         for group in sets:
             for pattern in group.patterns:
                 sequences = _sequences(pattern)
@@ -206,14 +206,15 @@ class Scanner:
                     rest.append((pattern, group))
                     continue
                 for words, rank in sequences:
-                    level = self._trie
+                    level = building
                     branch = None
                     for word in words:
                         branch = level.setdefault(word.folded, {}).setdefault(
                             (word.raw, word.strict), _Branch())
-                        level = branch.children
+                        level = branch.building
                     assert branch is not None
                     branch.ends.append((pattern, group, rank if len(sequences) > 1 else None))
+        self._trie = _finish(building)
         frequency: dict[str, int] = {}
         for pattern, _ in rest:
             for need in pattern.needs:
@@ -270,30 +271,33 @@ class Scanner:
         Where several of a pattern's sequences match at one token, the one that comes first in
         the pattern's own order wins, as in ``_match_at``'s search."""
         count = len(tokens)
-        for i, first in enumerate(tokens):
-            clause = first.clause
-            starts_clause = i == 0 or tokens[i - 1].clause != clause
+        steps = [(token.clause, token.marked or exact, token.raws,
+                  token.folds if token.number is None else (*token.folds, NUMBER),
+                  j + 1 == count or tokens[j + 1].clause != token.clause)
+                 for j, token in enumerate(tokens)]
+        for i in range(count):
+            clause = steps[i][0]
+            starts_clause = i == 0 or steps[i - 1][0] != clause
             best: dict[int, tuple[tuple[int, ...], Pattern, PatternSet, int]] = {}
             level = [self._trie]
             j = i
             while level and j < count:
-                token = tokens[j]
-                if token.clause != clause:
+                at, spelled, raws, keys, ends_clause = steps[j]
+                if at != clause:
                     break
-                spelled = token.marked or exact
-                raws = token.raws
-                keys: Iterable[str] = token.folds if token.number is None else (
-                    *token.folds, NUMBER)
-                ends_clause = j + 1 == count or tokens[j + 1].clause != clause
                 deeper = []
                 for node in level:
                     for key in keys:
                         spellings = node.get(key)
                         if spellings is None:
                             continue
-                        for (raw, strict), branch in spellings.items():
-                            if key != NUMBER and not (raw in raws if spelled else not strict):
-                                continue
+                        if spelled and key != NUMBER:
+                            hits: tuple[_Branch, ...] = ()
+                            for raw in raws:
+                                hits += spellings.by_raw.get(raw, ())
+                        else:
+                            hits = spellings.loose
+                        for branch in hits:
                             for pattern, group, rank in branch.ends:
                                 if (pattern.at_start and not starts_clause) or (
                                         pattern.at_end and not ends_clause):
@@ -328,15 +332,38 @@ class _Branch:
     sequence's rank among the pattern's own, or None when it has only one), and the words that
     may follow."""
 
-    __slots__ = ("children", "ends")
+    __slots__ = ("building", "children", "ends")
 
     def __init__(self) -> None:
+        self.building: _Building = {}
         self.children: _Trie = {}
         self.ends: list[tuple[Pattern, PatternSet, tuple[int, ...] | None]] = []
 
 
-# Folded word (or "<n>") -> (spelling, =strict) -> branch.
-_Trie = dict[str, dict[tuple[str, bool], _Branch]]
+class _Spellings:
+    """The branches under one folded word: by spelling (for a token typed with diacritics,
+    or read exactly), and those a token typed without them reaches (every non-strict one)."""
+
+    __slots__ = ("by_raw", "loose")
+
+    def __init__(self, branches: dict[tuple[str, bool], _Branch]) -> None:
+        by_raw: dict[str, list[_Branch]] = {}
+        for (raw, _), branch in branches.items():
+            by_raw.setdefault(raw, []).append(branch)
+            branch.children, branch.building = _finish(branch.building), {}
+        self.by_raw = {raw: tuple(found) for raw, found in by_raw.items()}
+        self.loose = tuple(branch for (_, strict), branch in branches.items() if not strict)
+
+
+# Folded word (or "<n>") -> its spellings; while building, -> (spelling, =strict) -> branch.
+_Trie = dict[str, _Spellings]
+_Building = dict[str, dict[tuple[str, bool], _Branch]]
+
+
+def _finish(building: _Building) -> _Trie:
+    return {key: _Spellings(branches) for key, branches in building.items()}
+
+
 _MOST_SEQUENCES = 4096
 
 
@@ -457,6 +484,8 @@ class Lexicon:
     _lowering: Scanner = field(init=False, repr=False)
     _form_cache: dict[tuple[str, bool], tuple[_Form, ...]] = field(
         init=False, repr=False, compare=False, default_factory=dict)
+    _self_negating: dict[int, bool] = field(  # by id(pattern): every pattern lives as long
+        init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         lowering = [self.masks, self.frames]
@@ -466,6 +495,14 @@ class Lexicon:
                    self.harm_verbs, *(group for _, groups in self.combos for group in groups)]
         object.__setattr__(self, "_raising", Scanner(raising))
         object.__setattr__(self, "_lowering", Scanner(lowering))
+
+    def self_negating(self, pattern: Pattern) -> bool:
+        """The pattern carries its own negation ("không thở được"); cached per pattern."""
+        known = self._self_negating.get(id(pattern))
+        if known is None:
+            known = any(w.folded in self.negator_words for w in pattern.words())
+            self._self_negating[id(pattern)] = known
+        return known
 
     def scan(self, tokens: list[Token]) -> dict[PatternSet, list[Match]]:
         """Every pattern of the lexicon matched against one message, by set. Masks and frames
