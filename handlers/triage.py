@@ -37,9 +37,9 @@ from handlers.triage_lexicon import (
     Token,
     compile_pattern,
     default_lexicon,
+    fold_word,
 )
 from handlers.triage_model import default_model
-from knowledge.text import fold
 
 
 class Reason(StrEnum):
@@ -179,8 +179,7 @@ def _second_opinion(reading: _Reading) -> TriageResult:
     """The lexicon found no danger: ask the learned model (``handlers.triage_model``), which
     catches danger said without any listed phrase. It can only raise urgency. A message that is
     nothing but names (a ward typed at the place question) is left to the lexicon's masks."""
-    unmasked = _unmasked_text(reading)
-    folded = fold(unmasked)
+    unmasked, folded = _model_input(reading)
     if not unmasked or _SAFE_NOW.search(folded):
         return TriageResult(Level.ROUTINE)
     opinion = default_model().opinion(unmasked, folded)
@@ -190,12 +189,22 @@ def _second_opinion(reading: _Reading) -> TriageResult:
     return TriageResult(Level.URGENT, [r for r in PRIORITY if r in reasons], learned=True)
 
 
-def _unmasked_text(reading: _Reading) -> str:
+def _unmasked_words(reading: _Reading) -> list[str]:
     """The words as typed, less what the lexicon masks (idioms, everyday compounds, place
     names): what the learned model reads, in training as in use."""
     covered = {i for m in reading.masks for i in range(m.start, m.end)}
-    return " ".join(t.typed for i, t in enumerate(reading.tokens)
-                    if t.typed and i not in covered)
+    return [t.typed for i, t in enumerate(reading.tokens) if t.typed and i not in covered]
+
+
+def _unmasked_text(reading: _Reading) -> str:
+    return " ".join(_unmasked_words(reading))
+
+
+def _model_input(reading: _Reading) -> tuple[str, str]:
+    """``_unmasked_text`` and its ``fold``, folded word by word from the tokens' own words
+    (each word's fold is cached; folding word by word and joining equals folding the text)."""
+    words = _unmasked_words(reading)
+    return " ".join(words), " ".join(f for f in map(fold_word, words) if f)
 
 
 def model_text(text: str, lexicon: Lexicon | None = None) -> str:

@@ -48,7 +48,9 @@ MAX_GAP = {"~": 3, "~~": 6}
 
 
 @lru_cache(maxsize=65536)
-def _fold(word: str) -> str:
+def fold_word(word: str) -> str:
+    """``fold`` of one word, cached (people reuse words; folding is costly). Folding a text
+    word by word and joining the non-empty results with spaces equals folding it whole."""
     return fold(word)
 
 
@@ -66,10 +68,13 @@ def canon(word: str) -> str:
     return _OLD_TONE_END.sub(lambda m: _OLD_TONES[m.group(1)], word)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Token:
     """One typed word: the forms it may stand for (as typed, and with stretched letters
-    shortened), whether it was typed with diacritics, and which clause it is in."""
+    shortened), whether it was typed with diacritics, and which clause it is in.
+
+    Not frozen, though nothing changes a token once made: a message makes one per word, and a
+    frozen dataclass costs four times as much to build (triage speed, benchmarks §6)."""
 
     raws: frozenset[str]
     folds: frozenset[str]
@@ -583,7 +588,7 @@ class Lexicon:
             if age:
                 return [Token(frozenset({age.group(1)}), frozenset({age.group(1)}), False,
                               clause, int(age.group(1))), self._expanded("tuổi", clause)]
-        return [Token(frozenset(forms), frozenset(_fold(f) for f in forms), marked, clause)]
+        return [Token(frozenset(forms), frozenset(fold_word(f) for f in forms), marked, clause)]
 
     @staticmethod
     def _expanded(word: str, clause: int) -> Token:

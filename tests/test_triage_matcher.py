@@ -137,3 +137,18 @@ def test_find_returns_matches_in_order() -> None:
     matches = group.find(_tokens(lexicon, "nó đánh em, đánh em"))
     assert [(m.start, m.end) for m in matches] == sorted((m.start, m.end) for m in matches)
     assert all(isinstance(m, Match) for m in matches)
+
+
+def test_model_input_folded_word_by_word_equals_folding_the_text() -> None:
+    """The model's folded input is built from the tokens' cached word folds; it must equal
+    ``fold`` of the whole unmasked text, or the learned opinion would drift from training."""
+    from handlers.triage import _model_input, _read
+
+    lexicon = default_lexicon()
+    extra = ["🆘 cứu em 🆘", "straße ßa ǅ", "can't won't I'm", "ĐÀ NẴNG,,, Ðà   nẵng", "14t 15tuoi"]
+    for text in [*_messages(), *extra]:
+        tokens = lexicon.tokenise(text)
+        if not tokens:
+            continue
+        unmasked, folded = _model_input(_read(lexicon, tokens))
+        assert folded == fold(unmasked), text
