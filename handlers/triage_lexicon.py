@@ -192,33 +192,37 @@ class PatternSet:
 class Scanner:
     """Patterns of several sets, matched against a message in one pass.
 
-    Most patterns are fixed word sequences (every place name, most idioms and cues): they live in
-    a trie keyed by folded words, then by spelling, and one walk from each token finds every one
-    of them that matches there, checking spelling and diacritics word by word on the way. The
-    rest (choices, gaps, numbers) are indexed under the rarest of their words, so a message only
-    tries those whose every word slot it contains."""
+    Every pattern is read as the word sequences it stands for (one per combination of choices,
+    each ranked in the order ``_match_at`` tries them): they live in a trie keyed by folded
+    words, then by spelling, and one walk from each token finds every one that matches there,
+    checking spelling and diacritics word by word on the way (thousands of place names cost
+    about what a handful would). A pattern with gaps is cut at its gaps; the walk finds its
+    parts, and ``_Gapped`` joins them the way ``_match_at`` would. A pattern with too many
+    combinations to list falls back to an index under the rarest of its words.
+    tests/test_triage_matcher.py checks all of this against ``_match_at`` tried everywhere."""
 
     def __init__(self, sets: list[PatternSet]) -> None:
         self._trie: _Trie = {}
-        self._index: dict[str, list[tuple[Pattern, PatternSet]]] = {}
-        self._pairs: dict[tuple[str, str], list[tuple[Pattern, PatternSet]]] = {}
+        # The rest, under each folded word of their rarest slot, with their other slots.
+        self._index: dict[str, list[tuple[Pattern, PatternSet, tuple[frozenset[str], ...]]]] = {}
         rest: list[tuple[Pattern, PatternSet]] = []
         building: _Building = {}
+
         for group in sets:
             for pattern in group.patterns:
-                sequences = _sequences(pattern)
+                gapped = _Gapped.of(pattern, group)
+                if gapped is not None:
+                    for part in gapped.parts:
+                        for words, rank in part.sequences:
+                            _branch(building, words).parts.append((part, rank))
+                    continue
+                sequences = _sequences(pattern.slots)
                 if sequences is None:
                     rest.append((pattern, group))
                     continue
                 for words, rank in sequences:
-                    level = building
-                    branch = None
-                    for word in words:
-                        branch = level.setdefault(word.folded, {}).setdefault(
-                            (word.raw, word.strict), _Branch())
-                        level = branch.building
-                    assert branch is not None
-                    branch.ends.append((pattern, group, rank if len(sequences) > 1 else None))
+                    _branch(building, words).ends.append(
+                        (pattern, group, rank if len(sequences) > 1 else None))
         self._trie = _finish(building)
         frequency: dict[str, int] = {}
         for pattern, _ in rest:
@@ -226,41 +230,39 @@ class Scanner:
                 for key in need:
                     frequency[key] = frequency.get(key, 0) + 1
         for pattern, group in rest:
-            pair = _leading_pair(pattern)
-            if pair is not None:  # a fixed two-word start: one lookup
-                self._pairs.setdefault(pair, []).append((pattern, group))
-                continue
             anchor = min(pattern.needs, key=lambda need: sum(frequency[k] for k in need))
+            others = tuple(need for need in pattern.needs if need is not anchor)
             for key in anchor:
-                self._index.setdefault(key, []).append((pattern, group))
+                self._index.setdefault(key, []).append((pattern, group, others))
 
     def scan(self, tokens: list[Token], exact: bool = False) -> dict[PatternSet, list[Match]]:
         """Every match, by set. ``exact``: words typed without diacritics are taken as spelled
         (for masks and frames in a message typed with diacritics, where "tung" is not
         "tùng")."""
         found: dict[PatternSet, list[Match]] = {}
-        self._walk(tokens, exact, found)
+        parts: _PartsFound = {}
+        self._walk(tokens, exact, found, parts)
+        for part in parts:
+            if part.leads is not None:  # the first part of a pattern with gaps: try it
+                part.leads.find(tokens, parts, found)
+        if not self._index:
+            for matches in found.values():
+                matches.sort(key=lambda m: (m.start, m.end))
+            return found
         where: dict[str, list[int]] = {}
         for i, token in enumerate(tokens):
             for key in token.folds:
                 where.setdefault(key, []).append(i)
             if token.number is not None:
                 where.setdefault(NUMBER, []).append(i)
-        if self._pairs:
-            for i in range(len(tokens) - 1):
-                if tokens[i].clause != tokens[i + 1].clause:
-                    continue
-                for first in tokens[i].folds:
-                    for second in tokens[i + 1].folds:
-                        for pattern, group in self._pairs.get((first, second), ()):
-                            self._try(pattern, group, tokens, i, exact, found)
+        present = frozenset(where)
         tried: set[int] = set()
         for key in where:
-            for pattern, group in self._index.get(key, ()):
+            for pattern, group, others in self._index.get(key, ()):
                 if id(pattern) in tried:
                     continue
                 tried.add(id(pattern))
-                if any(need.isdisjoint(where) for need in pattern.needs):
+                if any(need.isdisjoint(present) for need in others):
                     continue
                 for i in sorted({i for k in pattern.needs[0] for i in where.get(k, ())}):
                     self._try(pattern, group, tokens, i, exact, found)
@@ -268,8 +270,8 @@ class Scanner:
             matches.sort(key=lambda m: (m.start, m.end))
         return found
 
-    def _walk(self, tokens: list[Token], exact: bool,
-              found: dict[PatternSet, list[Match]]) -> None:
+    def _walk(self, tokens: list[Token], exact: bool, found: dict[PatternSet, list[Match]],
+              parts: _PartsFound) -> None:
         """The patterns without gaps, from every token on, inside its clause: a word matches a
         token typed with diacritics (or any token when ``exact``) by its spelling, and one typed
         without them by its folded form unless the word is ``=strict``; ``<n>`` any number.
@@ -314,6 +316,9 @@ class Scanner:
                                 held = best.get(id(pattern))
                                 if held is None or rank < held[0]:
                                     best[id(pattern)] = (rank, pattern, group, j + 1)
+                            for part, rank in branch.parts:
+                                parts.setdefault(part, {}).setdefault(i, []).append(
+                                    (rank, j + 1))
                             if branch.children:
                                 deeper.append(branch.children)
                 level = deeper
@@ -337,12 +342,96 @@ class _Branch:
     sequence's rank among the pattern's own, or None when it has only one), and the words that
     may follow."""
 
-    __slots__ = ("building", "children", "ends")
+    __slots__ = ("building", "children", "ends", "parts")
 
     def __init__(self) -> None:
         self.building: _Building = {}
         self.children: _Trie = {}
         self.ends: list[tuple[Pattern, PatternSet, tuple[int, ...] | None]] = []
+        self.parts: list[tuple[_Part, tuple[int, ...]]] = []  # a gap-free part of a pattern
+
+
+class _Part:
+    """The words between two gaps of a pattern with gaps ("bóp|siết ~ cổ": "bóp|siết", "cổ"),
+    as sequences with their ranks; the trie walk finds every place each one matches."""
+
+    __slots__ = ("leads", "sequences")
+
+    def __init__(self, sequences: list[tuple[tuple[Word, ...], tuple[int, ...]]]) -> None:
+        self.sequences = sequences
+        self.leads: _Gapped | None = None  # the pattern, when this is its first part
+
+
+# Per part: start token -> (rank, end) of every sequence of the part matching there.
+_PartsFound = dict[_Part, dict[int, list[tuple[tuple[int, ...], int]]]]
+
+
+class _Gapped:
+    """A pattern with gaps, matched from the matches of its parts: the same search as
+    ``_match_at`` (each part's sequences in rank order, then each gap shortest first; the
+    first that reaches the end wins), on what the trie walk already found."""
+
+    __slots__ = ("gaps", "group", "parts", "pattern")
+
+    def __init__(self, pattern: Pattern, group: PatternSet, parts: list[_Part],
+                 gaps: list[int]) -> None:
+        self.pattern, self.group, self.parts, self.gaps = pattern, group, parts, gaps
+
+    @classmethod
+    def of(cls, pattern: Pattern, group: PatternSet) -> _Gapped | None:
+        """None for a pattern without gaps, or with a part of too many sequences to list."""
+        if not any(isinstance(slot, Gap) for slot in pattern.slots):
+            return None
+        parts: list[_Part] = []
+        gaps: list[int] = []
+        run: list[Slot] = []
+        for slot in (*pattern.slots, Gap(0)):
+            if not isinstance(slot, Gap):
+                run.append(slot)
+                continue
+            sequences = _sequences(tuple(run))
+            if sequences is None:
+                return None
+            parts.append(_Part(sequences))
+            gaps.append(slot.most)
+            run = []
+        gapped = cls(pattern, group, parts, gaps[:-1])
+        parts[0].leads = gapped
+        return gapped
+
+    def find(self, tokens: list[Token], parts: _PartsFound,
+             found: dict[PatternSet, list[Match]]) -> None:
+        first = parts.get(self.parts[0])
+        if first is None or any(part not in parts for part in self.parts[1:]):
+            return
+        pattern = self.pattern
+        for i in sorted(first):
+            clause = tokens[i].clause
+            if pattern.at_start and i > 0 and tokens[i - 1].clause == clause:
+                continue
+            positions = self._from(0, i, tokens, parts, clause)
+            if positions is not None:
+                found.setdefault(self.group, []).append(
+                    Match(pattern, i, positions[-1] + 1, positions))
+
+    def _from(self, k: int, i: int, tokens: list[Token], parts: _PartsFound,
+              clause: int) -> tuple[int, ...] | None:
+        if i >= len(tokens) or tokens[i].clause != clause:
+            return None
+        last = k == len(self.parts) - 1
+        for _, end in sorted(parts[self.parts[k]].get(i, ())):
+            if last:
+                if self.pattern.at_end and end < len(tokens) and tokens[end].clause == clause:
+                    continue
+                return tuple(range(i, end))
+            for skip in range(self.gaps[k] + 1):
+                if skip and (end + skip - 1 >= len(tokens)
+                             or tokens[end + skip - 1].clause != clause):
+                    break
+                rest = self._from(k + 1, end + skip, tokens, parts, clause)
+                if rest is not None:
+                    return (*range(i, end), *rest)
+        return None
 
 
 class _Spellings:
@@ -365,6 +454,17 @@ _Trie = dict[str, _Spellings]
 _Building = dict[str, dict[tuple[str, bool], _Branch]]
 
 
+def _branch(building: _Building, words: tuple[Word, ...]) -> _Branch:
+    """The trie's branch for a word sequence, made on the way if new."""
+    level = building
+    branch = None
+    for word in words:
+        branch = level.setdefault(word.folded, {}).setdefault((word.raw, word.strict), _Branch())
+        level = branch.building
+    assert branch is not None
+    return branch
+
+
 def _finish(building: _Building) -> _Trie:
     return {key: _Spellings(branches) for key, branches in building.items()}
 
@@ -372,17 +472,16 @@ def _finish(building: _Building) -> _Trie:
 _MOST_SEQUENCES = 4096
 
 
-def _sequences(pattern: Pattern) -> list[tuple[tuple[Word, ...], tuple[int, ...]]] | None:
-    """Every word sequence a pattern without gaps stands for, each with its rank: per slot, 0
-    for a one-word choice (``_match_at`` tries those together, first) and 1, 2... for the
-    multi-word choices in their order, so the lowest rank is the sequence ``_match_at`` would
-    find first. None for a pattern with a gap, or too many sequences to list."""
-    if any(isinstance(slot, Gap) for slot in pattern.slots):
-        return None
+def _sequences(slots: tuple[Slot, ...]) -> list[tuple[tuple[Word, ...], tuple[int, ...]]] | None:
+    """Every word sequence gap-free slots stand for, each with its rank: per slot, 0 for a
+    one-word choice (``_match_at`` tries those together, first) and 1, 2... for the multi-word
+    choices in their order, so the lowest rank is the sequence ``_match_at`` would find first.
+    None when a slot is a gap, or there are too many sequences to list."""
     options: list[list[tuple[tuple[Word, ...], int]]] = []
     total = 1
-    for slot in pattern.slots:
-        assert not isinstance(slot, Gap)
+    for slot in slots:
+        if isinstance(slot, Gap):
+            return None
         multi = [seq for seq in slot if len(seq) > 1]
         options.append([(seq, 0) for seq in slot if len(seq) == 1]
                        + [(seq, n) for n, seq in enumerate(multi, start=1)])
@@ -391,18 +490,6 @@ def _sequences(pattern: Pattern) -> list[tuple[tuple[Word, ...], tuple[int, ...]
             return None
     return [(tuple(w for seq, _ in chosen for w in seq), tuple(r for _, r in chosen))
             for chosen in product(*options)]
-
-
-def _leading_pair(pattern: Pattern) -> tuple[str, str] | None:
-    """The folded first two words when the pattern starts with exactly those (no choice)."""
-    if len(pattern.slots) < 2 or pattern.at_start:
-        return None
-    first, second = pattern.slots[0], pattern.slots[1]
-    if isinstance(first, Gap) or isinstance(second, Gap) or len(first) != 1 or len(second) != 1:
-        return None
-    if len(first[0]) != 1 or len(second[0]) != 1 or NUMBER in (first[0][0].raw, second[0][0].raw):
-        return None
-    return first[0][0].folded, second[0][0].folded
 
 
 def _match_at(pattern: Pattern, k: int, tokens: list[Token], i: int, clause: int,

@@ -118,6 +118,10 @@ def _tokens(lexicon: Lexicon, text: str) -> list[Token]:
     ("=kiếm", "kiem tra giup e, nó cầm kiếm"),  # strict: only typed with diacritics
     ("không|hong thở", "hong thở được"),  # teencode token with two readings
     ("dao", "Côn Đảo có dao không, dao"),
+    ("bóp|siết|bop ~ cổ|co ~~ chết", "nó bóp mạnh vào cổ em tưởng chết"),  # gaps, shortest first
+    ("bị ~ đánh|đánh_đập", "em bị chồng đánh đập"),
+    (" ".join(["em|e"] * 13), " ".join(["em"] * 14)),  # too many sequences: the index's way
+    (" ".join(["em|e"] * 13) + " ~ đánh", " ".join(["em"] * 14) + " đánh"),
 ])
 def test_fast_matcher_equals_the_reference_on_built_patterns(pattern: str, text: str) -> None:
     lexicon = default_lexicon()
