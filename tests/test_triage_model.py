@@ -65,3 +65,15 @@ def test_ordinary_messages_are_left_alone() -> None:
     for text in ("cho em hỏi thủ tục ly hôn đơn phương", "cảm ơn bạn nhiều", "em ở Cà Mau",
                  "trên 18", "hello", "mấy giờ trung tâm mở cửa"):
         assert not model.opinion(text).urgent, text
+
+
+def test_category_table_gives_each_category_models_own_probability() -> None:
+    """The one-lookup-per-feature table (for speed) must give, float for float, what each
+    category model says on its own: the reasons, and so the first answer, depend on it."""
+    model = default_model()
+    texts = [e.text for e in read_examples(EVAL)] + ["", "🆘", "xin chào"]
+    for text in texts:
+        for form in (text, fold(text)):
+            feats = features(model_text(form))
+            one_by_one = [m.probability(feats) for m in model.categories.values()]
+            assert model._category_probabilities(feats) == one_by_one, form
