@@ -125,8 +125,11 @@ class TriageModel:
     @cached_property
     def _category_table(self) -> dict[str, tuple[float, ...]]:
         models = list(self.categories.values())
-        names = {f for m in models for f in m.weights}
-        return {f: tuple(m.weights.get(f, 0.0) for m in models) for f in names}
+        table: dict[str, list[float]] = {}
+        for n, m in enumerate(models):
+            for f, w in m.weights.items():
+                table.setdefault(f, [0.0] * len(models))[n] = w
+        return {f: tuple(ws) for f, ws in table.items()}
 
 
 @dataclass(frozen=True)
@@ -219,4 +222,6 @@ def load(text: str) -> tuple[TriageModel, str]:
 
 @lru_cache(maxsize=1)
 def default_model() -> TriageModel:
-    return load(MODEL_FILE.read_text(encoding="utf-8"))[0]
+    model = load(MODEL_FILE.read_text(encoding="utf-8"))[0]
+    model._category_table  # noqa: B018 built now, not on the first urgent message (~0.3 s)
+    return model
