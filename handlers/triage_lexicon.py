@@ -278,6 +278,7 @@ class Scanner:
         Where several of a pattern's sequences match at one token, the one that comes first in
         the pattern's own order wins, as in ``_match_at``'s search."""
         count = len(tokens)
+        begun: set[_Gapped] = set()  # patterns with gaps whose first part was found
         steps = [(token.clause, token.marked or exact, token.raws,
                   token.folds if token.number is None else (*token.folds, NUMBER),
                   j + 1 == count or tokens[j + 1].clause != token.clause)
@@ -317,6 +318,12 @@ class Scanner:
                                 if held is None or rank < held[0]:
                                     best[id(pattern)] = (rank, pattern, group, j + 1)
                             for part, rank in branch.parts:
+                                # A later part counts only after its pattern's first part
+                                # (starts are walked in order, and parts follow each other).
+                                if part.leads is not None:
+                                    begun.add(part.leads)
+                                elif part.owner not in begun:
+                                    continue
                                 parts.setdefault(part, {}).setdefault(i, []).append(
                                     (rank, j + 1))
                             if branch.children:
@@ -355,11 +362,12 @@ class _Part:
     """The words between two gaps of a pattern with gaps ("bóp|siết ~ cổ": "bóp|siết", "cổ"),
     as sequences with their ranks; the trie walk finds every place each one matches."""
 
-    __slots__ = ("leads", "sequences")
+    __slots__ = ("leads", "owner", "sequences")
 
     def __init__(self, sequences: list[tuple[tuple[Word, ...], tuple[int, ...]]]) -> None:
         self.sequences = sequences
         self.leads: _Gapped | None = None  # the pattern, when this is its first part
+        self.owner: _Gapped | None = None  # the pattern it is a part of
 
 
 # Per part: start token -> (rank, end) of every sequence of the part matching there.
@@ -397,6 +405,8 @@ class _Gapped:
             run = []
         gapped = cls(pattern, group, parts, gaps[:-1])
         parts[0].leads = gapped
+        for part in parts:
+            part.owner = gapped
         return gapped
 
     def find(self, tokens: list[Token], parts: _PartsFound,
