@@ -53,14 +53,15 @@ def features(text: str, folded: str | None = None) -> set[str]:
     if folded is None or len(text) > MAX_CHARS:
         folded = fold(text[:MAX_CHARS])
     text = text[:MAX_CHARS]
+    # Built with map/zip/join in C rather than loops, in the same order (a set's iteration
+    # order, and so the sum of the weights, depends on the order things went in).
     words = folded.split()
     found = set(words)
-    found.update(f"{a}_{b}" for a, b in pairwise(words))
+    found.update(map("_".join, pairwise(words)))  # word pairs "a_b"
     padded = f" {folded} "
-    found.update("#" + padded[i : i + 4] for i in range(len(padded) - 3))
+    found.update(map("".join, zip(repeat("#"), padded, padded[1:], padded[2:], padded[3:])))
     lowered = unicodedata.normalize("NFC", text.lower())
-    for word in lowered.split():
-        word = word.strip(".,!?;:()\"'")
+    for word in map(str.strip, lowered.split(), repeat(".,!?;:()\"'")):
         if word and _fold_word(word) != word:  # typed with diacritics: keep them as a feature
             found.add("@" + word)
     return found
