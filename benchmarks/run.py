@@ -17,6 +17,7 @@ import random
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -360,45 +361,83 @@ def knowledge(size: int, queries: int = 2000) -> dict[str, float]:
 
 
 # -- 6. triage speed ----------------------------------------------------------------------------
-def triage_speed(passes: int = 5) -> dict[str, float]:
-    """Per-message triage time over the labelled sets and a sample of place names (what people
-    type at the location question), after the lexicon is loaded once."""
-    from handlers.triage import triage
-    from handlers.triage_eval import parse
+@dataclass(frozen=True)
+class Timings:
+    """Per-message times of one or more passes, wall-clock and this thread's CPU time."""
 
-    start = time.perf_counter()
-    triage("xin chào")  # loads the lexicon and masks the gazetteer's names
-    load = time.perf_counter() - start
+    wall: list[float]
+    cpu: list[float]
+
+    def row(self, label: str, messages: int) -> str:
+        return (f"| {label} | {messages:,} | {ms(pct(self.wall, 50))} | {ms(pct(self.wall, 99))} "
+                f"| {ms(max(self.wall))} | {ms(pct(self.cpu, 50))} | {ms(pct(self.cpu, 99))} "
+                f"| {ms(max(self.cpu))} |")
+
+
+def _triage_texts() -> list[str]:
+    """The labelled messages (evaluation, development and training sets: how people type, with
+    and without diacritics, short and long) and 300 commune names (what people type at the
+    location question, and what the place masks are for)."""
+    from handlers.triage_eval import parse
+    from handlers.triage_model import TRAINING_FILE
+
     data = Path(__file__).resolve().parent.parent / "tests" / "data"
-    texts = [e.text for name in ("triage_eval.tsv", "triage_dev.tsv")
-             if (data / name).exists()
-             for e in parse((data / name).read_text(encoding="utf-8").splitlines())]
+    files = [data / "triage_eval.tsv", data / "triage_dev.tsv", TRAINING_FILE]
+    texts = [e.text for path in files if path.exists()
+             for e in parse(path.read_text(encoding="utf-8").splitlines())]
     rng = random.Random(17)
     texts += [c.name for c in rng.sample(list(default_gazetteer().communes.values()), 300)]
-    times, cpu = [], []
+    return texts
+
+
+def triage_speed(passes: int = 5) -> dict[str, Any]:
+    """Per-message triage time, one message at a time. The lexicon is loaded first (timed
+    apart: once per process). The first pass meets every message for the first time (word
+    caches hold only words of earlier messages, as in a live stream); the later passes are the
+    steady state. Wall time and CPU time are both kept: on a shared machine, wall time also
+    counts other processes' turns."""
+    from handlers.triage import triage
+
+    start = time.perf_counter()
+    triage("xin chào")  # loads the lexicon, masks the gazetteer's names, loads the model
+    load = time.perf_counter() - start
+    texts = _triage_texts()
+    runs: list[Timings] = []
     for _ in range(passes):
+        wall, cpu = [], []
         for text in texts:
             c = time.thread_time()
             t = time.perf_counter()
             triage(text)
-            times.append(time.perf_counter() - t)
+            wall.append(time.perf_counter() - t)
             cpu.append(time.thread_time() - c)
-    return {"messages": len(texts), "load": load, "p50": pct(times, 50), "p99": pct(times, 99),
-            "max": max(times), "cpu_p50": pct(cpu, 50), "cpu_p99": pct(cpu, 99)}
+        runs.append(Timings(wall, cpu))
+    steady = Timings([w for r in runs[1:] for w in r.wall], [c for r in runs[1:] for c in r.cpu])
+    # Each message's fastest steady pass: its own cost with the least interference from the
+    # rest of the machine (labelled as such in the report, never as the p99 itself).
+    fastest = Timings([min(ws) for ws in zip(*(r.wall for r in runs[1:]), strict=True)],
+                      [min(cs) for cs in zip(*(r.cpu for r in runs[1:]), strict=True)])
+    return {"messages": len(texts), "load": load, "first": runs[0], "steady": steady,
+            "fastest": fastest}
 
 
 def triage_section(passes: int) -> list[str]:
+    passes = max(2, passes)  # a first pass and at least one steady one
     t = triage_speed(passes)
+    n = t["messages"]
     return ["## 6. Triage speed", "",
-            f"Crisis triage of {t['messages']:,} messages (the evaluation and development sets "
-            f"and 300 commune names), {passes} passes, one message at a time after the lexicon "
-            f"is loaded ({t['load']:.2f} s once per process, including the gazetteer's place "
-            "names). Wall time includes whatever else the machine runs (a shared machine "
-            "preempts); CPU time is this thread's own work.", "",
-            "| messages | p50 | p99 | max | CPU p50 | CPU p99 |", "|---|---|---|---|---|---|",
-            f"| {t['messages']:,} | {t['p50'] * 1000:.3f} ms | {t['p99'] * 1000:.3f} ms | "
-            f"{t['max'] * 1000:.3f} ms | {t['cpu_p50'] * 1000:.3f} ms | "
-            f"{t['cpu_p99'] * 1000:.3f} ms |", ""]
+            f"Crisis triage of {n:,} messages (the evaluation, development and training sets, "
+            "and 300 commune names), one message at a time, after the lexicon and model are "
+            f"loaded ({t['load']:.2f} s once per process, including the gazetteer's place "
+            "names). The first pass meets each message for the first time (as a live stream "
+            f"does); the steady state is {passes - 1} more passes. Wall time includes whatever "
+            "else the machine runs (a shared machine preempts); CPU time is this thread's own "
+            "work.", "",
+            "| pass | messages | p50 | p99 | max | CPU p50 | CPU p99 | CPU max |",
+            "|---|---|---|---|---|---|---|---|",
+            t["first"].row("first", n),
+            t["steady"].row("steady", n * (passes - 1)),
+            t["fastest"].row(f"each message's fastest of the {passes - 1} steady", n), ""]
 
 
 # -- 4. memory (in a fresh process, so earlier benchmarks do not count) ----------------------
@@ -442,7 +481,7 @@ async def run(smoke: bool, only: set[str] | None = None) -> str:
     if want("memory"):
         lines += await memory_section(conversations)
     if want("triage"):
-        lines += triage_section(1 if smoke else 5)
+        lines += triage_section(2 if smoke else 5)
     # The smoke run leaves the crash section out unless asked: tests/test_crash.py runs the
     # same machinery in every test run.
     if (only is None and not smoke) or (only is not None and "crash" in only):
@@ -567,7 +606,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"they are): {', '.join(SECTIONS)}")
     args = parser.parse_args(argv)
     if args.triage:
-        print("\n".join(triage_section(1 if args.smoke else 5)))
+        print("\n".join(triage_section(2 if args.smoke else 5)))
         return 0
     if args.only:
         only = {name.strip() for name in args.only.split(",") if name.strip()}

@@ -37,9 +37,9 @@ from handlers.triage_lexicon import (
     Token,
     compile_pattern,
     default_lexicon,
+    fold_word,
 )
 from handlers.triage_model import default_model
-from knowledge.text import fold
 
 
 class Reason(StrEnum):
@@ -59,6 +59,7 @@ class Level(StrEnum):
     ROUTINE = "routine"
 
 
+_REASONS = {reason.value: reason for reason in Reason}  # Reason(tag) without the enum's call
 # The order reasons are reported in: what decides the first answer comes first.
 PRIORITY: tuple[Reason, ...] = (
     Reason.CHILD_AT_RISK,
@@ -134,7 +135,7 @@ def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
     found: set[Reason] = set()
     for match in reading.of(lex.cues):
         state = match.pattern.tag == ONGOING
-        reason = Reason.VIOLENCE_NOW if state else Reason(match.pattern.tag)
+        reason = Reason.VIOLENCE_NOW if state else _REASONS[match.pattern.tag]
         if _live(lex, reading, match) and (
             _in_frame(reading, match, reason) if not state
             else reading.strong or not (reading.frames_around(match)
@@ -142,12 +143,18 @@ def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
         ):
             found.add(reason)
     for tag, groups in lex.combos:
-        reason = Reason(tag)
+        reason = _REASONS[tag]
         if reason in found:
             continue
-        hits = [[m for m in reading.of(group) if _live(lex, reading, m)] for group in groups]
-        if all(hits) and any(_in_frame(reading, m, reason) for group in hits for m in group):
-            found.add(reason)
+        hits = []
+        for group in groups:  # every group needs a live match: stop at the first without one
+            live = [m for m in reading.of(group) if _live(lex, reading, m)]
+            if not live:
+                break
+            hits.append(live)
+        else:
+            if any(_in_frame(reading, m, reason) for group in hits for m in group):
+                found.add(reason)
     if not found:
         # The lexicon saw a danger phrase and judged it negated ("không bị đánh"): that
         # judgement stands. Anything else the lexicon did not call urgent goes to the model.
@@ -172,22 +179,32 @@ def _second_opinion(reading: _Reading) -> TriageResult:
     """The lexicon found no danger: ask the learned model (``handlers.triage_model``), which
     catches danger said without any listed phrase. It can only raise urgency. A message that is
     nothing but names (a ward typed at the place question) is left to the lexicon's masks."""
-    unmasked = _unmasked_text(reading)
-    if not unmasked or _SAFE_NOW.search(fold(unmasked)):
+    unmasked, folded = _model_input(reading)
+    if not unmasked or _SAFE_NOW.search(folded):
         return TriageResult(Level.ROUTINE)
-    opinion = default_model().opinion(unmasked)
+    opinion = default_model().opinion(unmasked, folded)
     if not opinion.urgent:
         return TriageResult(Level.ROUTINE)
     reasons = {Reason(r) for r in opinion.reasons}
     return TriageResult(Level.URGENT, [r for r in PRIORITY if r in reasons], learned=True)
 
 
-def _unmasked_text(reading: _Reading) -> str:
+def _unmasked_words(reading: _Reading) -> list[str]:
     """The words as typed, less what the lexicon masks (idioms, everyday compounds, place
     names): what the learned model reads, in training as in use."""
     covered = {i for m in reading.masks for i in range(m.start, m.end)}
-    return " ".join(t.typed for i, t in enumerate(reading.tokens)
-                    if t.typed and i not in covered)
+    return [t.typed for i, t in enumerate(reading.tokens) if t.typed and i not in covered]
+
+
+def _unmasked_text(reading: _Reading) -> str:
+    return " ".join(_unmasked_words(reading))
+
+
+def _model_input(reading: _Reading) -> tuple[str, str]:
+    """``_unmasked_text`` and its ``fold``, folded word by word from the tokens' own words
+    (each word's fold is cached; folding word by word and joining equals folding the text)."""
+    words = _unmasked_words(reading)
+    return " ".join(words), " ".join(f for f in map(fold_word, words) if f)
 
 
 def model_text(text: str, lexicon: Lexicon | None = None) -> str:
@@ -259,7 +276,7 @@ def _live(lex: Lexicon, reading: _Reading, match: Match) -> bool:
     """Not inside a mask, and not negated within its own clause."""
     if _masked(reading, match):
         return False
-    if any(w.folded in lex.negator_words for w in match.pattern.words()):
+    if lex.self_negating(match.pattern):
         return True  # the pattern carries its own negation ("không thở được")
     tokens = reading.tokens
     clause = tokens[match.start].clause

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import product
 from typing import Any
 
 import yaml
@@ -47,7 +48,9 @@ MAX_GAP = {"~": 3, "~~": 6}
 
 
 @lru_cache(maxsize=65536)
-def _fold(word: str) -> str:
+def fold_word(word: str) -> str:
+    """``fold`` of one word, cached (people reuse words; folding is costly). Folding a text
+    word by word and joining the non-empty results with spaces equals folding it whole."""
     return fold(word)
 
 
@@ -65,10 +68,13 @@ def canon(word: str) -> str:
     return _OLD_TONE_END.sub(lambda m: _OLD_TONES[m.group(1)], word)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Token:
     """One typed word: the forms it may stand for (as typed, and with stretched letters
-    shortened), whether it was typed with diacritics, and which clause it is in."""
+    shortened), whether it was typed with diacritics, and which clause it is in.
+
+    Not frozen, though nothing changes a token once made: a message makes one per word, and a
+    frozen dataclass costs four times as much to build (triage speed, benchmarks §6)."""
 
     raws: frozenset[str]
     folds: frozenset[str]
@@ -184,61 +190,148 @@ class PatternSet:
 
 
 class Scanner:
-    """Patterns of several sets, each indexed under the rarest of its words, so a message only
-    tries the patterns whose every word slot it contains (thousands of place names and phrases
-    cost little more than a handful)."""
+    """Patterns of several sets, matched against a message in one pass.
+
+    Every pattern is read as the word sequences it stands for (one per combination of choices,
+    each ranked in the order ``_match_at`` tries them): they live in a trie keyed by folded
+    words, then by spelling, and one walk from each token finds every one that matches there,
+    checking spelling and diacritics word by word on the way (thousands of place names cost
+    about what a handful would). A pattern with gaps is cut at its gaps; the walk finds its
+    parts, and ``_Gapped`` joins them the way ``_match_at`` would. A pattern with too many
+    combinations to list falls back to an index under the rarest of its words.
+    tests/test_triage_matcher.py checks all of this against ``_match_at`` tried everywhere."""
 
     def __init__(self, sets: list[PatternSet]) -> None:
-        self._index: dict[str, list[tuple[Pattern, PatternSet]]] = {}
-        frequency: dict[str, int] = {}
+        self._trie: _Trie = {}
+        # The rest, under each folded word of their rarest slot, with their other slots.
+        self._index: dict[str, list[tuple[Pattern, PatternSet, tuple[frozenset[str], ...]]]] = {}
+        rest: list[tuple[Pattern, PatternSet]] = []
+        building: _Building = {}
+
         for group in sets:
             for pattern in group.patterns:
-                for need in pattern.needs:
-                    for key in need:
-                        frequency[key] = frequency.get(key, 0) + 1
-        self._pairs: dict[tuple[str, str], list[tuple[Pattern, PatternSet]]] = {}
-        for group in sets:
-            for pattern in group.patterns:
-                pair = _leading_pair(pattern)
-                if pair is not None:  # a fixed two-word start (every place name): one lookup
-                    self._pairs.setdefault(pair, []).append((pattern, group))
+                gapped = _Gapped.of(pattern, group)
+                if gapped is not None:
+                    for part in gapped.parts:
+                        for words, rank in part.sequences:
+                            _branch(building, words).parts.append((part, rank))
                     continue
-                anchor = min(pattern.needs, key=lambda need: sum(frequency[k] for k in need))
-                for key in anchor:
-                    self._index.setdefault(key, []).append((pattern, group))
+                sequences = _sequences(pattern.slots)
+                if sequences is None:
+                    rest.append((pattern, group))
+                    continue
+                for words, rank in sequences:
+                    _branch(building, words).ends.append(
+                        (pattern, group, rank if len(sequences) > 1 else None))
+        self._trie = _finish(building)
+        frequency: dict[str, int] = {}
+        for pattern, _ in rest:
+            for need in pattern.needs:
+                for key in need:
+                    frequency[key] = frequency.get(key, 0) + 1
+        for pattern, group in rest:
+            anchor = min(pattern.needs, key=lambda need: sum(frequency[k] for k in need))
+            others = tuple(need for need in pattern.needs if need is not anchor)
+            for key in anchor:
+                self._index.setdefault(key, []).append((pattern, group, others))
 
     def scan(self, tokens: list[Token], exact: bool = False) -> dict[PatternSet, list[Match]]:
         """Every match, by set. ``exact``: words typed without diacritics are taken as spelled
         (for masks and frames in a message typed with diacritics, where "tung" is not
         "tùng")."""
+        found: dict[PatternSet, list[Match]] = {}
+        parts: _PartsFound = {}
+        self._walk(tokens, exact, found, parts)
+        for part in parts:
+            if part.leads is not None:  # the first part of a pattern with gaps: try it
+                part.leads.find(tokens, parts, found)
+        if not self._index:
+            for matches in found.values():
+                matches.sort(key=lambda m: (m.start, m.end))
+            return found
         where: dict[str, list[int]] = {}
         for i, token in enumerate(tokens):
             for key in token.folds:
                 where.setdefault(key, []).append(i)
             if token.number is not None:
                 where.setdefault(NUMBER, []).append(i)
-        found: dict[PatternSet, list[Match]] = {}
-        if self._pairs:
-            for i in range(len(tokens) - 1):
-                if tokens[i].clause != tokens[i + 1].clause:
-                    continue
-                for first in tokens[i].folds:
-                    for second in tokens[i + 1].folds:
-                        for pattern, group in self._pairs.get((first, second), ()):
-                            self._try(pattern, group, tokens, i, exact, found)
+        present = frozenset(where)
         tried: set[int] = set()
         for key in where:
-            for pattern, group in self._index.get(key, ()):
+            for pattern, group, others in self._index.get(key, ()):
                 if id(pattern) in tried:
                     continue
                 tried.add(id(pattern))
-                if any(need.isdisjoint(where) for need in pattern.needs):
+                if any(need.isdisjoint(present) for need in others):
                     continue
                 for i in sorted({i for k in pattern.needs[0] for i in where.get(k, ())}):
                     self._try(pattern, group, tokens, i, exact, found)
         for matches in found.values():
             matches.sort(key=lambda m: (m.start, m.end))
         return found
+
+    def _walk(self, tokens: list[Token], exact: bool, found: dict[PatternSet, list[Match]],
+              parts: _PartsFound) -> None:
+        """The patterns without gaps, from every token on, inside its clause: a word matches a
+        token typed with diacritics (or any token when ``exact``) by its spelling, and one typed
+        without them by its folded form unless the word is ``=strict``; ``<n>`` any number.
+        Where several of a pattern's sequences match at one token, the one that comes first in
+        the pattern's own order wins, as in ``_match_at``'s search."""
+        count = len(tokens)
+        begun: set[_Gapped] = set()  # patterns with gaps whose first part was found
+        steps = [(token.clause, token.marked or exact, token.raws,
+                  token.folds if token.number is None else (*token.folds, NUMBER),
+                  j + 1 == count or tokens[j + 1].clause != token.clause)
+                 for j, token in enumerate(tokens)]
+        for i in range(count):
+            clause = steps[i][0]
+            starts_clause = i == 0 or steps[i - 1][0] != clause
+            best: dict[int, tuple[tuple[int, ...], Pattern, PatternSet, int]] = {}
+            level = [self._trie]
+            j = i
+            while level and j < count:
+                at, spelled, raws, keys, ends_clause = steps[j]
+                if at != clause:
+                    break
+                deeper = []
+                for node in level:
+                    for key in keys:
+                        spellings = node.get(key)
+                        if spellings is None:
+                            continue
+                        if spelled and key != NUMBER:
+                            hits: tuple[_Branch, ...] = ()
+                            for raw in raws:
+                                hits += spellings.by_raw.get(raw, ())
+                        else:
+                            hits = spellings.loose
+                        for branch in hits:
+                            for pattern, group, rank in branch.ends:
+                                if (pattern.at_start and not starts_clause) or (
+                                        pattern.at_end and not ends_clause):
+                                    continue
+                                if rank is None:
+                                    found.setdefault(group, []).append(
+                                        Match(pattern, i, j + 1, tuple(range(i, j + 1))))
+                                    continue
+                                held = best.get(id(pattern))
+                                if held is None or rank < held[0]:
+                                    best[id(pattern)] = (rank, pattern, group, j + 1)
+                            for part, rank in branch.parts:
+                                # A later part counts only after its pattern's first part
+                                # (starts are walked in order, and parts follow each other).
+                                if part.leads is not None:
+                                    begun.add(part.leads)
+                                elif part.owner not in begun:
+                                    continue
+                                parts.setdefault(part, {}).setdefault(i, []).append(
+                                    (rank, j + 1))
+                            if branch.children:
+                                deeper.append(branch.children)
+                level = deeper
+                j += 1
+            for _, pattern, group, end in best.values():
+                found.setdefault(group, []).append(Match(pattern, i, end, tuple(range(i, end))))
 
     @staticmethod
     def _try(pattern: Pattern, group: PatternSet, tokens: list[Token], i: int, exact: bool,
@@ -251,16 +344,162 @@ class Scanner:
             found.setdefault(group, []).append(Match(pattern, i, positions[-1] + 1, positions))
 
 
-def _leading_pair(pattern: Pattern) -> tuple[str, str] | None:
-    """The folded first two words when the pattern starts with exactly those (no choice)."""
-    if len(pattern.slots) < 2 or pattern.at_start:
+class _Branch:
+    """One spelling of one word in the trie: the patterns whose sequence ends here (with the
+    sequence's rank among the pattern's own, or None when it has only one), and the words that
+    may follow."""
+
+    __slots__ = ("building", "children", "ends", "parts")
+
+    def __init__(self) -> None:
+        self.building: _Building = {}
+        self.children: _Trie = {}
+        self.ends: list[tuple[Pattern, PatternSet, tuple[int, ...] | None]] = []
+        self.parts: list[tuple[_Part, tuple[int, ...]]] = []  # a gap-free part of a pattern
+
+
+class _Part:
+    """The words between two gaps of a pattern with gaps ("bóp|siết ~ cổ": "bóp|siết", "cổ"),
+    as sequences with their ranks; the trie walk finds every place each one matches."""
+
+    __slots__ = ("leads", "owner", "sequences")
+
+    def __init__(self, sequences: list[tuple[tuple[Word, ...], tuple[int, ...]]]) -> None:
+        self.sequences = sequences
+        self.leads: _Gapped | None = None  # the pattern, when this is its first part
+        self.owner: _Gapped | None = None  # the pattern it is a part of
+
+
+# Per part: start token -> (rank, end) of every sequence of the part matching there.
+_PartsFound = dict[_Part, dict[int, list[tuple[tuple[int, ...], int]]]]
+
+
+class _Gapped:
+    """A pattern with gaps, matched from the matches of its parts: the same search as
+    ``_match_at`` (each part's sequences in rank order, then each gap shortest first; the
+    first that reaches the end wins), on what the trie walk already found."""
+
+    __slots__ = ("gaps", "group", "parts", "pattern")
+
+    def __init__(self, pattern: Pattern, group: PatternSet, parts: list[_Part],
+                 gaps: list[int]) -> None:
+        self.pattern, self.group, self.parts, self.gaps = pattern, group, parts, gaps
+
+    @classmethod
+    def of(cls, pattern: Pattern, group: PatternSet) -> _Gapped | None:
+        """None for a pattern without gaps, or with a part of too many sequences to list."""
+        if not any(isinstance(slot, Gap) for slot in pattern.slots):
+            return None
+        parts: list[_Part] = []
+        gaps: list[int] = []
+        run: list[Slot] = []
+        for slot in (*pattern.slots, Gap(0)):
+            if not isinstance(slot, Gap):
+                run.append(slot)
+                continue
+            sequences = _sequences(tuple(run))
+            if sequences is None:
+                return None
+            parts.append(_Part(sequences))
+            gaps.append(slot.most)
+            run = []
+        gapped = cls(pattern, group, parts, gaps[:-1])
+        parts[0].leads = gapped
+        for part in parts:
+            part.owner = gapped
+        return gapped
+
+    def find(self, tokens: list[Token], parts: _PartsFound,
+             found: dict[PatternSet, list[Match]]) -> None:
+        first = parts.get(self.parts[0])
+        if first is None or any(part not in parts for part in self.parts[1:]):
+            return
+        pattern = self.pattern
+        for i in sorted(first):
+            clause = tokens[i].clause
+            if pattern.at_start and i > 0 and tokens[i - 1].clause == clause:
+                continue
+            positions = self._from(0, i, tokens, parts, clause)
+            if positions is not None:
+                found.setdefault(self.group, []).append(
+                    Match(pattern, i, positions[-1] + 1, positions))
+
+    def _from(self, k: int, i: int, tokens: list[Token], parts: _PartsFound,
+              clause: int) -> tuple[int, ...] | None:
+        if i >= len(tokens) or tokens[i].clause != clause:
+            return None
+        last = k == len(self.parts) - 1
+        for _, end in sorted(parts[self.parts[k]].get(i, ())):
+            if last:
+                if self.pattern.at_end and end < len(tokens) and tokens[end].clause == clause:
+                    continue
+                return tuple(range(i, end))
+            for skip in range(self.gaps[k] + 1):
+                if skip and (end + skip - 1 >= len(tokens)
+                             or tokens[end + skip - 1].clause != clause):
+                    break
+                rest = self._from(k + 1, end + skip, tokens, parts, clause)
+                if rest is not None:
+                    return (*range(i, end), *rest)
         return None
-    first, second = pattern.slots[0], pattern.slots[1]
-    if isinstance(first, Gap) or isinstance(second, Gap) or len(first) != 1 or len(second) != 1:
-        return None
-    if len(first[0]) != 1 or len(second[0]) != 1 or NUMBER in (first[0][0].raw, second[0][0].raw):
-        return None
-    return first[0][0].folded, second[0][0].folded
+
+
+class _Spellings:
+    """The branches under one folded word: by spelling (for a token typed with diacritics,
+    or read exactly), and those a token typed without them reaches (every non-strict one)."""
+
+    __slots__ = ("by_raw", "loose")
+
+    def __init__(self, branches: dict[tuple[str, bool], _Branch]) -> None:
+        by_raw: dict[str, list[_Branch]] = {}
+        for (raw, _), branch in branches.items():
+            by_raw.setdefault(raw, []).append(branch)
+            branch.children, branch.building = _finish(branch.building), {}
+        self.by_raw = {raw: tuple(found) for raw, found in by_raw.items()}
+        self.loose = tuple(branch for (_, strict), branch in branches.items() if not strict)
+
+
+# Folded word (or "<n>") -> its spellings; while building, -> (spelling, =strict) -> branch.
+_Trie = dict[str, _Spellings]
+_Building = dict[str, dict[tuple[str, bool], _Branch]]
+
+
+def _branch(building: _Building, words: tuple[Word, ...]) -> _Branch:
+    """The trie's branch for a word sequence, made on the way if new."""
+    level = building
+    branch = None
+    for word in words:
+        branch = level.setdefault(word.folded, {}).setdefault((word.raw, word.strict), _Branch())
+        level = branch.building
+    assert branch is not None
+    return branch
+
+
+def _finish(building: _Building) -> _Trie:
+    return {key: _Spellings(branches) for key, branches in building.items()}
+
+
+_MOST_SEQUENCES = 4096
+
+
+def _sequences(slots: tuple[Slot, ...]) -> list[tuple[tuple[Word, ...], tuple[int, ...]]] | None:
+    """Every word sequence gap-free slots stand for, each with its rank: per slot, 0 for a
+    one-word choice (``_match_at`` tries those together, first) and 1, 2... for the multi-word
+    choices in their order, so the lowest rank is the sequence ``_match_at`` would find first.
+    None when a slot is a gap, or there are too many sequences to list."""
+    options: list[list[tuple[tuple[Word, ...], int]]] = []
+    total = 1
+    for slot in slots:
+        if isinstance(slot, Gap):
+            return None
+        multi = [seq for seq in slot if len(seq) > 1]
+        options.append([(seq, 0) for seq in slot if len(seq) == 1]
+                       + [(seq, n) for n, seq in enumerate(multi, start=1)])
+        total *= len(options[-1])
+        if total > _MOST_SEQUENCES:
+            return None
+    return [(tuple(w for seq, _ in chosen for w in seq), tuple(r for _, r in chosen))
+            for chosen in product(*options)]
 
 
 def _match_at(pattern: Pattern, k: int, tokens: list[Token], i: int, clause: int,
@@ -308,6 +547,11 @@ def _match_at(pattern: Pattern, k: int, tokens: list[Token], i: int, clause: int
 
 # -- tokenising ------------------------------------------------------------------------------
 
+# What a word makes, before it is placed in a clause: spellings, folded forms, typed with
+# diacritics, the number it is.
+_Form = tuple[frozenset[str], frozenset[str], bool, int | None]
+_FORM_CACHE_SIZE = 50_000
+
 
 @dataclass(frozen=True)
 class Lexicon:
@@ -340,6 +584,10 @@ class Lexicon:
     sources: list[str] = field(default_factory=list)
     _raising: Scanner = field(init=False, repr=False)
     _lowering: Scanner = field(init=False, repr=False)
+    _form_cache: dict[tuple[str, bool], tuple[_Form, ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict)
+    _self_negating: dict[int, bool] = field(  # by id(pattern): every pattern lives as long
+        init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         lowering = [self.masks, self.frames]
@@ -349,6 +597,14 @@ class Lexicon:
                    self.harm_verbs, *(group for _, groups in self.combos for group in groups)]
         object.__setattr__(self, "_raising", Scanner(raising))
         object.__setattr__(self, "_lowering", Scanner(lowering))
+
+    def self_negating(self, pattern: Pattern) -> bool:
+        """The pattern carries its own negation ("không thở được"); cached per pattern."""
+        known = self._self_negating.get(id(pattern))
+        if known is None:
+            known = any(w.folded in self.negator_words for w in pattern.words())
+            self._self_negating[id(pattern)] = known
+        return known
 
     def scan(self, tokens: list[Token]) -> dict[PatternSet, list[Match]]:
         """Every pattern of the lexicon matched against one message, by set. Masks and frames
@@ -365,28 +621,46 @@ class Lexicon:
         for emoji, meaning in self.emoji.items():
             if emoji in text:
                 text = text.replace(emoji, f" {meaning} ")
-        tokens: list[Token] = []
+        # First the forms of each word (cached per word: people reuse words), then the tokens,
+        # once it is known whether the message is typed with diacritics.
+        made: list[tuple[_Form, int, str, bool]] = []  # form, clause, typed, capital
         clause = 0
         pieces = [_WORD.findall(piece) for piece in _CLAUSE_PUNCT.split(text)]
         english = len(self.english_words.intersection(w.lower() for ws in pieces for w in ws)) >= 2
+        forms_of = self._forms
+        clause_words = self.clause_words
         for words in pieces:
             if not words:
                 continue
             clause += 1
             for typed in words:
                 word = typed.lower()
-                if word in self.clause_words and tokens and tokens[-1].clause == clause:
+                if word in clause_words and made and made[-1][1] == clause:
                     clause += 1
-                made = self._token(word, clause, english)
-                if made:
-                    made[0] = replace(made[0], typed=word)
-                if typed[:1].isupper() and len(made) == 1:
-                    made = [replace(made[0], capital=True)]
-                tokens.extend(made)
-        if accented(tokens):
-            tokens = [replace(t, marked=True) if not t.marked and t.raws & self.plain_words
-                      else t for t in tokens]
-        return tokens
+                forms = forms_of(word, english)
+                if not forms:
+                    continue
+                capital = len(forms) == 1 and typed[:1].isupper()
+                made.append((forms[0], clause, word, capital))
+                made.extend((form, clause, "", False) for form in forms[1:])
+        marked = sum(form[2] for form, _, _, _ in made)
+        plain = self.plain_words if marked >= 2 and marked * 4 >= len(made) else None
+        return [Token(raws, folds, is_marked or (plain is not None and not raws.isdisjoint(plain)),
+                      clause, number, capital, typed)
+                for (raws, folds, is_marked, number), clause, typed, capital in made]
+
+    def _forms(self, word: str, english: bool) -> tuple[_Form, ...]:
+        """The tokens one lower-cased word makes (without clause or typed form); cached, since
+        a word always makes the same tokens, and bounded, since people type new words forever."""
+        key = (word, english)
+        found = self._form_cache.get(key)
+        if found is None:
+            if len(self._form_cache) >= _FORM_CACHE_SIZE:
+                self._form_cache.clear()
+            found = tuple((t.raws, t.folds, t.marked, t.number)
+                          for t in self._token(word, 0, english))
+            self._form_cache[key] = found
+        return found
 
     def _token(self, word: str, clause: int, english: bool = False) -> list[Token]:
         word = canon(word)
@@ -411,7 +685,7 @@ class Lexicon:
             if age:
                 return [Token(frozenset({age.group(1)}), frozenset({age.group(1)}), False,
                               clause, int(age.group(1))), self._expanded("tuổi", clause)]
-        return [Token(frozenset(forms), frozenset(_fold(f) for f in forms), marked, clause)]
+        return [Token(frozenset(forms), frozenset(fold_word(f) for f in forms), marked, clause)]
 
     @staticmethod
     def _expanded(word: str, clause: int) -> Token:

@@ -65,3 +65,42 @@ def test_ordinary_messages_are_left_alone() -> None:
     for text in ("cho em hỏi thủ tục ly hôn đơn phương", "cảm ơn bạn nhiều", "em ở Cà Mau",
                  "trên 18", "hello", "mấy giờ trung tâm mở cửa"):
         assert not model.opinion(text).urgent, text
+
+
+def test_category_table_gives_each_category_models_own_probability() -> None:
+    """The one-lookup-per-feature table (for speed) must give, float for float, what each
+    category model says on its own: the reasons, and so the first answer, depend on it."""
+    model = default_model()
+    texts = [e.text for e in read_examples(EVAL)] + ["", "🆘", "xin chào"]
+    for text in texts:
+        for form in (text, fold(text)):
+            feats = features(model_text(form))
+            one_by_one = [m.probability(feats) for m in model.categories.values()]
+            assert model._category_probabilities(feats) == one_by_one, form
+
+
+def _plain_features(text: str) -> set[str]:
+    """``features`` as first written, loop by loop: the reference for the faster one."""
+    import unicodedata
+    from itertools import pairwise
+
+    folded = fold(text[:1000])
+    words = folded.split()
+    found = set(words)
+    found.update(f"{a}_{b}" for a, b in pairwise(words))
+    padded = f" {folded} "
+    found.update("#" + padded[i : i + 4] for i in range(len(padded) - 3))
+    for word in unicodedata.normalize("NFC", text[:1000].lower()).split():
+        word = word.strip(".,!?;:()\"'")
+        if word and fold(word) != word:
+            found.add("@" + word)
+    return found
+
+
+def test_features_equal_the_plain_definition_in_the_same_order() -> None:
+    """Same features, and the same set iteration order: the weights are summed in that order,
+    so a different order could move a probability by a rounding step."""
+    texts = [e.text for e in read_examples(EVAL)] + ["", "a", "🆘 cứu", "x" * 1200]
+    for text in texts:
+        for form in (text, fold(text), model_text(text)):
+            assert list(features(form)) == list(_plain_features(form)), form
