@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg
 
 from tests.fake_telegram import FakeTelegram
-from tests.test_crash import GROUP, PEOPLE, Zygote, burst, environment
+from tests.test_crash import GROUP, PEOPLE, ROUTINE, URGENT, Zygote, environment
 
 
 class PollWatch:
@@ -63,6 +63,21 @@ async def pg_state(url: str, ids: set[int]) -> tuple[int, int, int]:
     return len(ids - done), int(unsent), int(alerts)
 
 
+def burst(fake: FakeTelegram, rng: random.Random) -> tuple[list[dict[str, Any]], set[int]]:
+    """``PEOPLE`` people write once each through Telegram polling; every fifth is in danger."""
+    updates, urgent_people = [], set()
+    for person in range(PEOPLE):
+        chat_id = 910000 + person
+        chat = fake.chat(chat_id)
+        danger = person % 5 == 2
+        if danger:
+            urgent_people.add(chat_id)
+        message = fake._new_message(chat, fake._user(chat_id),
+                                    text=rng.choice(URGENT if danger else ROUTINE))
+        updates.append({"update_id": fake.next_update_id(), "message": message})
+    return updates, urgent_people
+
+
 async def until(check: Any, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not await check():
@@ -80,7 +95,7 @@ async def test_the_poller_killed_mid_burst_loses_and_doubles_nothing(
     watch = PollWatch(fake)
     updates, urgent_people = burst(fake, rng)
     ids = {u["update_id"] for u in updates}
-    env = {**environment(tmp_path / "unused.db", fake, None), "DATABASE_URL": pg_url,
+    env = {**environment(tmp_path / "unused.db", fake), "DATABASE_URL": pg_url,
            "ESCALATE_AFTER_SECONDS": "3600"}  # only first alerts in this test
     try:
         async with Zygote() as zygote:
