@@ -40,6 +40,7 @@ from handlers.triage_lexicon import (
     fold_word,
 )
 from handlers.triage_model import default_model
+from knowledge.text import fold
 
 
 class Reason(StrEnum):
@@ -161,7 +162,7 @@ def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
         if any(not _masked(reading, m) and not _live(lex, reading, m)
                for m in reading.of(lex.cues)):
             return TriageResult(Level.ROUTINE)
-        return _second_opinion(reading)
+        return _second_opinion(reading, text)
     if _child(lex, reading):
         found.add(Reason.CHILD_AT_RISK)
     return TriageResult(Level.URGENT, [r for r in PRIORITY if r in found])
@@ -170,17 +171,20 @@ def triage(text: str, lexicon: Lexicon | None = None) -> TriageResult:
 # "I am safe now": the person says so, and no listed phrase says otherwise; the model, which
 # reads words rather than statements, is not asked to overrule them.
 _SAFE_NOW = re.compile(
-    r"\b(i ?a?m safe|i am safe now|im ok now|toi (dang )?an toan|em (dang )?an toan"
-    r"|minh (dang )?an toan|da an toan|gio (em|toi|minh) (on|an toan) roi)\b"
+    r"\b(i( a| )?m safe|i( a| )?m (ok|okay|fine) now|(she|he)( i| )?s not in (immediate )?danger"
+    r"|not in (immediate )?danger (right )?now|(toi|em|e|minh|tui) (dang |da |van )?an toan"
+    r"|da an toan|an toan roi|gio (em|e|toi|minh) (on|an toan) roi|(hien tai|gio) (em|e|toi|minh)"
+    r" (ko|khong|k) (con )?(gap )?nguy hiem)\b"
 )
 
 
-def _second_opinion(reading: _Reading) -> TriageResult:
+def _second_opinion(reading: _Reading, text: str) -> TriageResult:
     """The lexicon found no danger: ask the learned model (``handlers.triage_model``), which
     catches danger said without any listed phrase. It can only raise urgency. A message that is
     nothing but names (a ward typed at the place question) is left to the lexicon's masks."""
     unmasked, folded = _model_input(reading)
-    if not unmasked or _SAFE_NOW.search(folded):
+    # The whole text, masks included: "an toàn" is also a place name, masked for the model.
+    if not unmasked or _SAFE_NOW.search(fold(text[:MAX_CHARS])):
         return TriageResult(Level.ROUTINE)
     opinion = default_model().opinion(unmasked, folded)
     if not opinion.urgent:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handlers.triage import model_text
+from handlers.triage import Level, model_text, triage
 from handlers.triage_model import (
     LEXICON_FILE,
     MODEL_FILE,
@@ -65,6 +65,19 @@ def test_ordinary_messages_are_left_alone() -> None:
     for text in ("cho em hỏi thủ tục ly hôn đơn phương", "cảm ơn bạn nhiều", "em ở Cà Mau",
                  "trên 18", "hello", "mấy giờ trung tâm mở cửa"):
         assert not model.opinion(text).urgent, text
+
+
+def test_status_lines_call_back_details_and_safe_now_are_not_urgent() -> None:
+    """Messages that only say where someone is sitting, give a number in words and a time, or
+    say she is safe now: the second opinion must not page staff for them (an independent
+    writer's conversations found these alarmed). Different wording from the training lines."""
+    for text in ("em đang ngồi ở bến xe Mỹ Đình đợi chuyến sớm",
+                 "sdt e khong chin tam bay, sau 9 gio toi goi nha",
+                 "e o nha ngoai roi, an toan roi chi a",  # "an toàn" is also a place name
+                 "My friend is not in immediate danger now, what help exists for her?",
+                 "im fine now, staying at my sister's"):
+        assert triage(text).level is Level.ROUTINE, text
+    assert triage("toi nay e ko muon song nua").level is Level.URGENT  # still heard
 
 
 def test_category_table_gives_each_category_models_own_probability() -> None:
