@@ -96,7 +96,7 @@ def _has(text: str, phrase: str) -> bool:
         pattern = re.compile(rf"(?<![\w]){re.escape(phrase)}(?![\w])")
         _WORD_CACHE[phrase] = pattern
     for found in pattern.finditer(text):
-        before = text[:found.start()].split()[-2:]
+        before = text[:found.start()].split()[-3:]  # "not in immediate danger"
         if not NEGATIONS.intersection(before):
             return True
     return False
