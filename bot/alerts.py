@@ -116,5 +116,9 @@ class AlertDispatcher:
                     after()
             except Exception as exc:  # the loop outlives any failure; the alert waits
                 log.error("alert dispatch failed: %s", type(exc).__name__)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # that lands as the event is set, and this loop would then never stop (a hang seen
+            # at shutdown in the test suite).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiting.wait(), idle)
+                async with asyncio.timeout(idle):
+                    await waiting.wait()

@@ -94,8 +94,9 @@ async def start_with_retry(start: Callable[[], Awaitable[None]], stop: asyncio.E
             wait = delay * random.uniform(0.5, 1.0)
             log.warning("a channel could not start (%s), retry in %.0fs", type(exc).__name__,
                         wait)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=wait)
+            with contextlib.suppress(TimeoutError):  # not wait_for: see AlertDispatcher.run
+                async with asyncio.timeout(wait):
+                    await stop.wait()
             delay = min(cap, delay * 2)
     return False
 
@@ -106,7 +107,8 @@ async def drain(intake: Intake) -> None:
     finished on the next start. An unbounded wait could hang the stop forever when a task
     waits on something a cancelled one held."""
     try:
-        await asyncio.wait_for(intake.idle(), DRAIN_SECONDS)
+        async with asyncio.timeout(DRAIN_SECONDS):  # not wait_for: see AlertDispatcher.run
+            await intake.idle()
     except TimeoutError:
         await intake.stop()
 

@@ -262,8 +262,9 @@ class PacedSender:
                 wait = 1.0
             if wait > 0:
                 self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                with contextlib.suppress(TimeoutError):  # not wait_for: see AlertDispatcher.run
+                    async with asyncio.timeout(wait):
+                        await self._wake.wait()
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Send until nothing is pending (tests and shutdown)."""

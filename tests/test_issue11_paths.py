@@ -48,7 +48,11 @@ async def test_a_valid_token_behind_a_wrong_api_url_stops_with_a_clear_line(
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", RUN, env=run_env(tmp_path, wrong, SECRET_KEY=SECRET),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(process.communicate(), 60)
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    finally:  # a run that never exits must not outlive the test
+        if process.returncode is None:
+            process.kill()
     text = (out + err).decode()
     assert process.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in text and "TELEGRAM_API_URL" in text
@@ -117,16 +121,16 @@ async def test_a_reply_telegram_accepted_is_not_sent_again_when_bookkeeping_fail
     async with RunningBot(fake, tmp_path / "a.db",
                           Pacing(per_chat_interval=0.0, per_second=1000, idle_poll=0.02)) as bot:
         queue = bot.channel.sender.queue
-        real_done = queue.done
+        real_sent = queue.sent  # the accepted rows' bookkeeping, once per sender step
         failures = {"left": 2}
 
-        async def done_fails_twice(*args: Any, **kwargs: Any) -> None:
+        async def sent_fails_twice(*args: Any, **kwargs: Any) -> None:
             if failures["left"]:
                 failures["left"] -= 1
                 raise OSError("database is locked")  # after Telegram said ok
-            await real_done(*args, **kwargs)
+            await real_sent(*args, **kwargs)
 
-        queue.done = done_fails_twice  # type: ignore[method-assign]
+        queue.sent = sent_fails_twice  # type: ignore[method-assign]
         await bot.say("cuu em voi ck em dang danh em")
         deadline = time.monotonic() + 3  # several sender rounds: a repeat would show by now
         while time.monotonic() < deadline:

@@ -27,7 +27,11 @@ async def test_rejected_token_exits_with_a_clear_line(fake: FakeTelegram, tmp_pa
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", RUN, env=env(tmp_path, fake.url, WRONG),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(process.communicate(), 60)
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    finally:  # a run that never exits must not outlive the test
+        if process.returncode is None:
+            process.kill()
     text = (out + err).decode()
     assert process.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in text

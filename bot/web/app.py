@@ -511,8 +511,9 @@ class WebConsole:
         try:
             await response.write(b": connected\n\n")
             while True:
-                try:
-                    event = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                try:  # not wait_for: on Python 3.11 it can lose a cancellation (bot.alerts)
+                    async with asyncio.timeout(KEEPALIVE_SECONDS):
+                        event = await queue.get()
                 except TimeoutError:
                     await response.write(b": keepalive\n\n")
                     continue
