@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets as pysecrets
 from dataclasses import dataclass
-from enum import IntEnum
 
 import pyotp
 from argon2 import PasswordHasher
@@ -18,27 +17,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from bot.crypto import Secrets
 from bot.storage import SqliteUnitOfWork, WebAccountRecord, WebAccountRepository
+from handlers.staff import Role  # one role ladder for every staff channel
 
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()
 # Verifying against this keeps a login for an unknown name as slow as for a real one.
 _DUMMY_HASH = _hasher.hash("binhan-no-such-account")
-
-
-class Role(IntEnum):
-    """Ordered: each role may do what the ones below it may."""
-
-    STAFF = 1
-    SUPERVISOR = 2
-    ADMIN = 3
-
-    @classmethod
-    def parse(cls, name: str) -> Role:
-        return cls[name.upper()]
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
 
 
 @dataclass(frozen=True)
