@@ -66,6 +66,9 @@ def configured_channels(settings: Settings) -> list[str]:
     return channels
 
 
+STOP_TASKS_SECONDS = 10.0  # at a stop, how long background loops get to end once cancelled
+
+
 async def every(seconds: float, job: Callable[[], Awaitable[object]], name: str,
                 first_after: float = 0.0) -> None:
     """Run a job forever on a period; a failure is logged (type only) and retried."""
@@ -336,9 +339,10 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     finally:
         for task in svc.tasks:
             task.cancel()
-        for task in svc.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if svc.tasks:  # bounded: a task that lost its cancellation must not hold the stop
+            _, stuck = await asyncio.wait(svc.tasks, timeout=STOP_TASKS_SECONDS)
+            if stuck:
+                log.error("%d background task(s) did not stop in time", len(stuck))
         for stopper in svc.stoppers:
             await stopper()
         await svc.server.stop()
