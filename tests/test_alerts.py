@@ -80,6 +80,17 @@ def test_alert_time_is_vietnam_time_and_says_so() -> None:
     assert alert_text(alert.payload(), default_catalogue(), default_gazetteer()) == vi
 
 
+def test_reasons_are_in_words_with_their_category() -> None:
+    """Staff read the reason, and can still search or report by the category id."""
+    alert = Alert(code="K7Q2", tier=Tier.URGENT, kind=AlertKind.OPENED, channel="zalo_bot",
+                  at=dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC),
+                  reasons=("strangulation", "child_at_risk"))
+    assert "bóp cổ (strangulation), trẻ em gặp nguy (child_at_risk)" in alert_text(
+        alert, default_catalogue(), default_gazetteer())
+    assert "strangulation, child at risk (child_at_risk)" in alert_text(
+        alert, default_catalogue(), default_gazetteer(), "en")
+
+
 def test_a_page_for_new_danger_says_it_is_not_a_duplicate() -> None:
     alert = Alert(code="K7Q2", tier=Tier.URGENT, kind=AlertKind.DANGER_AGAIN, channel="telegram",
                   at=dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC), repeat=2)

@@ -208,6 +208,15 @@ alert-time = { $time } (Vietnam time)
 alert-no-province = unknown
 alert-no-reasons = contact request
 alert-reason-hidden_by_zalo = message hidden by Zalo (protected user)
+alert-reason-violence_now = violence now (violence_now)
+alert-reason-weapon = weapon
+alert-reason-threat_to_kill = threat to kill (threat_to_kill)
+alert-reason-strangulation = strangulation
+alert-reason-sexual_violence = sexual violence (sexual_violence)
+alert-reason-confinement_trafficking = held or trafficked (confinement_trafficking)
+alert-reason-self_harm = self-harm or poisoning (self_harm)
+alert-reason-child_at_risk = child at risk (child_at_risk)
+alert-reason-injury = injury
 
 ## Staff side
 alert-volunteer = Relayed by a verified volunteer

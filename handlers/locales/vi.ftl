@@ -209,6 +209,15 @@ alert-time = { $time } (giờ VN)
 alert-no-province = chưa rõ
 alert-no-reasons = yêu cầu liên hệ
 alert-reason-hidden_by_zalo = tin nhắn bị Zalo ẩn (người dùng được bảo vệ)
+alert-reason-violence_now = bạo lực đang xảy ra (violence_now)
+alert-reason-weapon = vũ khí (weapon)
+alert-reason-threat_to_kill = dọa giết (threat_to_kill)
+alert-reason-strangulation = bóp cổ (strangulation)
+alert-reason-sexual_violence = bạo lực tình dục (sexual_violence)
+alert-reason-confinement_trafficking = giam giữ, mua bán người (confinement_trafficking)
+alert-reason-self_harm = tự hại, ngộ độc (self_harm)
+alert-reason-child_at_risk = trẻ em gặp nguy (child_at_risk)
+alert-reason-injury = bị thương (injury)
 
 ## Staff side (staff and volunteers; staff see Vietnamese by default)
 alert-volunteer = Chuyển tiếp bởi tình nguyện viên đã xác minh
