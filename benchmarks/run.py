@@ -308,7 +308,9 @@ async def spike_section(people: int, urgent: int) -> list[str]:
 
 
 # -- 3. knowledge at national scale -----------------------------------------------------------
-def synthetic_directory(size: int, rng: random.Random) -> Directory:
+def synthetic_directory(size: int, rng: random.Random, audiences: bool = False) -> Directory:
+    """Trusted addresses around random commune centroids (``audiences``: each also gets a random
+    audience list, for tests of the audience filter)."""
     gz = default_gazetteer()
     communes = list(gz.communes.values())
     offers = ["emergency_shelter", "counselling", "legal_aid", "medical_care",
@@ -320,6 +322,8 @@ def synthetic_directory(size: int, rng: random.Random) -> Directory:
             "id": f"ta-{i}", "name": {"vi": f"Địa chỉ tin cậy {i}"},
             "kind": "trusted_address", "offers": rng.sample(offers, 2),
             "province": c.province, "source": "synthetic",
+            **({"audiences": rng.choice([[], ["women"], ["children", "women"]])}
+               if audiences else {}),
             "location": {"lat": c.lat + rng.uniform(-0.02, 0.02),
                          "lon": c.lon + rng.uniform(-0.02, 0.02), "precision": "exact"},
         }))

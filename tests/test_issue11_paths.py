@@ -29,8 +29,7 @@ from bot.sender import Pacing
 from tests.conversation import SECRET
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.telegram_harness import CHAT, RunningBot
-
-RUN = "import sys; from bot.cli import main; sys.exit(main(['run']))"
+from tests.test_startup import RUN, run_to_exit
 
 
 def run_env(tmp_path: Path, api_url: str, **extra: str) -> dict[str, str]:
@@ -45,16 +44,8 @@ async def test_a_valid_token_behind_a_wrong_api_url_stops_with_a_clear_line(
     """A proxy path typo: getMe answers 404. Before, the traceback printed the URL, token
     included."""
     wrong = fake.url.replace("/bot", "/proxy/bot")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", RUN, env=run_env(tmp_path, wrong, SECRET_KEY=SECRET),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), 60)
-    finally:  # a run that never exits must not outlive the test
-        if process.returncode is None:
-            process.kill()
-    text = (out + err).decode()
-    assert process.returncode == 2
+    returncode, text = await run_to_exit(run_env(tmp_path, wrong, SECRET_KEY=SECRET))
+    assert returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in text and "TELEGRAM_API_URL" in text
     assert "Traceback" not in text
     assert TOKEN not in text and TOKEN.split(":")[1] not in text

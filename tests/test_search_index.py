@@ -9,10 +9,11 @@ import random
 import numpy as np
 import pytest
 
+from benchmarks.run import synthetic_directory
 from knowledge.directory import Directory, load_directory
 from knowledge.gazetteer import default_gazetteer
 from knowledge.geo import GridIndex, PointIndex, haversine_km
-from knowledge.models import Audience, Need, Service
+from knowledge.models import Audience, Need
 from knowledge.search import ServiceSearch
 
 
@@ -95,21 +96,7 @@ def test_empty_index_and_zero_k() -> None:
 
 
 def synthetic(rng: random.Random, size: int) -> Directory:
-    gz = default_gazetteer()
-    communes = list(gz.communes.values())
-    offers = ["emergency_shelter", "counselling", "legal_aid", "medical_care",
-              "child_protection", "vocational_training"]
-    services = []
-    for i in range(size):
-        c = rng.choice(communes)
-        services.append(Service.model_validate({
-            "id": f"ta-{i}", "name": {"vi": f"Địa chỉ tin cậy {i}"}, "kind": "trusted_address",
-            "offers": rng.sample(offers, 2), "province": c.province, "source": "synthetic",
-            "audiences": rng.choice([[], ["women"], ["children", "women"]]),
-            "location": {"lat": c.lat + rng.uniform(-0.02, 0.02),
-                         "lon": c.lon + rng.uniform(-0.02, 0.02), "precision": "exact"},
-        }))
-    return Directory(services=services)
+    return synthetic_directory(size, rng, audiences=True)
 
 
 @pytest.mark.parametrize("which", ["bundled", "synthetic"])

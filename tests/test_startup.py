@@ -23,17 +23,23 @@ def env(tmp_path: Path, api_url: str, token: str) -> dict[str, str]:
             "TELEGRAM_WEBHOOK_URL": "", "ZALO_OA_APP_ID": "", "ZALO_BOT_TOKEN": ""}
 
 
-async def test_rejected_token_exits_with_a_clear_line(fake: FakeTelegram, tmp_path: Path) -> None:
+async def run_to_exit(environment: dict[str, str], seconds: float = 60) -> tuple[int | None, str]:
+    """``binhan run`` until it exits by itself: its exit code and all it printed. A run that
+    never exits is killed, so it cannot outlive the test."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", RUN, env=env(tmp_path, fake.url, WRONG),
+        sys.executable, "-c", RUN, env=environment,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
-        out, err = await asyncio.wait_for(process.communicate(), 60)
-    finally:  # a run that never exits must not outlive the test
+        out, err = await asyncio.wait_for(process.communicate(), seconds)
+    finally:
         if process.returncode is None:
             process.kill()
-    text = (out + err).decode()
-    assert process.returncode == 2
+    return process.returncode, (out + err).decode()
+
+
+async def test_rejected_token_exits_with_a_clear_line(fake: FakeTelegram, tmp_path: Path) -> None:
+    returncode, text = await run_to_exit(env(tmp_path, fake.url, WRONG))
+    assert returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in text
     assert "Traceback" not in text and "REVOKED" not in text and "987654" not in text
 
